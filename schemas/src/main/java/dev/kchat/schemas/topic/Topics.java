@@ -1,0 +1,223 @@
+package dev.kchat.schemas.topic;
+
+import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.events.chat.CommandResult;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.Receipt;
+import dev.kchat.events.chat.TypingEvent;
+import dev.kchat.events.moderation.ModerationAction;
+import dev.kchat.events.moderation.ModerationRule;
+import dev.kchat.events.moderation.ModerationStats;
+import dev.kchat.events.moderation.Verdict;
+import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.events.presence.PresenceChanged;
+import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.social.FeedEntry;
+import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.SocialGraphEvent;
+import dev.kchat.schemas.registry.SchemaRegistryClient;
+import dev.kchat.schemas.serde.AvroSerde;
+import dev.kchat.schemas.topic.Topic.CleanupPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic of the platform with its key, value schema, partitions and retention: the one place
+ * topic names live. Keys are plain UTF-8 strings (ids), so the default partitioner places a
+ * conversation or a user on the same partition for every producer, and any tool can read them;
+ * values are Avro in the Confluent wire format.
+ *
+ * <p>Co-partitioned topics must keep equal partition counts: {@code chat.commands},
+ * {@code chat.conversation.log}, {@code chat.command.results} and {@code chat.receipts} (all keyed
+ * by conversation); {@code social.graph} and {@code moments.events} (keyed by user).
+ *
+ * <p>Immutable. Build one per process from its registry client; tests build their own.
+ */
+public final class Topics {
+
+    public static final String COMMANDS = "chat.commands";
+    public static final String CONVERSATION_LOG = "chat.conversation.log";
+    public static final String COMMAND_RESULTS = "chat.command.results";
+    public static final String RECEIPTS = "chat.receipts";
+    public static final String INBOX = "chat.inbox";
+    public static final String BROADCAST = "chat.broadcast";
+    public static final String TYPING = "chat.typing";
+    public static final String PRESENCE_SESSIONS = "presence.sessions";
+    public static final String PRESENCE_CHANGES = "presence.changes";
+    public static final String SOCIAL_GRAPH = "social.graph";
+    public static final String MOMENTS_EVENTS = "moments.events";
+    public static final String MOMENTS_FEED = "moments.feed";
+    public static final String MODERATION_VERDICTS = "moderation.verdicts";
+    public static final String MODERATION_ACTIONS = "moderation.actions";
+    public static final String MODERATION_STATS = "moderation.stats";
+    public static final String MODERATION_RULES = "moderation.rules";
+    public static final String ERRORS = "platform.errors";
+
+    /** Partitions of the conversation-keyed topics, which must stay co-partitioned. */
+    public static final int DEFAULT_CONVERSATION_PARTITIONS = 6;
+    /** Partitions of the user-keyed topics. */
+    public static final int DEFAULT_USER_PARTITIONS = 6;
+
+    private static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1");
+    private static final Map<String, String> ONE_WEEK = Map.of("retention.ms", String.valueOf(Duration.ofDays(7).toMillis()));
+    private static final Map<String, String> ONE_DAY = Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis()));
+
+    private final Topic<String, ChatCommand> commands;
+    private final Topic<String, ConversationEvent> conversationLog;
+    private final Topic<String, CommandResult> commandResults;
+    private final Topic<String, Receipt> receipts;
+    private final Topic<String, InboxEntry> inbox;
+    private final Topic<String, BroadcastEntry> broadcast;
+    private final Topic<String, TypingEvent> typing;
+    private final Topic<String, SessionEvent> presenceSessions;
+    private final Topic<String, PresenceChanged> presenceChanges;
+    private final Topic<String, SocialGraphEvent> socialGraph;
+    private final Topic<String, MomentEvent> momentsEvents;
+    private final Topic<String, FeedEntry> momentsFeed;
+    private final Topic<String, Verdict> moderationVerdicts;
+    private final Topic<String, ModerationAction> moderationActions;
+    private final Topic<String, ModerationStats> moderationStats;
+    private final Topic<String, ModerationRule> moderationRules;
+    private final Topic<String, ProcessingError> errors;
+    private final List<Topic<?, ?>> all;
+
+    private Topics(SchemaRegistryClient registry, int conversationPartitions, int userPartitions) {
+        Builder b = new Builder(registry);
+        int conv = conversationPartitions;
+        int user = userPartitions;
+        commands = b.topic(COMMANDS, ChatCommand.class, conv, CleanupPolicy.DELETE, ONE_WEEK, "conversation_id");
+        conversationLog = b.topic(CONVERSATION_LOG, ConversationEvent.class, conv, CleanupPolicy.DELETE, KEEP_FOREVER, "conversation_id");
+        commandResults = b.topic(COMMAND_RESULTS, CommandResult.class, conv, CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
+        receipts = b.topic(RECEIPTS, Receipt.class, conv, CleanupPolicy.DELETE, ONE_WEEK, "conversation_id");
+        inbox = b.topic(INBOX, InboxEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
+        broadcast = b.topic(BROADCAST, BroadcastEntry.class, Math.max(1, conv / 2), CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
+        typing = b.topic(TYPING, TypingEvent.class, Math.max(1, conv / 2), CleanupPolicy.DELETE,
+                Map.of("retention.ms", "60000", "segment.ms", "60000"), "conversation_id");
+        presenceSessions = b.topic(PRESENCE_SESSIONS, SessionEvent.class, user, CleanupPolicy.DELETE, ONE_DAY, "user_id");
+        presenceChanges = b.topic(PRESENCE_CHANGES, PresenceChanged.class, Math.max(1, user / 2), CleanupPolicy.COMPACT, Map.of(), "user_id");
+        socialGraph = b.topic(SOCIAL_GRAPH, SocialGraphEvent.class, user, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
+        momentsEvents = b.topic(MOMENTS_EVENTS, MomentEvent.class, user, CleanupPolicy.DELETE, KEEP_FOREVER, "author_id");
+        momentsFeed = b.topic(MOMENTS_FEED, FeedEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "viewer_id");
+        moderationVerdicts = b.topic(MODERATION_VERDICTS, Verdict.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "subject_user_id");
+        moderationActions = b.topic(MODERATION_ACTIONS, ModerationAction.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
+        moderationStats = b.topic(MODERATION_STATS, ModerationStats.class, 1, CleanupPolicy.DELETE, KEEP_FOREVER, "window start, ISO-8601");
+        moderationRules = b.topic(MODERATION_RULES, ModerationRule.class, 1, CleanupPolicy.COMPACT, Map.of(), "rule_id");
+        errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
+                Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
+        all = List.of(commands, conversationLog, commandResults, receipts, inbox, broadcast, typing,
+                presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed,
+                moderationVerdicts, moderationActions, moderationStats, moderationRules, errors);
+    }
+
+    /** The platform's topics with default partition counts. */
+    public static Topics create(SchemaRegistryClient registry) {
+        return new Topics(registry, DEFAULT_CONVERSATION_PARTITIONS, DEFAULT_USER_PARTITIONS);
+    }
+
+    /**
+     * The platform's topics sized for a cluster. Conversation-keyed and user-keyed topics each keep
+     * one count so joins stay co-partitioned.
+     */
+    public static Topics create(SchemaRegistryClient registry, int conversationPartitions, int userPartitions) {
+        return new Topics(registry, conversationPartitions, userPartitions);
+    }
+
+    public Topic<String, ChatCommand> commands() {
+        return commands;
+    }
+
+    public Topic<String, ConversationEvent> conversationLog() {
+        return conversationLog;
+    }
+
+    public Topic<String, CommandResult> commandResults() {
+        return commandResults;
+    }
+
+    public Topic<String, Receipt> receipts() {
+        return receipts;
+    }
+
+    public Topic<String, InboxEntry> inbox() {
+        return inbox;
+    }
+
+    public Topic<String, BroadcastEntry> broadcast() {
+        return broadcast;
+    }
+
+    public Topic<String, TypingEvent> typing() {
+        return typing;
+    }
+
+    public Topic<String, SessionEvent> presenceSessions() {
+        return presenceSessions;
+    }
+
+    public Topic<String, PresenceChanged> presenceChanges() {
+        return presenceChanges;
+    }
+
+    public Topic<String, SocialGraphEvent> socialGraph() {
+        return socialGraph;
+    }
+
+    public Topic<String, MomentEvent> momentsEvents() {
+        return momentsEvents;
+    }
+
+    public Topic<String, FeedEntry> momentsFeed() {
+        return momentsFeed;
+    }
+
+    public Topic<String, Verdict> moderationVerdicts() {
+        return moderationVerdicts;
+    }
+
+    public Topic<String, ModerationAction> moderationActions() {
+        return moderationActions;
+    }
+
+    public Topic<String, ModerationStats> moderationStats() {
+        return moderationStats;
+    }
+
+    public Topic<String, ModerationRule> moderationRules() {
+        return moderationRules;
+    }
+
+    public Topic<String, ProcessingError> errors() {
+        return errors;
+    }
+
+    /** Every topic, in a stable order. */
+    public List<Topic<?, ?>> all() {
+        return all;
+    }
+
+    /** The topic of a name; fails if the platform has none of that name. */
+    public Topic<?, ?> byName(String name) {
+        return all.stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no platform topic named " + name));
+    }
+
+    private static final class Builder {
+        private final SchemaRegistryClient registry;
+        private final Serde<String> keys = Serdes.String();
+
+        Builder(SchemaRegistryClient registry) {
+            this.registry = registry;
+        }
+
+        <V extends SpecificRecord> Topic<String, V> topic(String name, Class<V> valueType, int partitions,
+                CleanupPolicy cleanup, Map<String, String> configs, String keyDescription) {
+            return new Topic<>(name, keys, AvroSerde.forValues(registry, valueType), partitions, cleanup, configs, keyDescription);
+        }
+    }
+}
