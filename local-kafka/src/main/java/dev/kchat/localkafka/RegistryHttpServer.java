@@ -20,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +112,7 @@ public final class RegistryHttpServer implements AutoCloseable {
                 routes.handleRequest(ex);
             } catch (SchemaRegistryException e) {
                 error(ex, e);
-            } catch (SchemaParseException | IOException e) {
+            } catch (IOException e) {
                 error(ex, new SchemaRegistryException(SchemaRegistryException.INVALID_SCHEMA,
                         "Invalid schema: " + e.getMessage()));
             } catch (IllegalArgumentException e) {
@@ -176,7 +175,12 @@ public final class RegistryHttpServer implements AutoCloseable {
             throw new SchemaRegistryException(SchemaRegistryException.INVALID_SCHEMA,
                     "schemaType " + type + " is not supported by this registry; only AVRO");
         }
-        return new Schema.Parser().parse(body.get("schema").asText());
+        try {
+            return new Schema.Parser().parse(body.get("schema").asText());
+        } catch (RuntimeException e) {
+            // Avro reports some invalid schemas (e.g. an unknown type name) with a bare NPE.
+            throw new SchemaRegistryException(SchemaRegistryException.INVALID_SCHEMA, "Invalid schema: " + e.getMessage());
+        }
     }
 
     private static Compatibility levelOf(HttpServerExchange ex) throws IOException {
