@@ -1,6 +1,15 @@
 package dev.kchat.schemas.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +25,14 @@ import org.apache.avro.Schema;
  */
 public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Map<String, Integer> idsBySchemaText = new HashMap<>();
     private final Map<Integer, Schema> schemasById = new HashMap<>();
     private final Map<String, List<SchemaVersion>> subjects = new HashMap<>();
     private final Map<String, Compatibility> subjectLevels = new HashMap<>();
     private Compatibility globalLevel;
+    private final Path file;
 
     /** A registry whose global default level is BACKWARD, as Confluent's. */
     public InMemorySchemaRegistry() {
@@ -29,6 +41,67 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
     public InMemorySchemaRegistry(Compatibility globalLevel) {
         this.globalLevel = globalLevel;
+        this.file = null;
+    }
+
+    private InMemorySchemaRegistry(Path file) {
+        this.globalLevel = Compatibility.BACKWARD;
+        this.file = file;
+    }
+
+    /**
+     * A registry kept in a JSON file: loaded now if the file exists, rewritten (atomically) after
+     * every change. The local runner uses it so schema ids stay valid for records already in its
+     * broker across restarts, as the Confluent registry keeps them in its {@code _schemas} topic.
+     */
+    public static InMemorySchemaRegistry persistentAt(Path file) {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry(file);
+        if (Files.exists(file)) {
+            registry.load();
+        }
+        return registry;
+    }
+
+    private void load() {
+        try {
+            JsonNode root = JSON.readTree(file.toFile());
+            globalLevel = Compatibility.valueOf(root.path("compatibility").asText("BACKWARD"));
+            root.path("subject_compatibility").fields().forEachRemaining(
+                    e -> subjectLevels.put(e.getKey(), Compatibility.valueOf(e.getValue().asText())));
+            for (JsonNode v : root.path("versions")) {
+                Schema schema = new Schema.Parser().parse(v.get("schema").asText());
+                int id = v.get("id").asInt();
+                idsBySchemaText.put(schema.toString(), id);
+                schemasById.put(id, schema);
+                List<SchemaVersion> list = new ArrayList<>(subjects.getOrDefault(v.get("subject").asText(), List.of()));
+                list.add(new SchemaVersion(v.get("subject").asText(), v.get("version").asInt(), id, schema));
+                subjects.put(v.get("subject").asText(), List.copyOf(list));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot load the schema registry from " + file + ": " + e, e);
+        }
+    }
+
+    private void save() {
+        if (file == null) {
+            return;
+        }
+        ObjectNode root = JSON.createObjectNode().put("compatibility", globalLevel.name());
+        ObjectNode levels = root.putObject("subject_compatibility");
+        subjectLevels.forEach((subject, level) -> levels.put(subject, level.name()));
+        ArrayNode versions = root.putArray("versions");
+        subjects.values().stream().flatMap(List::stream).sorted(Comparator.comparingInt(SchemaVersion::id)
+                .thenComparing(SchemaVersion::subject)).forEach(v -> versions.addObject()
+                .put("subject", v.subject()).put("version", v.version()).put("id", v.id())
+                .put("schema", v.schema().toString()));
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new SchemaRegistryException(SchemaRegistryException.BACKEND_ERROR,
+                    "cannot write the schema registry to " + file + ": " + e, e);
+        }
     }
 
     @Override
@@ -51,6 +124,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         List<SchemaVersion> updated = new ArrayList<>(versions);
         updated.add(new SchemaVersion(subject, versions.size() + 1, id, schema));
         subjects.put(subject, List.copyOf(updated));
+        save();
         return id;
     }
 
@@ -119,6 +193,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     @Override
     public synchronized void setCompatibility(String subject, Compatibility level) {
         subjectLevels.put(subject, level);
+        save();
     }
 
     /** The level set on the subject itself, if any (without falling back to the global default). */
@@ -132,6 +207,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
     public synchronized void setGlobalCompatibility(Compatibility level) {
         globalLevel = level;
+        save();
     }
 
     private List<SchemaVersion> versionsOrThrow(String subject) {
