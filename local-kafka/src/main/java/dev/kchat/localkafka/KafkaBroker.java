@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * data keeps every topic and offset. Readiness is probed through the Admin client, because an open
  * port is not a ready broker.
  *
- * <p>The child is killed by a shutdown hook if this JVM exits without closing it.
+ * <p>If this JVM exits without closing the broker, a shutdown hook stops it the same graceful way
+ * (hooks run concurrently, so a forced kill there would cut short the owner's own orderly close).
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -49,6 +50,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final String bootstrapServers;
     private final Thread killOnExit;
     private final boolean deleteOnClose;
+    private boolean closed;
 
     /**
      * How to run the broker.
@@ -81,7 +83,7 @@ public final class KafkaBroker implements AutoCloseable {
         this.process = process;
         this.bootstrapServers = bootstrapServers;
         this.deleteOnClose = deleteOnClose;
-        this.killOnExit = new Thread(process::destroyForcibly, "kafka-broker-kill-on-exit");
+        this.killOnExit = new Thread(this::close, "kafka-broker-stop-on-exit");
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
@@ -166,7 +168,11 @@ public final class KafkaBroker implements AutoCloseable {
      * data of a temporary broker.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (process.isAlive()) {
             process.destroy();
             try {
@@ -193,6 +199,7 @@ public final class KafkaBroker implements AutoCloseable {
     private void awaitReady(Path logFile) {
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
         Exception last = null;
+        awaitPortOpen(deadline, logFile);
         try (Admin admin = admin()) {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
@@ -215,6 +222,24 @@ public final class KafkaBroker implements AutoCloseable {
         }
         throw new IllegalStateException("Kafka broker not ready within " + settings.startTimeout() + " (last error: "
                 + last + "); last lines of " + logFile + ":\n" + tail(logFile, 30));
+    }
+
+    /** Waits for the client port to accept connections, so the Admin client does not log refusals. */
+    private void awaitPortOpen(long deadline, Path logFile) {
+        String[] hostPort = bootstrapServers.split(":");
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 500);
+                return;
+            } catch (IOException notYet) {
+                try {
+                    sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
+                }
+            }
+        }
     }
 
     private static void format(String classpath, Path config, Path logFile, Settings settings) throws IOException {
