@@ -1,0 +1,347 @@
+package dev.kchat.store.read;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.data.UdtValue;
+import dev.kchat.store.write.Buckets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The read side of the store, used by ingress and edges: conversation history, inbox sync and the
+ * conversation list. Thread-safe; blocking calls on the caller's thread.
+ *
+ * <p>Consistency: history and sync read at {@code LOCAL_QUORUM} (with the sink's {@code LOCAL_QUORUM}
+ * writes, a read sees every write the sink has acknowledged: a synced device never misses an entry);
+ * the conversation list reads at {@code LOCAL_ONE}, because it is the hottest read and a count that is
+ * a moment stale is corrected by the next live event.
+ *
+ * <p>Reads see what the sink has stored. The sink writes a batch concurrently, so for a few
+ * milliseconds a later seq can be visible before an earlier one; pages report what is there and
+ * {@code hasMore} tells the client to ask again.
+ */
+public final class ChatRepository {
+
+    /** Largest page of history or sync; larger limits are capped to this. */
+    public static final int MAX_PAGE_SIZE = 200;
+    /** Most conversations returned by {@link #conversations(String, int)}. */
+    public static final int MAX_CONVERSATIONS = 1_000;
+    public static final ConsistencyLevel HISTORY_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
+    public static final ConsistencyLevel SYNC_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
+    public static final ConsistencyLevel LIST_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
+
+    /** Which side of the given seq a history page lies on. */
+    public enum Direction { BEFORE, AFTER }
+
+    /** Order of the events in a page. */
+    public enum Order { NEWEST_FIRST, OLDEST_FIRST }
+
+    private static final String EVENT_COLUMNS = "conversation_id, seq, event_type, event_id, actor_id, actor_device_id,"
+            + " occurred_at, message_id, client_msg_id, body, reply_to_seq, mentions, attachments, target_seq, status,"
+            + " last_change_seq, edited_at, redaction_rule, event";
+    private static final String INBOX_COLUMNS = "user_id, inbox_seq, conversation_id, conv_seq, item_type, created_at, entry";
+
+    private final CqlSession session;
+    private final PreparedStatement historyBefore;
+    private final PreparedStatement historyAfter;
+    private final PreparedStatement oneEvent;
+    private final PreparedStatement conversationHead;
+    private final PreparedStatement inboxAfter;
+    private final PreparedStatement inboxHead;
+    private final PreparedStatement userConversations;
+    private final PreparedStatement conversation;
+
+    /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
+    public ChatRepository(CqlSession session, String keyspace) {
+        this.session = session;
+        String m = keyspace + ".messages_by_conversation";
+        historyBefore = session.prepare("SELECT " + EVENT_COLUMNS + " FROM " + m
+                + " WHERE conversation_id = ? AND bucket = ? AND seq < ? ORDER BY seq DESC LIMIT ?");
+        historyAfter = session.prepare("SELECT " + EVENT_COLUMNS + " FROM " + m
+                + " WHERE conversation_id = ? AND bucket = ? AND seq > ? ORDER BY seq ASC LIMIT ?");
+        oneEvent = session.prepare("SELECT " + EVENT_COLUMNS + " FROM " + m
+                + " WHERE conversation_id = ? AND bucket = ? AND seq = ?");
+        conversationHead = session.prepare("SELECT last_seq FROM " + keyspace + ".conversations WHERE conversation_id = ?");
+        inboxAfter = session.prepare("SELECT " + INBOX_COLUMNS + " FROM " + keyspace + ".inbox_by_user"
+                + " WHERE user_id = ? AND bucket = ? AND inbox_seq > ? ORDER BY inbox_seq ASC LIMIT ?");
+        inboxHead = session.prepare("SELECT last_inbox_seq FROM " + keyspace + ".inbox_heads WHERE user_id = ?");
+        userConversations = session.prepare("SELECT conversation_id, role, active, joined_seq, left_seq, last_seq,"
+                + " last_activity_at, last_message_seq, last_message_preview, last_message_sender, read_seq"
+                + " FROM " + keyspace + ".conversations_by_user WHERE user_id = ?");
+        conversation = session.prepare("SELECT kind, name, last_seq, last_activity_at, last_message_seq,"
+                + " last_message_preview, last_message_sender FROM " + keyspace + ".conversations WHERE conversation_id = ?");
+    }
+
+    /**
+     * A page of a conversation's history next to {@code seq} (exclusive): the {@code limit} events just
+     * before it or just after it, crossing bucket boundaries, in the order asked for. Events of every
+     * type are returned (messages and membership changes), so seqs are contiguous.
+     *
+     * @param limit 1 or more; capped at {@value #MAX_PAGE_SIZE}
+     * @throws IllegalArgumentException if {@code limit < 1} or {@code seq < 0}
+     */
+    public HistoryPage history(String conversationId, Direction direction, long seq, int limit, Order order) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        int size = pageSize(limit);
+        if (seq < 0) {
+            throw new IllegalArgumentException("seq must be >= 0, was " + seq);
+        }
+        int want = size + 1; // one extra row tells whether more exist
+        List<StoredEvent> rows = direction == Direction.BEFORE
+                ? readBefore(conversationId, seq, want)
+                : readAfter(conversationId, seq, want);
+        boolean hasMore = rows.size() > size;
+        List<StoredEvent> page = new ArrayList<>(hasMore ? rows.subList(0, size) : rows);
+        // Reads run away from seq: BEFORE comes newest first, AFTER oldest first.
+        Order natural = direction == Direction.BEFORE ? Order.NEWEST_FIRST : Order.OLDEST_FIRST;
+        if (order != natural) {
+            Collections.reverse(page);
+        }
+        return new HistoryPage(page, hasMore);
+    }
+
+    /** The newest {@code limit} events of a conversation (empty if the store has none), in the order asked for. */
+    public HistoryPage latest(String conversationId, int limit, Order order) {
+        long head = lastSeq(conversationId);
+        if (head == 0) {
+            pageSize(limit);
+            return new HistoryPage(List.of(), false);
+        }
+        return history(conversationId, Direction.BEFORE, head + 1, limit, order);
+    }
+
+    /** One event of a conversation by seq. */
+    public Optional<StoredEvent> event(String conversationId, long seq) {
+        Row row = session.execute(oneEvent.bind(conversationId, Buckets.messageBucket(seq), seq)
+                .setConsistencyLevel(HISTORY_CONSISTENCY)).one();
+        return Optional.ofNullable(row).map(ChatRepository::toEvent);
+    }
+
+    /** The newest seq the store has for a conversation, 0 if none. */
+    public long lastSeq(String conversationId) {
+        Row row = session.execute(conversationHead.bind(conversationId).setConsistencyLevel(HISTORY_CONSISTENCY)).one();
+        return row == null || row.isNull("last_seq") ? 0 : row.getLong("last_seq");
+    }
+
+    /**
+     * The entries of a user's inbox after {@code afterInboxSeq} (the device's SyncKey), oldest first: a
+     * device that saw N gets N+1, N+2, ... exactly, each entry as it was delivered live.
+     *
+     * @param limit 1 or more; capped at {@value #MAX_PAGE_SIZE}
+     * @throws IllegalArgumentException if {@code limit < 1} or {@code afterInboxSeq < 0}
+     */
+    public SyncPage sync(String userId, long afterInboxSeq, int limit) {
+        Objects.requireNonNull(userId, "userId");
+        int size = pageSize(limit);
+        if (afterInboxSeq < 0) {
+            throw new IllegalArgumentException("afterInboxSeq must be >= 0, was " + afterInboxSeq);
+        }
+        Row headRow = session.execute(inboxHead.bind(userId).setConsistencyLevel(SYNC_CONSISTENCY)).one();
+        long head = headRow == null || headRow.isNull("last_inbox_seq") ? 0 : headRow.getLong("last_inbox_seq");
+        List<StoredInboxEntry> entries = new ArrayList<>();
+        int want = size + 1;
+        long lastBucket = Buckets.inboxBucket(head);
+        for (long bucket = Buckets.inboxBucket(afterInboxSeq + 1); head > afterInboxSeq && bucket <= lastBucket
+                && entries.size() < want; bucket++) {
+            for (Row row : session.execute(inboxAfter.bind(userId, bucket, afterInboxSeq, want - entries.size())
+                    .setConsistencyLevel(SYNC_CONSISTENCY))) {
+                entries.add(toInboxEntry(row));
+            }
+        }
+        boolean hasMore = entries.size() > size;
+        List<StoredInboxEntry> page = hasMore ? entries.subList(0, size) : entries;
+        long lastReturned = page.isEmpty() ? afterInboxSeq : page.get(page.size() - 1).inboxSeq();
+        // The head can be written a moment before the entries of the same batch: report that more is coming.
+        return new SyncPage(page, head, hasMore || lastReturned < head);
+    }
+
+    /**
+     * A user's conversations with unread counts, most recent activity first; conversations the user has
+     * left are included (inactive) so their history stays reachable.
+     *
+     * <p>Unread is {@code last seq - read seq}. The last seq comes from the conversation's own row
+     * (kept from the log, so it is exact for read-diffused large groups and channels, which have no
+     * per-member inbox entries) or from the user's inbox, whichever is newer; for a member who left, it
+     * stops at the seq they left at.
+     *
+     * @param limit 1 or more; capped at {@value #MAX_CONVERSATIONS}
+     */
+    public List<ConversationSummary> conversations(String userId, int limit) {
+        Objects.requireNonNull(userId, "userId");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        List<Row> memberships = new ArrayList<>();
+        session.execute(userConversations.bind(userId).setConsistencyLevel(LIST_CONSISTENCY)).forEach(memberships::add);
+        // One point read per conversation, all in flight at once: each goes straight to a replica of its row.
+        List<CompletableFuture<AsyncResultSet>> details = new ArrayList<>(memberships.size());
+        for (Row m : memberships) {
+            BoundStatement read = conversation.bind(m.getString("conversation_id")).setConsistencyLevel(LIST_CONSISTENCY);
+            details.add(session.executeAsync(read).toCompletableFuture());
+        }
+        List<ConversationSummary> out = new ArrayList<>(memberships.size());
+        for (int i = 0; i < memberships.size(); i++) {
+            out.add(summary(memberships.get(i), await(details.get(i)).one()));
+        }
+        out.sort(Comparator.comparing(ConversationSummary::lastActivityAt, Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(ConversationSummary::conversationId));
+        return out.size() > Math.min(limit, MAX_CONVERSATIONS) ? List.copyOf(out.subList(0, Math.min(limit, MAX_CONVERSATIONS)))
+                : List.copyOf(out);
+    }
+
+    private List<StoredEvent> readBefore(String conversationId, long seq, int want) {
+        List<StoredEvent> rows = new ArrayList<>(want);
+        if (seq <= 1) {
+            return rows;
+        }
+        // Seqs are gap-free from 1, so every bucket down to 0 holds rows: walk down until the page is full.
+        for (long bucket = Buckets.messageBucket(seq - 1); bucket >= 0 && rows.size() < want; bucket--) {
+            for (Row row : session.execute(historyBefore.bind(conversationId, bucket, seq, want - rows.size())
+                    .setConsistencyLevel(HISTORY_CONSISTENCY))) {
+                rows.add(toEvent(row));
+            }
+        }
+        return rows;
+    }
+
+    private List<StoredEvent> readAfter(String conversationId, long seq, int want) {
+        List<StoredEvent> rows = new ArrayList<>(want);
+        long bucket = Buckets.messageBucket(seq + 1);
+        long lastBucket = -1;
+        while (rows.size() < want) {
+            int before = rows.size();
+            for (Row row : session.execute(historyAfter.bind(conversationId, bucket, seq, want - rows.size())
+                    .setConsistencyLevel(HISTORY_CONSISTENCY))) {
+                rows.add(toEvent(row));
+            }
+            if (rows.size() >= want) {
+                break;
+            }
+            long bucketEnd = (bucket + 1) * Buckets.MESSAGE_BUCKET_SIZE - 1;
+            boolean bucketFull = rows.size() > before && rows.get(rows.size() - 1).seq() == bucketEnd;
+            if (!bucketFull) {
+                // This bucket stopped short of its end: either the head of the conversation, or a seq the
+                // store lacks. Only the conversation's last seq can tell whether later buckets hold more.
+                if (lastBucket < 0) {
+                    lastBucket = Buckets.messageBucket(lastSeq(conversationId));
+                }
+                if (bucket >= lastBucket) {
+                    break;
+                }
+            }
+            bucket++;
+        }
+        return rows;
+    }
+
+    private static ConversationSummary summary(Row membership, Row conversation) {
+        boolean active = membership.isNull("active") || membership.getBoolean("active");
+        long userLast = longOr(membership, "last_seq", 0);
+        long convLast = conversation == null ? 0 : longOr(conversation, "last_seq", 0);
+        long lastSeq = Math.max(userLast, convLast);
+        Instant activity = latest(membership.getInstant("last_activity_at"),
+                conversation == null ? null : conversation.getInstant("last_activity_at"));
+        if (!active && !membership.isNull("left_seq")) {
+            lastSeq = Math.min(lastSeq, membership.getLong("left_seq"));
+            // After leaving, the conversation's later activity is not the user's.
+            activity = membership.getInstant("last_activity_at") != null ? membership.getInstant("last_activity_at") : activity;
+        }
+        long readSeq = longOr(membership, "read_seq", 0);
+        // The preview of whichever source saw the newer message (the user's inbox or the log).
+        Row previewSource = membership;
+        if (conversation != null && longOr(conversation, "last_message_seq", 0) > longOr(membership, "last_message_seq", 0)
+                && (active || longOr(conversation, "last_message_seq", 0) <= lastSeq)) {
+            previewSource = conversation;
+        }
+        return new ConversationSummary(
+                membership.getString("conversation_id"),
+                conversation == null ? null : conversation.getString("kind"),
+                conversation == null ? null : conversation.getString("name"),
+                membership.getString("role"),
+                active,
+                lastSeq,
+                readSeq,
+                Math.max(0, lastSeq - readSeq),
+                activity,
+                previewSource.isNull("last_message_seq") ? null : previewSource.getLong("last_message_seq"),
+                previewSource.getString("last_message_preview"),
+                previewSource.getString("last_message_sender"));
+    }
+
+    static StoredEvent toEvent(Row row) {
+        List<UdtValue> attachments = row.getList("attachments", UdtValue.class);
+        return new StoredEvent(
+                row.getString("conversation_id"),
+                row.getLong("seq"),
+                row.getString("event_type"),
+                row.getString("event_id"),
+                row.getString("actor_id"),
+                row.getString("actor_device_id"),
+                row.getInstant("occurred_at"),
+                row.getString("message_id"),
+                row.getString("client_msg_id"),
+                row.getString("body"),
+                row.isNull("reply_to_seq") ? null : row.getLong("reply_to_seq"),
+                List.copyOf(row.getList("mentions", String.class)),
+                attachments.stream().map(a -> new StoredEvent.StoredAttachment(
+                        a.getString("url"), a.getString("mime_type"), a.getLong("size_bytes"), a.getString("name"))).toList(),
+                row.isNull("target_seq") ? null : row.getLong("target_seq"),
+                row.getString("status"),
+                row.isNull("last_change_seq") ? null : row.getLong("last_change_seq"),
+                row.getInstant("edited_at"),
+                row.getString("redaction_rule"),
+                row.getByteBuffer("event"));
+    }
+
+    private static StoredInboxEntry toInboxEntry(Row row) {
+        return new StoredInboxEntry(
+                row.getString("user_id"),
+                row.getLong("inbox_seq"),
+                row.getString("conversation_id"),
+                row.isNull("conv_seq") ? null : row.getLong("conv_seq"),
+                row.getString("item_type"),
+                row.getInstant("created_at"),
+                row.getByteBuffer("entry"));
+    }
+
+    private static int pageSize(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        return Math.min(limit, MAX_PAGE_SIZE);
+    }
+
+    private static long longOr(Row row, String column, long fallback) {
+        return row.isNull(column) ? fallback : row.getLong(column);
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
+    }
+
+    private static AsyncResultSet await(CompletableFuture<AsyncResultSet> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            // Surface the driver's own exception (timeout, unavailable...) rather than the wrapper.
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,419 @@
+package dev.kchat.store.sink;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.Health;
+import dev.kchat.service.ProcessingErrors;
+import dev.kchat.store.write.AsyncWriter;
+import dev.kchat.store.write.ChatWriter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes {@code chat.conversation.log} and {@code chat.inbox} to the store.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>At-least-once, made harmless: offsets are committed only after every record of the batch was
+ *       written (or, if it can never be written, acknowledged on {@code platform.errors}); the writes
+ *       are idempotent upserts keyed by seq with seq-derived timestamps, so a record written twice,
+ *       or a whole topic replayed, leaves the same rows.</li>
+ *   <li>Bounded concurrency: a batch's statements run asynchronously, at most
+ *       {@link SinkConfig#maxInFlight()} at a time.</li>
+ *   <li>Backpressure: when writes fail for a transient reason (database down, slow, overloaded) the
+ *       sink pauses every assigned partition, keeps its group membership by polling, and retries the
+ *       failed records with exponential backoff until they succeed. Nothing is dropped, and the
+ *       database sees one batch at a time, never a flood.</li>
+ *   <li>A record that can never be stored (undecodable, invalid) goes to {@code platform.errors} with
+ *       its bytes and the cause, and the sink carries on with the next one.</li>
+ * </ul>
+ *
+ * <p>Reads with {@code isolation.level=read_committed}: the log is written by an exactly-once
+ * topology, and aborted records must not reach the store.
+ */
+public final class StoreSink implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StoreSink.class);
+
+    /** {@code app_id} of this component on {@code platform.errors}. */
+    public static final String APP_ID = "store-sink";
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final SinkConfig config;
+    private final Topics topics;
+    private final ChatWriter writer;
+    private final AsyncWriter async;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<String, ProcessingError> errors;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicInteger backoffAttempts = new AtomicInteger();
+    private volatile Throwable lastTransientFailure;
+    private volatile boolean waitingForDatabase;
+    private volatile boolean running;
+
+    private final Counter stored;
+    private final Counter failed;
+    private final Counter retried;
+    private final Timer batchTimer;
+
+    /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
+    StoreSink(SinkConfig config, Topics topics, ChatWriter writer, AsyncWriter async,
+            Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
+        this.config = config;
+        this.topics = topics;
+        this.writer = writer;
+        this.async = async;
+        this.consumer = consumer;
+        this.errors = errors;
+        this.stored = Counter.builder("kchat.sink.records").tag("outcome", "stored")
+                .description("records written to the store").register(meters);
+        this.failed = Counter.builder("kchat.sink.records").tag("outcome", "error_topic")
+                .description("records sent to platform.errors").register(meters);
+        this.retried = Counter.builder("kchat.sink.retries")
+                .description("batch retries after transient write failures").register(meters);
+        this.batchTimer = Timer.builder("kchat.sink.batch").description("time to store one polled batch")
+                .register(meters);
+        meters.gauge("kchat.sink.in.flight", async, AsyncWriter::inFlight);
+        meters.gauge("kchat.sink.paused", this, s -> s.waitingForDatabase ? 1 : 0);
+    }
+
+    /**
+     * A sink over the store in {@code keyspace} (migrated already), consuming with its own Kafka
+     * consumer in group {@link SinkConfig#groupId()} and producing failures to {@code platform.errors}.
+     * Nothing is consumed until {@link #run()}.
+     */
+    public static StoreSink create(SinkConfig config, Topics topics, CqlSession session, String keyspace,
+            MeterRegistry meters) {
+        Map<String, Object> consumerProps = new HashMap<>();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, APP_ID);
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // The store must hold the whole log: a new group starts from the beginning.
+        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+        consumerProps.putAll(config.consumerOverrides());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+
+        Map<String, Object> producerProps = new HashMap<>();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, APP_ID + "-errors");
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.putAll(config.producerOverrides());
+        KafkaProducer<String, ProcessingError> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
+                topics.errors().valueSerde().serializer());
+
+        return new StoreSink(config, topics, new ChatWriter(session, keyspace),
+                new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
+    }
+
+    /**
+     * Consumes and stores until {@link #close()} is called from another thread. Closes the Kafka
+     * clients on return.
+     *
+     * @throws IllegalStateException if called twice
+     */
+    public void run() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("the sink runs once");
+        }
+        try {
+            if (closing.get()) {
+                return;
+            }
+            consumer.subscribe(List.of(topics.conversationLog().name(), topics.inbox().name()), new Rebalance());
+            running = true;
+            log.info("store sink consuming {} and {} as group {}", topics.conversationLog().name(),
+                    topics.inbox().name(), config.groupId());
+            while (!closing.get()) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+                if (!records.isEmpty()) {
+                    long start = System.nanoTime();
+                    store(records);
+                    batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closing.get()) {
+                throw e;
+            }
+            log.debug("store sink woken up to close");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("store sink interrupted; stopping without committing the batch in progress");
+        } finally {
+            running = false;
+            closeClients();
+            stopped.countDown();
+            log.info("store sink stopped");
+        }
+    }
+
+    /** Stops {@link #run()} (uncommitted records are consumed again by the next owner) and waits for it. */
+    @Override
+    public void close() {
+        closing.set(true);
+        if (!started.get()) {
+            if (started.compareAndSet(false, true)) {
+                closeClients();
+                stopped.countDown();
+            }
+            return;
+        }
+        consumer.wakeup();
+        try {
+            if (!stopped.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("store sink did not stop within {}", CLOSE_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Readiness: up while consuming and writing; down while waiting for the database to recover. */
+    public Health health() {
+        if (!running) {
+            return Health.down("not consuming");
+        }
+        if (waitingForDatabase) {
+            return Health.down("writes failing, retry " + backoffAttempts.get() + ": " + lastTransientFailure);
+        }
+        return Health.up("consuming");
+    }
+
+    private void store(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+        List<ConsumerRecord<byte[], byte[]>> todo = new ArrayList<>(records.count());
+        records.forEach(todo::add);
+        Map<ConsumerRecord<byte[], byte[]>, Integer> unclassified = new IdentityHashMap<>();
+        List<ErrorSend> errorSends = new ArrayList<>();
+        Backoff backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        while (!todo.isEmpty()) {
+            List<ConsumerRecord<byte[], byte[]>> retry = new ArrayList<>();
+            List<CompletableFuture<Void>> writes = new ArrayList<>(todo.size());
+            List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>(todo.size());
+            for (ConsumerRecord<byte[], byte[]> record : todo) {
+                try {
+                    writes.add(async.executeAll(statementsFor(record)));
+                    written.add(record);
+                } catch (RuntimeException e) {
+                    sort(record, e, retry, unclassified, errorSends);
+                }
+            }
+            for (int i = 0; i < writes.size(); i++) {
+                try {
+                    writes.get(i).get();
+                    stored.increment();
+                } catch (ExecutionException e) {
+                    sort(written.get(i), e.getCause(), retry, unclassified, errorSends);
+                }
+            }
+            if (retry.isEmpty()) {
+                break;
+            }
+            waitBeforeRetry(retry.size(), backoff);
+            todo = retry;
+        }
+        awaitErrorTopic(errorSends, backoff);
+        commit(records);
+        if (waitingForDatabase) {
+            waitingForDatabase = false;
+            backoffAttempts.set(0);
+            consumer.resume(consumer.paused());
+            log.info("store writes succeed again after {} retries; consumption resumed", backoff.attempts());
+        }
+    }
+
+    private List<BoundStatement> statementsFor(ConsumerRecord<byte[], byte[]> record) {
+        if (record.value() == null) {
+            throw new IllegalArgumentException("record has no value (tombstone); the topic carries events only");
+        }
+        if (record.topic().equals(topics.conversationLog().name())) {
+            ConversationEvent event = topics.conversationLog().valueSerde().deserializer()
+                    .deserialize(record.topic(), record.value());
+            return writer.statementsFor(event, record.value());
+        }
+        if (record.topic().equals(topics.inbox().name())) {
+            InboxEntry entry = topics.inbox().valueSerde().deserializer().deserialize(record.topic(), record.value());
+            return writer.statementsFor(entry, record.value());
+        }
+        throw new IllegalArgumentException("the sink does not consume topic " + record.topic());
+    }
+
+    private void sort(ConsumerRecord<byte[], byte[]> record, Throwable failure, List<ConsumerRecord<byte[], byte[]>> retry,
+            Map<ConsumerRecord<byte[], byte[]>, Integer> unclassified, List<ErrorSend> errorSends) {
+        Failures.Kind kind = Failures.classify(failure);
+        if (kind == Failures.Kind.UNCLASSIFIED) {
+            int attempts = unclassified.merge(record, 1, Integer::sum);
+            if (attempts < config.maxUnclassifiedAttempts()) {
+                log.warn("record {}-{}@{} failed ({}), attempt {} of {}", record.topic(), record.partition(),
+                        record.offset(), failure.toString(), attempts, config.maxUnclassifiedAttempts());
+                kind = Failures.Kind.TRANSIENT;
+            } else {
+                kind = Failures.Kind.PERMANENT;
+            }
+        }
+        if (kind == Failures.Kind.TRANSIENT) {
+            lastTransientFailure = Failures.unwrap(failure);
+            retry.add(record);
+            return;
+        }
+        Throwable cause = Failures.unwrap(failure);
+        log.error("record {}-{}@{} cannot be stored, sending it to {}: {}", record.topic(), record.partition(),
+                record.offset(), topics.errors().name(), cause.toString());
+        ProducerRecord<String, ProcessingError> error = new ProducerRecord<>(topics.errors().name(), APP_ID,
+                ProcessingErrors.of(APP_ID, record, cause));
+        errorSends.add(new ErrorSend(error, errors.send(error)));
+        failed.increment();
+    }
+
+    /** Pauses every assigned partition and waits, polling so the group keeps this member. */
+    private void waitBeforeRetry(int failedRecords, Backoff backoff) {
+        Duration wait = backoff.next();
+        backoffAttempts.set(backoff.attempts());
+        retried.increment();
+        if (!waitingForDatabase) {
+            waitingForDatabase = true;
+            consumer.pause(consumer.assignment());
+        }
+        log.warn("{} records could not be stored ({}); consumption paused, retry {} in {} ms", failedRecords,
+                lastTransientFailure, backoff.attempts(), wait.toMillis());
+        pausedPoll(wait);
+    }
+
+    private void pausedPoll(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(Duration.ofNanos(left));
+            // Partitions assigned during the wait are paused by the rebalance listener; should a poll still
+            // hand out records, rewind so they are read again after the retry instead of being lost.
+            for (TopicPartition tp : unexpected.partitions()) {
+                consumer.seek(tp, unexpected.records(tp).get(0).offset());
+            }
+            if (closing.get()) {
+                throw new WakeupException();
+            }
+        }
+    }
+
+    /**
+     * Waits until every error record is acknowledged: only then may the offsets of the records they
+     * report be committed. The producer retries on its own; a send that still fails is sent again
+     * after a backoff, for as long as it takes (the batch's offsets stay uncommitted meanwhile).
+     */
+    private void awaitErrorTopic(List<ErrorSend> sends, Backoff backoff) throws InterruptedException {
+        List<ErrorSend> pending = sends;
+        while (!pending.isEmpty()) {
+            errors.flush();
+            List<ErrorSend> again = new ArrayList<>();
+            for (ErrorSend send : pending) {
+                try {
+                    send.result().get();
+                } catch (ExecutionException e) {
+                    lastTransientFailure = e.getCause();
+                    again.add(send);
+                }
+            }
+            if (again.isEmpty()) {
+                return;
+            }
+            waitBeforeRetry(again.size(), backoff);
+            pending = again.stream().map(s -> new ErrorSend(s.record(), errors.send(s.record()))).toList();
+        }
+    }
+
+    private record ErrorSend(ProducerRecord<String, ProcessingError> record, Future<RecordMetadata> result) {
+    }
+
+    private void commit(ConsumerRecords<byte[], byte[]> records) {
+        Set<TopicPartition> owned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            if (owned.contains(tp)) {
+                List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+                offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // The partitions moved while we wrote: the new owner re-reads from the last commit and the
+            // idempotent writes make the repetition harmless.
+            log.warn("offset commit lost to a rebalance; {} partitions will be re-read by their new owner: {}",
+                    offsets.size(), e.toString());
+        }
+    }
+
+    private void closeClients() {
+        try {
+            consumer.close(CLOSE_TIMEOUT);
+        } finally {
+            errors.close(CLOSE_TIMEOUT);
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            log.info("store sink lost partitions {}", partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("store sink got partitions {}", partitions);
+            if (waitingForDatabase && !partitions.isEmpty()) {
+                // Stay paused as a whole until the database recovers.
+                consumer.pause(new HashSet<>(partitions));
+            }
+        }
+    }
+}

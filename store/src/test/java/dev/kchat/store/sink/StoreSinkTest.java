@@ -1,0 +1,213 @@
+package dev.kchat.store.sink;
+
+import static dev.kchat.store.TestEvents.created;
+import static dev.kchat.store.TestEvents.delivered;
+import static dev.kchat.store.TestEvents.edited;
+import static dev.kchat.store.TestEvents.posted;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.common.ConversationKind;
+import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.localkafka.KafkaBroker;
+import dev.kchat.schemas.registry.InMemorySchemaRegistry;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.store.TestEvents;
+import dev.kchat.store.TestStore;
+import dev.kchat.store.read.ChatRepository;
+import dev.kchat.store.read.ChatRepository.Direction;
+import dev.kchat.store.read.ChatRepository.Order;
+import dev.kchat.store.read.StoredEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The sink end to end: a real Kafka broker, the real local CQL server. */
+class StoreSinkTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static KafkaBroker broker;
+    private static Topics topics;
+    private static TestEvents events;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = KafkaBroker.startTemporary();
+        topics = Topics.create(new InMemorySchemaRegistry(), 1, 1);
+        broker.createTopics(topics);
+        events = new TestEvents(topics);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void shouldSendAPoisonRecordToTheErrorTopicWhileStoringTheRecordsAfterIt() throws Exception {
+        // Given a running sink
+        String keyspace = TestStore.newKeyspace("sink");
+        ChatRepository repository = new ChatRepository(TestStore.session(), keyspace);
+        try (RunningSink sink = new RunningSink(keyspace, "sink-poison")) {
+
+            // When the log carries two events, an undecodable record, then more events and an inbox entry
+            String c = "g-poison";
+            log(created(c, ConversationKind.GROUP, "alice", "bob"));
+            log(posted(c, 2, "alice", "before the poison"));
+            byte[] poison = "definitely not avro".getBytes(StandardCharsets.UTF_8);
+            RecordMetadata poisoned = send(topics.conversationLog().name(), c, poison);
+            log(posted(c, 3, "bob", "after the poison"));
+            log(edited(c, 4, "alice", 2, "edited after the poison"));
+            var entry = delivered("bob", 1, posted(c, 3, "bob", "after the poison"));
+            send(topics.inbox().name(), "bob", events.bytes(entry));
+
+            // Then the records after the poison are stored
+            await().atMost(DEADLINE).untilAsserted(() -> {
+                assertThat(repository.history(c, Direction.AFTER, 0, 50, Order.OLDEST_FIRST).events())
+                        .extracting(StoredEvent::seq).containsExactly(1L, 2L, 3L, 4L);
+                assertThat(repository.event(c, 2).orElseThrow().body()).isEqualTo("edited after the poison");
+                assertThat(repository.sync("bob", 0, 10).entries()).hasSize(1);
+            });
+
+            // And the poison is on the error topic with its coordinates, bytes and cause, and nothing else is
+            List<ConsumerRecord<String, ProcessingError>> errors = readErrors(1);
+            ProcessingError error = errors.get(0).value();
+            assertThat(errors.get(0).key()).isEqualTo(StoreSink.APP_ID);
+            assertThat(error.getAppId()).isEqualTo(StoreSink.APP_ID);
+            assertThat(error.getSourceTopic()).isEqualTo(topics.conversationLog().name());
+            assertThat(error.getSourceOffset()).isEqualTo(poisoned.offset());
+            assertThat(error.getValue()).isEqualTo(ByteBuffer.wrap(poison));
+            assertThat(error.getErrorClass()).isEqualTo("org.apache.kafka.common.errors.SerializationException");
+
+            // And the offsets are committed past every record, the poison included
+            await().atMost(DEADLINE).untilAsserted(() ->
+                    assertThat(committed("sink-poison")).isEqualTo(endOffsets()));
+        }
+    }
+
+    @Test
+    void shouldChangeNothingWhenASecondGroupReplaysTheTopics() throws Exception {
+        // Given a sink that stored a conversation
+        String keyspace = TestStore.newKeyspace("sinkreplay");
+        String c = "g-replay";
+        log(created(c, ConversationKind.GROUP, "carol", "dave"));
+        for (long seq = 2; seq <= 30; seq++) {
+            log(seq % 7 == 0 ? edited(c, seq, "carol", seq - 1, "edit " + seq) : posted(c, seq, "dave", "msg " + seq));
+        }
+        try (RunningSink first = new RunningSink(keyspace, "sink-replay-1")) {
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(committed("sink-replay-1")).isEqualTo(endOffsets()));
+        }
+        List<String> before = TestStore.snapshot(keyspace, "messages_by_conversation");
+
+        // When another consumer group reads every record again into the same store
+        try (RunningSink second = new RunningSink(keyspace, "sink-replay-2")) {
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(committed("sink-replay-2")).isEqualTo(endOffsets()));
+        }
+
+        // Then the rows are identical
+        assertThat(TestStore.snapshot(keyspace, "messages_by_conversation")).isEqualTo(before).isNotEmpty();
+    }
+
+    private static void log(ConversationEvent event) throws Exception {
+        send(topics.conversationLog().name(), event.getConversationId(), events.bytes(event));
+    }
+
+    private static RecordMetadata send(String topic, String key, byte[] value) throws ExecutionException, InterruptedException {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            return producer.send(new ProducerRecord<>(topic, key, value)).get();
+        }
+    }
+
+    private static List<ConsumerRecord<String, ProcessingError>> readErrors(int expected) {
+        try (KafkaConsumer<String, ProcessingError> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringDeserializer(), topics.errors().valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.errors().name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord<String, ProcessingError>> out = new ArrayList<>();
+            await().atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                return out.size() >= expected;
+            });
+            // No more records than expected.
+            consumer.poll(Duration.ofSeconds(1)).forEach(out::add);
+            assertThat(out).hasSize(expected);
+            return out;
+        }
+    }
+
+    private static Map<TopicPartition, Long> committed(String group) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets;
+        try (Admin admin = broker.admin()) {
+            offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        }
+        Map<TopicPartition, Long> out = new java.util.HashMap<>();
+        offsets.forEach((tp, om) -> out.put(tp, om.offset()));
+        return out;
+    }
+
+    private static Map<TopicPartition, Long> endOffsets() throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+        for (String topic : List.of(topics.conversationLog().name(), topics.inbox().name())) {
+            request.put(new TopicPartition(topic, 0), OffsetSpec.latest());
+        }
+        Map<TopicPartition, Long> out = new java.util.HashMap<>();
+        try (Admin admin = broker.admin()) {
+            admin.listOffsets(request).all().get().forEach((tp, info) -> {
+                if (info.offset() > 0) {
+                    out.put(tp, info.offset());
+                }
+            });
+        }
+        return out;
+    }
+
+    /** A sink on its own thread, closed (and joined) at the end of a test. */
+    private static final class RunningSink implements AutoCloseable {
+        private final StoreSink sink;
+        private final Thread thread;
+
+        RunningSink(String keyspace, String group) {
+            SinkConfig config = SinkConfig.defaults(broker.bootstrapServers()).withGroupId(group)
+                    .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+            sink = StoreSink.create(config, topics, TestStore.session(), keyspace, new SimpleMeterRegistry());
+            thread = new Thread(sink::run, "sink-" + group);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            sink.close();
+            thread.join(Duration.ofSeconds(30).toMillis());
+            assertThat(thread.isAlive()).isFalse();
+        }
+    }
+}
