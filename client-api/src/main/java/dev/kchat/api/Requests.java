@@ -1,0 +1,27 @@
+package dev.kchat.api;
+
+import java.util.List;
+
+/** Request bodies of the HTTP API (JSON, snake_case). Validation lives in {@link CommandFactory}. */
+public final class Requests {
+
+    private Requests() {
+    }
+
+    /** {@code POST /v1/conversations}. */
+    public record CreateConversation(String kind, String name, List<String> members) {
+    }
+
+    /** {@code POST /v1/conversations/{id}/members}. */
+    public record AddMembers(List<String> userIds) {
+    }
+
+    /** {@code POST /v1/conversations/{id}/messages}. */
+    public record SendMessage(String clientMsgId, String body, Long replyToSeq, List<String> mentions,
+            List<Attachment> attachments) {
+    }
+
+    /** A file by reference. */
+    public record Attachment(String url, String mimeType, Long sizeBytes, String name) {
+    }
+}
