@@ -1,0 +1,164 @@
+package dev.kchat.routing;
+
+import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.routing.Decision.Change;
+import dev.kchat.routing.Decision.DeleteMember;
+import dev.kchat.routing.Decision.DeleteMessage;
+import dev.kchat.routing.Decision.PutConversation;
+import dev.kchat.routing.Decision.PutMember;
+import dev.kchat.routing.Decision.PutMessage;
+import dev.kchat.routing.Decision.PutSent;
+import dev.kchat.routing.state.ConversationMeta;
+import dev.kchat.routing.state.MemberState;
+import dev.kchat.routing.state.MessageRef;
+import dev.kchat.routing.state.SentMessage;
+import dev.kchat.schemas.topic.Topic;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes each command, decides it with {@link CommandRouter} over this task's stores, applies the state
+ * changes, then forwards the sequenced event (if any) and the result, both keyed by conversation
+ * and stamped with the command's timestamp. A wall-clock punctuator prunes the de-duplication
+ * entries older than the dedupe window and the message references older than the retention,
+ * through time-ordered index stores, so each run touches only what expires.
+ *
+ * <p>Commands arrive as bytes and are decoded here rather than by the source: a record that does
+ * not decode is then a processing failure of that record, which the processing exception handler
+ * writes to the error topic within the task's transaction. (Under exactly-once, records returned by
+ * the deserialization handler were not produced in our tests with Kafka Streams 4.3.)
+ */
+final class CommandProcessor implements Processor<String, byte[], String, SpecificRecord> {
+
+    /** Upper bound of the entries one cleanup run deletes per store, so a backlog cannot stall the task. */
+    static final int MAX_EXPIRED_PER_RUN = 10_000;
+
+    private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
+
+    private final CommandRouter router;
+    private final RoutingConfig config;
+    private final Topic<String, ChatCommand> commands;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, ConversationMeta> conversations;
+    private KeyValueStore<String, MemberState> members;
+    private KeyValueStore<String, SentMessage> dedupe;
+    private KeyValueStore<String, String> dedupeExpiry;
+    private KeyValueStore<String, MessageRef> messages;
+    private KeyValueStore<String, String> messageExpiry;
+    private RoutingState state;
+
+    CommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
+        this.config = config;
+        this.commands = commands;
+        this.router = new CommandRouter(config.editWindow(), config.recallWindow());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        conversations = context.getStateStore(RoutingApp.CONVERSATIONS_STORE);
+        members = context.getStateStore(RoutingApp.MEMBERS_STORE);
+        dedupe = context.getStateStore(RoutingApp.DEDUPE_STORE);
+        dedupeExpiry = context.getStateStore(RoutingApp.DEDUPE_EXPIRY_STORE);
+        messages = context.getStateStore(RoutingApp.MESSAGES_STORE);
+        messageExpiry = context.getStateStore(RoutingApp.MESSAGES_EXPIRY_STORE);
+        state = new RoutingState() {
+            @Override
+            public ConversationMeta conversation(String conversationId) {
+                return conversations.get(conversationId);
+            }
+
+            @Override
+            public MemberState member(String conversationId, String userId) {
+                return members.get(StoreKeys.member(conversationId, userId));
+            }
+
+            @Override
+            public SentMessage sent(String conversationId, String senderId, String clientMsgId) {
+                return dedupe.get(StoreKeys.sent(conversationId, senderId, clientMsgId));
+            }
+
+            @Override
+            public MessageRef message(String conversationId, long seq) {
+                return messages.get(StoreKeys.message(conversationId, seq));
+            }
+        };
+        context.schedule(config.cleanupInterval(), PunctuationType.WALL_CLOCK_TIME, this::cleanup);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        // Thrown, not skipped: the processing exception handler puts the raw record and the cause on
+        // the error topic, in the same transaction, and processing goes on with the next record.
+        if (record.value() == null) {
+            throw new IllegalArgumentException(commands.name() + " record with key " + record.key() + " has no value");
+        }
+        ChatCommand command = commands.valueSerde().deserializer().deserialize(commands.name(), record.value());
+        Decision decision = router.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
+        decision.changes().forEach(this::apply);
+        if (decision.event() != null) {
+            context.forward(record.withValue((SpecificRecord) decision.event()));
+        }
+        log.debug("command {} on {}: {}", command.getCommandId(), record.key(), decision.result().getOutcome());
+        context.forward(record.withValue((SpecificRecord) decision.result()));
+    }
+
+    private void apply(Change change) {
+        if (change instanceof PutConversation c) {
+            conversations.put(c.conversationId(), c.meta());
+        } else if (change instanceof PutMember c) {
+            members.put(StoreKeys.member(c.conversationId(), c.userId()), c.member());
+        } else if (change instanceof DeleteMember c) {
+            members.delete(StoreKeys.member(c.conversationId(), c.userId()));
+        } else if (change instanceof PutSent c) {
+            String key = StoreKeys.sent(c.conversationId(), c.senderId(), c.clientMsgId());
+            dedupe.put(key, c.sent());
+            dedupeExpiry.put(StoreKeys.expiry(c.sent().getRecordedAt().toEpochMilli(), key), key);
+        } else if (change instanceof PutMessage c) {
+            String key = StoreKeys.message(c.conversationId(), c.seq());
+            messages.put(key, c.message());
+            messageExpiry.put(StoreKeys.expiry(c.message().getPostedAt().toEpochMilli(), key), key);
+        } else if (change instanceof DeleteMessage c) {
+            // Its expiry index entry stays and later deletes a key that is already gone: harmless.
+            messages.delete(StoreKeys.message(c.conversationId(), c.seq()));
+        }
+    }
+
+    private void cleanup(long wallClockMillis) {
+        int sent = expire(dedupeExpiry, dedupe, wallClockMillis - config.dedupeWindow().toMillis());
+        int refs = expire(messageExpiry, messages, wallClockMillis - config.messageRetention().toMillis());
+        if (sent > 0 || refs > 0) {
+            log.debug("task {}: expired {} dedupe entries and {} message references", context.taskId(), sent, refs);
+        }
+    }
+
+    /** Deletes the entries recorded at or before the cut-off, oldest first, and their index entries. */
+    private static <V> int expire(KeyValueStore<String, String> index, KeyValueStore<String, V> data, long cutoffMillis) {
+        if (cutoffMillis < 0) {
+            return 0;
+        }
+        List<KeyValue<String, String>> expired = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = index.range(null, StoreKeys.expiryUpperBound(cutoffMillis))) {
+            while (it.hasNext() && expired.size() < MAX_EXPIRED_PER_RUN) {
+                // The bound ends in the separator, so no stored key equals it: everything here is expired.
+                expired.add(it.next());
+            }
+        }
+        for (KeyValue<String, String> entry : expired) {
+            data.delete(entry.value);
+            index.delete(entry.key);
+        }
+        return expired.size();
+    }
+}
