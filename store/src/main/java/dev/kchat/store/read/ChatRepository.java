@@ -205,11 +205,22 @@ public final class ChatRepository {
         if (seq <= 1) {
             return rows;
         }
-        // Seqs are gap-free from 1, so every bucket down to 0 holds rows: walk down until the page is full.
+        // Seqs are gap-free from 1, so every bucket from the head down to 0 holds rows: walk down until the
+        // page is full. Only a seq beyond the head (a client asking "before infinity") finds empty buckets
+        // first; the head then says where the rows start, instead of walking every empty bucket.
+        boolean headChecked = false;
         for (long bucket = Buckets.messageBucket(seq - 1); bucket >= 0 && rows.size() < want; bucket--) {
+            int before = rows.size();
             for (Row row : session.execute(historyBefore.bind(conversationId, bucket, seq, want - rows.size())
                     .setConsistencyLevel(HISTORY_CONSISTENCY))) {
                 rows.add(toEvent(row));
+            }
+            if (rows.size() == before && rows.isEmpty() && !headChecked) {
+                headChecked = true;
+                long headBucket = Buckets.messageBucket(lastSeq(conversationId));
+                if (headBucket < bucket) {
+                    bucket = headBucket + 1; // the loop's decrement lands on the head's bucket
+                }
             }
         }
         return rows;

@@ -103,6 +103,9 @@ class HistoryPagingTest {
         assertThat(seqs(lastFew)).containsExactly(LAST_SEQ - 2, LAST_SEQ - 1, LAST_SEQ);
         assertThat(lastFew.hasMore()).isFalse();
         assertThat(repository.history(CONVERSATION, Direction.BEFORE, 1, 50, Order.NEWEST_FIRST).events()).isEmpty();
+        // A seq far beyond the head reads the newest page, without walking millions of empty buckets
+        assertThat(seqs(repository.history(CONVERSATION, Direction.BEFORE, Long.MAX_VALUE / 2, 3, Order.NEWEST_FIRST)))
+                .containsExactly(LAST_SEQ, LAST_SEQ - 1, LAST_SEQ - 2);
     }
 
     @Test
