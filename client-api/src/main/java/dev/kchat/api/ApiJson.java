@@ -2,6 +2,7 @@ package dev.kchat.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -48,8 +49,26 @@ public final class ApiJson {
         } catch (CharacterCodingException e) {
             throw ApiException.badRequest("invalid_utf8", "the body is not valid UTF-8");
         }
+        return mapped(() -> JSON.readValue(text, type));
+    }
+
+    /** Binds a JSON tree (e.g. a WebSocket frame without its routing fields) as strictly as a body. */
+    public static <T> T convert(JsonNode node, Class<T> type) {
+        return mapped(() -> JSON.treeToValue(node, type));
+    }
+
+    /** Decodes UTF-8 text into a JSON tree, or throws a 400 {@link ApiException}. */
+    public static JsonNode tree(String text) {
+        return mapped(() -> JSON.readTree(text));
+    }
+
+    private interface Binding<T> {
+        T bind() throws JsonProcessingException;
+    }
+
+    private static <T> T mapped(Binding<T> binding) {
         try {
-            return JSON.readValue(text, type);
+            return binding.bind();
         } catch (UnrecognizedPropertyException e) {
             throw ApiException.badRequest("unknown_field", "unknown field '" + e.getPropertyName() + "'");
         } catch (InvalidFormatException e) {

@@ -1,0 +1,609 @@
+package dev.kchat.edge;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kchat.api.ApiException;
+import dev.kchat.api.ApiJson;
+import dev.kchat.api.CommandFactory;
+import dev.kchat.api.CommandPublisher;
+import dev.kchat.api.EdgeDirectory;
+import dev.kchat.api.Requests;
+import dev.kchat.api.auth.JwtAuthenticator;
+import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
+import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.schemas.json.EventJson;
+import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.AdminServer;
+import dev.kchat.service.Health;
+import dev.kchat.service.Metrics;
+import dev.kchat.service.Settings;
+import dev.kchat.store.cql.CqlConfig;
+import dev.kchat.store.cql.CqlSessions;
+import dev.kchat.store.read.ChatRepository;
+import dev.kchat.store.read.ConversationSummary;
+import dev.kchat.store.read.StoredInboxEntry;
+import dev.kchat.store.read.SyncPage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.Headers;
+import io.undertow.websockets.WebSocketConnectionCallback;
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.CloseMessage;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.spi.WebSocketHttpExchange;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A WebSocket edge: the composition root of the edge and the protocol of docs/edge-protocol.md.
+ *
+ * <p>I/O threads parse frames and hand anything blocking (store reads, Kafka sends) to the worker
+ * executor; the inbox and broadcast consumers each run on their own thread.
+ */
+public final class EdgeApp implements AutoCloseable, Session.SessionHost {
+
+    private static final Logger log = LoggerFactory.getLogger(EdgeApp.class);
+    private static final AttachmentKey<Caller> CALLER = AttachmentKey.create(Caller.class);
+    private static final int CATCH_UP_PAGE = 200;
+    private static final Duration CATCH_UP_RETRY = Duration.ofMillis(100);
+
+    private final EdgeConfig config;
+    private final Topics topics;
+    private final ChatRepository repository;
+    private final JwtAuthenticator auth;
+    private final CommandFactory commandFactory;
+    private final CommandPublisher commands;
+    private final KafkaProducer<String, ProcessingError> errorProducer;
+    private final InboxDispatcher dispatcher;
+    private final BroadcastHub broadcasts;
+    private final EdgeDirectory directory;
+    private final Admin admin;
+    private final ScheduledExecutorService workers;
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final Map<Session, Long> catchUpDeadlines = new ConcurrentHashMap<>();
+    private final PrometheusMeterRegistry metrics;
+    private final Counter slowClosed;
+    private final Counter framesIn;
+    private Undertow server;
+    private AdminServer adminServer;
+    private int port;
+    private final String edgeUrl;
+
+    private EdgeApp(EdgeConfig config, Topics topics, CqlSession session, String keyspace) {
+        this.config = config;
+        this.topics = topics;
+        this.metrics = Metrics.newRegistry("edge-push");
+        this.repository = new ChatRepository(session, keyspace);
+        this.auth = new JwtAuthenticator(config.auth());
+        this.commandFactory = new CommandFactory(config.limits());
+        String clientId = EdgeDirectory.clientIdOf(config.advertisedHost(), config.port());
+        this.edgeUrl = EdgeDirectory.urlOf(clientId).orElseThrow();
+        this.commands = new CommandPublisher(config.bootstrapServers(), topics.commands(), clientId + "_commands");
+        this.errorProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), topics.errors().keySerde().serializer(), topics.errors().valueSerde().serializer());
+        this.dispatcher = new InboxDispatcher(config.bootstrapServers(), config.groupId(), clientId, topics.inbox(),
+                topics.errors(), errorProducer, metrics);
+        this.broadcasts = new BroadcastHub(config.bootstrapServers(), clientId + "_broadcast", topics.broadcast(), metrics);
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, clientId + "_directory"));
+        this.directory = new EdgeDirectory(admin, config.groupId(), topics.inbox().name(), topics.inbox().partitions(), Clock.systemUTC());
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newScheduledThreadPool(config.workerThreads(), r -> new Thread(r, "edge-worker-" + n.incrementAndGet()));
+        this.slowClosed = metrics.counter("kchat.edge.closed", "reason", "slow_consumer");
+        this.framesIn = metrics.counter("kchat.edge.frames.in");
+        metrics.gauge("kchat.edge.connections", sessions, Set::size);
+    }
+
+    /**
+     * Starts an edge: joins the edges' group, waits for its first assignment, then listens.
+     * The CQL session is the caller's and is not closed by {@link #close()}.
+     */
+    public static EdgeApp start(EdgeConfig config, Topics topics, CqlSession session, String keyspace) {
+        EdgeApp app = new EdgeApp(config, topics, session, keyspace);
+        app.startAll();
+        return app;
+    }
+
+    private void startAll() {
+        commands.warmUp();
+        Thread inbox = new Thread(dispatcher, "edge-inbox-consumer");
+        inbox.start();
+        Thread broadcast = new Thread(broadcasts, "edge-broadcast-consumer");
+        broadcast.start();
+        try {
+            if (!dispatcher.awaitAssignment(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("edge got no partition assignment from group " + config.groupId() + " within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while joining the edges' group", e);
+        }
+        HttpHandler routes = Handlers.routing()
+                .get("/v1/ws", authenticated(Handlers.websocket(this::onConnect)))
+                .get("/v1/poll", authenticated(this::poll))
+                .get("/v1/edge", authenticated(this::locate))
+                .get("/", this::chatPage)
+                .setFallbackHandler(ex -> error(ex, 404, "not_found", "no such endpoint: " + ex.getRequestPath()));
+        server = Undertow.builder()
+                .addHttpListener(config.port(), config.host())
+                .setIoThreads(config.ioThreads())
+                .setWorkerThreads(2)
+                .setSocketOption(org.xnio.Options.BACKLOG, 4096)
+                .setHandler(routes)
+                .build();
+        server.start();
+        port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        Map<String, Health.Check> checks = new LinkedHashMap<>();
+        checks.put("inbox-consumer", () -> dispatcher.isRunning()
+                ? Health.up("owns partitions " + dispatcher.ownedPartitions()) : Health.down("inbox consumer stopped"));
+        checks.put("connections", () -> Health.up(sessions.size() + " open"));
+        adminServer = AdminServer.start(config.host(), config.adminPort(), metrics, checks);
+        log.info("edge {} on ws://{}:{}/v1/ws owns inbox partitions {}", edgeUrl, config.advertisedHost(), port,
+                dispatcher.ownedPartitions());
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return edgeUrl;
+    }
+
+    public int adminPort() {
+        return adminServer.port();
+    }
+
+    public Set<Integer> ownedPartitions() {
+        return dispatcher.ownedPartitions();
+    }
+
+    public int connections() {
+        return sessions.size();
+    }
+
+    // ---------------------------------------------------------------- HTTP side
+
+    /** Authenticates a request by header or {@code access_token} query parameter (browsers' WebSockets cannot set headers). */
+    private HttpHandler authenticated(HttpHandler next) {
+        return ex -> {
+            String header = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+            if (header == null) {
+                Deque<String> token = ex.getQueryParameters().get("access_token");
+                header = token == null || token.isEmpty() ? null : "Bearer " + token.getFirst();
+            }
+            try {
+                ex.putAttachment(CALLER, auth.authenticate(header, ex.getRequestHeaders().getFirst("X-Device-Id")));
+            } catch (AuthenticationException e) {
+                ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
+                error(ex, 401, e.code(), e.getMessage());
+                return;
+            }
+            next.handleRequest(ex);
+        };
+    }
+
+    private static void error(HttpServerExchange ex, int status, String code, String message) {
+        ObjectNode body = ApiJson.JSON.createObjectNode();
+        body.putObject("error").put("code", code).put("message", message);
+        json(ex, status, body);
+    }
+
+    private static void json(HttpServerExchange ex, int status, JsonNode body) {
+        ex.setStatusCode(status);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json; charset=utf-8");
+        ex.getResponseSender().send(body.toString());
+    }
+
+    private void locate(HttpServerExchange ex) {
+        Caller caller = ex.getAttachment(CALLER);
+        ex.dispatch(workers, () -> {
+            try {
+                EdgeDirectory.Location location = directory.locate(caller.userId());
+                if (location.edgeUrl().isEmpty()) {
+                    error(ex, 503, "no_edge", "no edge serves partition " + location.partition() + " right now; retry shortly");
+                    return;
+                }
+                json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
+                        .put("partition", location.partition()).put("edge", location.edgeUrl().get()));
+            } catch (RuntimeException e) {
+                log.warn("edge directory unavailable: {}", e.toString());
+                error(ex, 503, "directory_unavailable", "the edge directory is unavailable; retry shortly");
+            }
+        });
+    }
+
+    /** A minimal browser client of the protocol, for trying the platform locally. */
+    private void chatPage(HttpServerExchange ex) throws java.io.IOException {
+        try (java.io.InputStream in = EdgeApp.class.getResourceAsStream("chat.html")) {
+            ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
+            ex.getResponseSender().send(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    // ---------------------------------------------------------------- long poll
+
+    /**
+     * {@code GET /v1/poll?since=N&timeout_ms=T}: the entries after N, waiting up to T for the first
+     * one. For clients that cannot keep a WebSocket open.
+     */
+    private void poll(HttpServerExchange ex) {
+        Caller caller = ex.getAttachment(CALLER);
+        long since;
+        long timeoutMs;
+        try {
+            since = longParam(ex, "since", 0);
+            timeoutMs = Math.min(longParam(ex, "timeout_ms", config.longPollMax().toMillis()), config.longPollMax().toMillis());
+        } catch (ApiException e) {
+            error(ex, e.status(), e.code(), e.getMessage());
+            return;
+        }
+        if (!dispatcher.owns(caller.userId())) {
+            wrongEdge(ex, caller);
+            return;
+        }
+        ex.dispatch(workers, () -> {
+            List<InboxEntry> ready = contiguousAfter(caller.userId(), since);
+            if (!ready.isEmpty()) {
+                answerPoll(ex, since, ready);
+                return;
+            }
+            AtomicBoolean answered = new AtomicBoolean();
+            InboxListener waiter = new InboxListener() {
+                @Override
+                public String userId() {
+                    return caller.userId();
+                }
+
+                @Override
+                public void onLive(InboxEntry entry) {
+                    if (entry.getInboxSeq() > since && answered.compareAndSet(false, true)) {
+                        dispatcher.unregister(this);
+                        workers.execute(() -> answerPoll(ex, since, contiguousAfter(caller.userId(), since)));
+                    }
+                }
+
+                @Override
+                public void onPartitionLost() {
+                    if (answered.compareAndSet(false, true)) {
+                        dispatcher.unregister(this);
+                        workers.execute(() -> wrongEdge(ex, caller));
+                    }
+                }
+            };
+            dispatcher.register(waiter);
+            workers.schedule(() -> {
+                if (answered.compareAndSet(false, true)) {
+                    dispatcher.unregister(waiter);
+                    answerPoll(ex, since, List.of());
+                }
+            }, timeoutMs, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** The user's entries after {@code since} with no gap: from the store, then from what this edge just consumed. */
+    private List<InboxEntry> contiguousAfter(String userId, long since) {
+        List<InboxEntry> out = new ArrayList<>();
+        long last = since;
+        SyncPage page = repository.sync(userId, since, CATCH_UP_PAGE);
+        for (StoredInboxEntry stored : page.entries()) {
+            InboxEntry e = decode(stored);
+            if (e.getInboxSeq() == last + 1) {
+                out.add(e);
+                last = e.getInboxSeq();
+            }
+        }
+        for (InboxEntry e : dispatcher.recentFor(userId)) {
+            if (e.getInboxSeq() == last + 1) {
+                out.add(e);
+                last = e.getInboxSeq();
+            }
+        }
+        return out;
+    }
+
+    private void answerPoll(HttpServerExchange ex, long since, List<InboxEntry> entries) {
+        ObjectNode body = ApiJson.JSON.createObjectNode();
+        ArrayNode array = body.putArray("entries");
+        entries.forEach(e -> array.add(EventJson.toJson(e)));
+        body.put("inbox_seq", entries.isEmpty() ? since : entries.get(entries.size() - 1).getInboxSeq());
+        json(ex, 200, body);
+    }
+
+    private void wrongEdge(HttpServerExchange ex, Caller caller) {
+        ObjectNode body = ApiJson.JSON.createObjectNode();
+        ObjectNode err = body.putObject("error").put("code", "wrong_edge").put("message", "another edge serves you");
+        try {
+            directory.locate(caller.userId()).edgeUrl().ifPresent(url -> err.put("edge", url));
+        } catch (RuntimeException e) {
+            log.debug("directory lookup failed: {}", e.toString());
+        }
+        json(ex, 409, body);
+    }
+
+    private static long longParam(HttpServerExchange ex, String name, long defaultValue) {
+        Deque<String> values = ex.getQueryParameters().get(name);
+        if (values == null || values.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            long v = Long.parseLong(values.getFirst());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid_parameter", name + " must be a non-negative integer");
+        }
+    }
+
+    // ---------------------------------------------------------------- WebSocket side
+
+    private void onConnect(WebSocketHttpExchange exchange, WebSocketChannel channel) {
+        Caller caller = exchange.getAttachment(CALLER);
+        Session session = new Session(channel, caller, config.maxQueuedFrames(), this);
+        sessions.add(session);
+        channel.setIdleTimeout(config.idleTimeout().toMillis());
+        channel.getReceiveSetter().set(new AbstractReceiveListener() {
+            @Override
+            protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
+                framesIn.increment();
+                onFrame(session, message.getData());
+            }
+
+            @Override
+            protected void onCloseMessage(CloseMessage cm, WebSocketChannel ch) {
+                session.closedByPeer();
+            }
+
+            @Override
+            protected void onError(WebSocketChannel ch, Throwable error) {
+                log.debug("WebSocket of {} failed: {}", session, error.toString());
+                session.closedByPeer();
+                super.onError(ch, error);
+            }
+        });
+        channel.addCloseTask(ch -> session.closedByPeer());
+        channel.resumeReceives();
+    }
+
+    private void onFrame(Session session, String text) {
+        String ref = null;
+        try {
+            if (text.length() > config.limits().maxBodyBytes()) {
+                throw ApiException.badRequest("frame_too_large", "frames are limited to " + config.limits().maxBodyBytes() + " bytes");
+            }
+            JsonNode frame = ApiJson.tree(text);
+            if (!frame.isObject() || !frame.path("type").isTextual()) {
+                throw ApiException.badRequest("invalid_frame", "a frame is a JSON object with a string \"type\"");
+            }
+            ObjectNode fields = ((ObjectNode) frame).deepCopy();
+            String type = fields.remove("type").asText();
+            ref = fields.path("client_msg_id").asText(null);
+            switch (type) {
+                case "hello" -> hello(session, fields);
+                case "ack" -> session.ack(requireLong(fields, "inbox_seq"));
+                case "ping" -> session.send(Frames.pong());
+                case "send" -> send(session, fields);
+                default -> throw ApiException.badRequest("unknown_frame", "unknown frame type '" + type + "'");
+            }
+        } catch (ApiException e) {
+            session.send(Frames.error(e.code(), e.getMessage(), ref));
+        } catch (RuntimeException e) {
+            log.error("frame of {} failed", session, e);
+            session.send(Frames.error("internal_error", "unexpected error; it has been logged", ref));
+        }
+    }
+
+    private void hello(Session session, ObjectNode fields) {
+        long since = fields.has("since_inbox_seq") ? requireLong(fields, "since_inbox_seq") : 0;
+        String device = fields.path("device_id").asText(null);
+        if (device != null && !dev.kchat.schemas.Ids.isUserId(device)) {
+            throw ApiException.badRequest("invalid_device", "device_id must be 1-64 characters of [A-Za-z0-9_.-]");
+        }
+        if (!dispatcher.owns(session.userId())) {
+            String owner = null;
+            try {
+                owner = directory.locate(session.userId()).edgeUrl().orElse(null);
+            } catch (RuntimeException e) {
+                log.debug("directory lookup failed: {}", e.toString());
+            }
+            session.send(owner == null ? Frames.reconnect("wrong_edge", null) : Frames.redirect(owner));
+            session.close(Frames.CLOSE_WRONG_EDGE, "wrong_edge");
+            return;
+        }
+        dispatcher.register(session);
+        if (!session.hello(device, since)) {
+            throw ApiException.badRequest("duplicate_hello", "hello was already received on this connection");
+        }
+        workers.execute(() -> {
+            try {
+                subscribeLargeGroups(session);
+            } catch (RuntimeException e) {
+                log.warn("{}: cannot load its large groups: {}", session, e.toString());
+            }
+        });
+    }
+
+    private void send(Session session, ObjectNode fields) {
+        if (session.state() == Session.State.AWAITING_HELLO) {
+            throw ApiException.badRequest("hello_first", "send hello before anything else");
+        }
+        JsonNode conversation = fields.remove("conversation_id");
+        if (conversation == null || !conversation.isTextual()) {
+            throw ApiException.badRequest("missing_field", "conversation_id is required");
+        }
+        Requests.SendMessage request = ApiJson.convert(fields, Requests.SendMessage.class);
+        CommandFactory.Accepted accepted = commandFactory.sendMessage(session.caller(), conversation.asText(), request,
+                Clock.systemUTC().instant());
+        workers.execute(() -> commands.publish(accepted.command()).whenComplete((metadata, failure) -> {
+            if (failure != null) {
+                log.warn("send of {} not accepted by Kafka: {}", session, failure.toString());
+                session.send(Frames.error("kafka_unavailable", "not accepted; retry with the same client_msg_id",
+                        request.clientMsgId()));
+            } else {
+                session.send(Frames.sent(accepted.conversationId(), request.clientMsgId(), accepted.messageId()));
+            }
+        }));
+    }
+
+    private static long requireLong(ObjectNode fields, String name) {
+        JsonNode v = fields.get(name);
+        if (v == null || !v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
+            throw ApiException.badRequest("invalid_field", name + " must be a non-negative integer");
+        }
+        return v.asLong();
+    }
+
+    // ---------------------------------------------------------------- SessionHost
+
+    @Override
+    public void scheduleCatchUp(Session session) {
+        catchUpDeadlines.putIfAbsent(session, System.nanoTime() + config.catchUpTimeout().toNanos());
+        workers.execute(() -> catchUp(session));
+    }
+
+    private void catchUp(Session session) {
+        try {
+            if (session.state() == Session.State.CLOSED) {
+                catchUpDeadlines.remove(session);
+                return;
+            }
+            SyncPage page = repository.sync(session.userId(), session.lastSent(), CATCH_UP_PAGE);
+            List<InboxEntry> entries = new ArrayList<>(page.entries().size());
+            page.entries().forEach(e -> entries.add(decode(e)));
+            if (session.applyCatchUp(entries, page.hasMore())) {
+                catchUpDeadlines.remove(session);
+                return;
+            }
+            if (page.hasMore()) {
+                workers.execute(() -> catchUp(session));
+            } else if (System.nanoTime() < catchUpDeadlines.getOrDefault(session, 0L)) {
+                workers.schedule(() -> catchUp(session), CATCH_UP_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                catchUpDeadlines.remove(session);
+                log.warn("{}: inbox gap after {} did not reach the store within {}", session, session.lastSent(), config.catchUpTimeout());
+                session.send(Frames.error("resync", "history is behind; reconnect with inbox_seq " + session.lastSent(), null));
+                session.close(Frames.CLOSE_RESYNC, "resync");
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: catch-up failed: {}", session, e.toString());
+            catchUpDeadlines.remove(session);
+            session.send(Frames.error("store_unavailable", "history is unavailable; reconnect shortly", null));
+            session.close(Frames.CLOSE_RESYNC, "store_unavailable");
+        }
+    }
+
+    private void subscribeLargeGroups(Session session) {
+        for (ConversationSummary c : repository.conversations(session.userId(), ChatRepository.MAX_CONVERSATIONS)) {
+            if (c.active() && ("GROUP".equals(c.kind()) || "CHANNEL".equals(c.kind()))) {
+                broadcasts.subscribe(c.conversationId(), session);
+            }
+        }
+    }
+
+    private InboxEntry decode(StoredInboxEntry stored) {
+        ByteBuffer copy = stored.entry().duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return topics.inbox().valueSerde().deserializer().deserialize(topics.inbox().name(), bytes);
+    }
+
+    @Override
+    public void subscribeBroadcast(String conversationId, Session session) {
+        broadcasts.subscribe(conversationId, session);
+    }
+
+    @Override
+    public void unsubscribeBroadcast(String conversationId, Session session) {
+        broadcasts.unsubscribe(conversationId, session);
+    }
+
+    @Override
+    public void closed(Session session) {
+        sessions.remove(session);
+        dispatcher.unregister(session);
+        broadcasts.unsubscribeAll(session);
+        catchUpDeadlines.remove(session);
+    }
+
+    @Override
+    public String locateEdge(String userId) {
+        return directory.locate(userId).edgeUrl().orElse(null);
+    }
+
+    /** Tells every client the edge is going away (they reconnect elsewhere), leaves the group, stops. */
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+        for (Session s : List.copyOf(sessions)) {
+            s.send(Frames.reconnect("edge_shutdown", null));
+            s.close(Frames.CLOSE_GOING_AWAY, "edge shutting down");
+        }
+        dispatcher.close();
+        broadcasts.close();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        commands.close();
+        errorProducer.close();
+        admin.close();
+        if (adminServer != null) {
+            adminServer.close();
+        }
+        log.info("edge {} stopped", edgeUrl);
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(EdgeConfig.help());
+            return;
+        }
+        Settings settings = Settings.fromEnvironment();
+        EdgeConfig config = EdgeConfig.from(settings);
+        CqlConfig cql = CqlConfig.fromSettings(settings);
+        CqlSession session = CqlSessions.connect(cql);
+        EdgeApp app = start(config, Topics.create(new HttpSchemaRegistryClient(config.registryUrl())), session, cql.keyspace());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            session.close();
+        }, "edge-shutdown"));
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.kchat.edge;
+
+import dev.kchat.api.Limits;
+import dev.kchat.api.auth.AuthConfig;
+import dev.kchat.service.Settings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Settings of a WebSocket edge. Every key can be set as {@code -Dkey=value}, as the environment
+ * variable {@code KCHAT_KEY} (dots as underscores) or in the file named by {@code KCHAT_CONFIG}.
+ *
+ * @param host              address the edge binds to
+ * @param advertisedHost    address clients and other edges use to reach this edge
+ * @param port              WebSocket and long-poll port
+ * @param adminPort         health and metrics port
+ * @param groupId           consumer group of all edges over {@code chat.inbox}
+ * @param idleTimeout       a connection that sends nothing for this long is closed
+ * @param maxQueuedFrames   frames written but not yet flushed to one client before it is cut off
+ * @param catchUpTimeout    how long a device waits for a gap to reach the store before it must resync
+ * @param longPollMax       longest wait of {@code GET /v1/poll}
+ */
+public record EdgeConfig(
+        String host,
+        String advertisedHost,
+        int port,
+        int adminPort,
+        int ioThreads,
+        int workerThreads,
+        String bootstrapServers,
+        String registryUrl,
+        String groupId,
+        AuthConfig auth,
+        Limits limits,
+        Duration idleTimeout,
+        int maxQueuedFrames,
+        Duration catchUpTimeout,
+        Duration longPollMax) {
+
+    static final List<String[]> DOCUMENTED = List.of(
+            new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
+            new String[] {"edge.advertised.host", "127.0.0.1", "address clients use to reach this edge"},
+            new String[] {"edge.port", "8090", "WebSocket (/v1/ws) and long-poll (/v1/poll) port"},
+            new String[] {"edge.admin.port", "9090", "health and Prometheus metrics port"},
+            new String[] {"edge.io.threads", "2", "Undertow I/O threads"},
+            new String[] {"edge.worker.threads", "8", "threads for store reads and sends"},
+            new String[] {"kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka bootstrap servers"},
+            new String[] {"schema.registry.url", "http://127.0.0.1:8081", "schema registry (Confluent REST API)"},
+            new String[] {"edge.group.id", "kchat-edges", "consumer group of all edges over chat.inbox"},
+            new String[] {"edge.idle.timeout", "60s", "close a connection silent this long (clients ping)"},
+            new String[] {"edge.max.queued.frames", "1000", "unflushed frames per connection before a slow client is cut off"},
+            new String[] {"edge.catch.up.timeout", "10s", "wait for a gap to reach the store before asking the device to resync"},
+            new String[] {"edge.long.poll.max", "30s", "longest wait of GET /v1/poll"});
+
+    public static EdgeConfig from(Settings s) {
+        return new EdgeConfig(
+                s.string("edge.host", "0.0.0.0"),
+                s.string("edge.advertised.host", "127.0.0.1"),
+                s.integer("edge.port", 8090),
+                s.integer("edge.admin.port", 9090),
+                s.integer("edge.io.threads", 2),
+                s.integer("edge.worker.threads", 8),
+                s.string("kafka.bootstrap.servers", "127.0.0.1:9092"),
+                s.string("schema.registry.url", "http://127.0.0.1:8081"),
+                s.string("edge.group.id", "kchat-edges"),
+                AuthConfig.from(s),
+                Limits.from(s),
+                s.duration("edge.idle.timeout", Duration.ofSeconds(60)),
+                s.integer("edge.max.queued.frames", 1000),
+                s.duration("edge.catch.up.timeout", Duration.ofSeconds(10)),
+                s.duration("edge.long.poll.max", Duration.ofSeconds(30)));
+    }
+
+    /** The same edge on another port (tests and the local runner start several). */
+    public EdgeConfig withPorts(int newPort, int newAdminPort) {
+        return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
+                registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax);
+    }
+
+    static String help() {
+        List<String[]> rows = new ArrayList<>(DOCUMENTED);
+        rows.addAll(AuthConfig.DOCUMENTED);
+        rows.addAll(Limits.DOCUMENTED);
+        StringBuilder out = new StringBuilder("kchat edge-push: the WebSocket edge.\n\nSettings (as -Dkey=value or environment variable):\n");
+        for (String[] row : rows) {
+            out.append(String.format("  %-32s %-36s default %-22s %s%n", row[0], Settings.envName(row[0]), row[1], row[2]));
+        }
+        out.append("\nCQL settings (cql.contact.points, cql.local.datacenter, cql.keyspace, ...) as in docs/storage.md.\n");
+        return out.toString();
+    }
+}

@@ -1,0 +1,299 @@
+package dev.kchat.edge;
+
+import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.events.chat.ConversationCreated;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MemberJoined;
+import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.common.Member;
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's WebSocket connection and its place in the user's inbox.
+ *
+ * <p>Delivery is in inbox order, each entry once per connection: {@code lastSent} is the newest
+ * inbox seq written to the socket. Live entries that arrive while the session catches up from the
+ * store (after {@code hello}, or when a live entry shows a gap) wait in {@code pending}; the catch-up
+ * sends the store's entries after {@code lastSent}, then the pending ones, dropping any it already
+ * sent, so the replay/live seam neither loses nor repeats an entry.
+ *
+ * <p>Threads: live entries arrive on the consumer thread; catch-up runs on a worker; frames from the
+ * client on an I/O thread. All state changes hold {@code lock}, and nothing blocking runs under it.
+ */
+final class Session implements InboxListener {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    enum State { AWAITING_HELLO, CATCHING_UP, LIVE, CLOSED }
+
+    private final WebSocketChannel channel;
+    private final Caller caller;
+    private final int maxQueuedFrames;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final Object lock = new Object();
+    private final TreeMap<Long, InboxEntry> pending = new TreeMap<>();
+    private final SessionHost host;
+    private State state = State.AWAITING_HELLO;
+    private String deviceId;
+    private long lastSent;
+    private long acked;
+
+    /** What a session needs from its edge. */
+    interface SessionHost {
+        /** Starts (or continues) catching the session up from the store, on a worker. */
+        void scheduleCatchUp(Session session);
+
+        void subscribeBroadcast(String conversationId, Session session);
+
+        void unsubscribeBroadcast(String conversationId, Session session);
+
+        void closed(Session session);
+
+        String locateEdge(String userId);
+    }
+
+    Session(WebSocketChannel channel, Caller caller, int maxQueuedFrames, SessionHost host) {
+        this.channel = channel;
+        this.caller = caller;
+        this.deviceId = caller.deviceId();
+        this.maxQueuedFrames = maxQueuedFrames;
+        this.host = host;
+    }
+
+    @Override
+    public String userId() {
+        return caller.userId();
+    }
+
+    Caller caller() {
+        return new Caller(caller.userId(), deviceId);
+    }
+
+    State state() {
+        synchronized (lock) {
+            return state;
+        }
+    }
+
+    long lastSent() {
+        synchronized (lock) {
+            return lastSent;
+        }
+    }
+
+    long acked() {
+        synchronized (lock) {
+            return acked;
+        }
+    }
+
+    /** {@code hello}: the device saw everything up to {@code sinceInboxSeq}; catch it up, then go live. */
+    boolean hello(String device, long sinceInboxSeq) {
+        synchronized (lock) {
+            if (state != State.AWAITING_HELLO) {
+                return false;
+            }
+            if (device != null) {
+                deviceId = device;
+            }
+            pending.headMap(sinceInboxSeq, true).clear();
+            lastSent = sinceInboxSeq;
+            acked = sinceInboxSeq;
+            state = State.CATCHING_UP;
+        }
+        host.scheduleCatchUp(this);
+        return true;
+    }
+
+    void ack(long inboxSeq) {
+        synchronized (lock) {
+            if (inboxSeq > acked && inboxSeq <= lastSent) {
+                acked = inboxSeq;
+            }
+        }
+    }
+
+    @Override
+    public void onLive(InboxEntry entry) {
+        synchronized (lock) {
+            if (state == State.CLOSED || entry.getInboxSeq() <= lastSent) {
+                return;
+            }
+            if (state == State.AWAITING_HELLO) {
+                pending.put(entry.getInboxSeq(), entry); // kept until hello says what the device has
+                return;
+            }
+            if (state == State.LIVE && pending.isEmpty() && entry.getInboxSeq() == lastSent + 1) {
+                deliver(entry);
+                return;
+            }
+            pending.put(entry.getInboxSeq(), entry);
+            if (state == State.LIVE) {
+                // A gap (e.g. entries consumed before this session registered): fill it from the store.
+                state = State.CATCHING_UP;
+                host.scheduleCatchUp(this);
+            }
+        }
+    }
+
+    /**
+     * Applies a page read from the store during catch-up: sends what follows {@code lastSent}, then
+     * the pending live entries that now follow it.
+     *
+     * @param storeHasMore the store has entries after this page
+     * @return true when caught up (the session is LIVE), false if more is needed: another page, or
+     *         a gap that the store does not have yet
+     */
+    boolean applyCatchUp(Iterable<InboxEntry> page, boolean storeHasMore) {
+        synchronized (lock) {
+            if (state != State.CATCHING_UP) {
+                return true;
+            }
+            for (InboxEntry e : page) {
+                if (e.getInboxSeq() == lastSent + 1) {
+                    deliver(e);
+                }
+            }
+            drainPending();
+            if (storeHasMore) {
+                return false;
+            }
+            if (pending.isEmpty()) {
+                state = State.LIVE;
+                send(Frames.ready(caller.userId(), deviceId, lastSent));
+                return true;
+            }
+            return false; // the next pending entry is ahead of what the store has: wait for the sink
+        }
+    }
+
+    private void drainPending() {
+        while (!pending.isEmpty() && pending.firstKey() <= lastSent + 1) {
+            Map.Entry<Long, InboxEntry> first = pending.pollFirstEntry();
+            if (first.getKey() == lastSent + 1) {
+                deliver(first.getValue());
+            }
+        }
+    }
+
+    /** Writes one entry; caller holds the lock and has checked it is the next one. */
+    private void deliver(InboxEntry entry) {
+        lastSent = entry.getInboxSeq();
+        trackMembership(entry);
+        send(Frames.event(entry));
+    }
+
+    /** Keeps the broadcast subscriptions of large groups in step with the user's membership. */
+    private void trackMembership(InboxEntry entry) {
+        if (!(entry.getItem() instanceof ConversationEvent event)) {
+            return;
+        }
+        Object payload = event.getPayload();
+        boolean joined = payload instanceof ConversationCreated c && c.getMembers().stream().map(Member::getUserId).anyMatch(userId()::equals)
+                || payload instanceof MemberJoined j && j.getMembers().stream().map(Member::getUserId).anyMatch(userId()::equals);
+        if (joined) {
+            host.subscribeBroadcast(event.getConversationId(), this);
+        } else if (payload instanceof MemberLeft left && left.getUserId().equals(userId())) {
+            host.unsubscribeBroadcast(event.getConversationId(), this);
+        }
+    }
+
+    void sendBroadcast(String frame) {
+        synchronized (lock) {
+            if (state == State.LIVE || state == State.CATCHING_UP) {
+                send(frame);
+            }
+        }
+    }
+
+    /** Sends a frame; cuts off a client that does not read (it resumes from its SyncKey). */
+    void send(String frame) {
+        if (queued.incrementAndGet() > maxQueuedFrames) {
+            queued.decrementAndGet();
+            close(Frames.CLOSE_SLOW_CONSUMER, "slow_consumer: resume with your last inbox_seq");
+            return;
+        }
+        WebSockets.sendText(frame, channel, new WebSocketCallback<Void>() {
+            @Override
+            public void complete(WebSocketChannel ch, Void context) {
+                queued.decrementAndGet();
+            }
+
+            @Override
+            public void onError(WebSocketChannel ch, Void context, Throwable failure) {
+                queued.decrementAndGet();
+                log.debug("send to {}/{} failed: {}", userId(), deviceId, failure.toString());
+                close(Frames.CLOSE_GOING_AWAY, "send failed");
+            }
+        });
+    }
+
+    @Override
+    public void onPartitionLost() {
+        String edge = null;
+        try {
+            edge = host.locateEdge(userId());
+        } catch (RuntimeException e) {
+            log.debug("new owner of {} not known yet: {}", userId(), e.toString());
+        }
+        send(Frames.reconnect("rebalance", edge));
+        close(Frames.CLOSE_RECONNECT, "reconnect: your partition moved");
+    }
+
+    /** Closes the connection with a code; idempotent. */
+    void close(int code, String reason) {
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            pending.clear();
+        }
+        host.closed(this);
+        WebSockets.sendClose(code, reason, channel, new WebSocketCallback<Void>() {
+            @Override
+            public void complete(WebSocketChannel ch, Void context) {
+                closeQuietly(ch);
+            }
+
+            @Override
+            public void onError(WebSocketChannel ch, Void context, Throwable failure) {
+                closeQuietly(ch);
+            }
+        });
+    }
+
+    /** The peer went away. */
+    void closedByPeer() {
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            pending.clear();
+        }
+        host.closed(this);
+    }
+
+    private static void closeQuietly(WebSocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.debug("closing a WebSocket failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + userId() + "/" + deviceId + "]";
+    }
+}

@@ -1,0 +1,299 @@
+package dev.kchat.ingress;
+
+import com.datastax.oss.driver.api.core.DriverException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.api.ApiException;
+import dev.kchat.api.CommandPublisher;
+import dev.kchat.api.EdgeDirectory;
+import dev.kchat.api.ApiJson;
+import dev.kchat.api.CommandFactory;
+import dev.kchat.api.Limits;
+import dev.kchat.api.Requests;
+import dev.kchat.api.auth.JwtAuthenticator;
+import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
+import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.ingress.http.Exchanges;
+import dev.kchat.schemas.json.EventJson;
+import dev.kchat.schemas.topic.Topic;
+import dev.kchat.store.read.ChatRepository;
+import dev.kchat.store.read.ConversationSummary;
+import dev.kchat.store.read.HistoryPage;
+import dev.kchat.store.read.StoredEvent;
+import dev.kchat.store.read.StoredInboxEntry;
+import dev.kchat.store.read.SyncPage;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.server.RoutingHandler;
+import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /v1} HTTP API. I/O threads only read request bodies (non-blocking) and hand over:
+ * authentication, validation, Kafka sends and store reads run on the worker executor, and a send
+ * is answered from the producer's acknowledgement callback, so no thread waits for Kafka.
+ */
+public final class ApiRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+    static final String METRIC_REQUESTS = "kchat.ingress.requests";
+
+    private final JwtAuthenticator auth;
+    private final CommandFactory validation;
+    private final CommandPublisher commands;
+    private final ChatRepository repository;
+    private final Topic<String, InboxEntry> inbox;
+    private final Limits limits;
+    private final Executor workers;
+    private final MeterRegistry metrics;
+    private final Clock clock;
+    private final EdgeDirectory edges;
+
+    public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandPublisher commands, ChatRepository repository,
+            Topic<String, InboxEntry> inbox, EdgeDirectory edges, Executor workers, MeterRegistry metrics, Clock clock) {
+        this.edges = edges;
+        this.auth = auth;
+        this.validation = new CommandFactory(limits);
+        this.limits = limits;
+        this.commands = commands;
+        this.repository = repository;
+        this.inbox = inbox;
+        this.workers = workers;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** The routing handler of the API. */
+    public HttpHandler handler() {
+        RoutingHandler routes = Handlers.routing()
+                .post("/v1/conversations", withBody("create_conversation", (ex, caller, body) ->
+                        accept(ex, validation.createConversation(caller, ApiJson.read(body, Requests.CreateConversation.class), clock.instant()))))
+                .post("/v1/conversations/{id}/members", withBody("add_members", (ex, caller, body) ->
+                        accept(ex, validation.addMembers(caller, Exchanges.pathParam(ex, "id"),
+                                ApiJson.read(body, Requests.AddMembers.class), clock.instant()))))
+                .delete("/v1/conversations/{id}/members/{user}", withoutBody("remove_member", (ex, caller) ->
+                        accept(ex, validation.removeMember(caller, Exchanges.pathParam(ex, "id"),
+                                Exchanges.pathParam(ex, "user"), clock.instant()))))
+                .post("/v1/conversations/{id}/messages", withBody("send_message", (ex, caller, body) ->
+                        accept(ex, validation.sendMessage(caller, Exchanges.pathParam(ex, "id"),
+                                ApiJson.read(body, Requests.SendMessage.class), clock.instant()))))
+                .get("/v1/conversations/{id}/messages", withoutBody("history", this::history))
+                .get("/v1/conversations", withoutBody("conversations", this::conversations))
+                .get("/v1/sync", withoutBody("sync", this::sync))
+                .get("/v1/edge", withoutBody("edge", this::edge))
+                .setFallbackHandler(ex -> Exchanges.error(ex, 404, "not_found", "no such endpoint: "
+                        + ex.getRequestMethod() + " " + ex.getRequestPath()))
+                .setInvalidMethodHandler(ex -> Exchanges.error(ex, 405, "method_not_allowed",
+                        ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath()));
+        return routes;
+    }
+
+    @FunctionalInterface
+    private interface BodyAction {
+        void handle(HttpServerExchange ex, Caller caller, byte[] body) throws Exception;
+    }
+
+    @FunctionalInterface
+    private interface Action {
+        void handle(HttpServerExchange ex, Caller caller) throws Exception;
+    }
+
+    private HttpHandler withBody(String route, BodyAction action) {
+        return ex -> {
+            long declared = ex.getRequestContentLength();
+            if (declared > limits.maxBodyBytes()) {
+                respondError(ex, route, new ApiException(413, "body_too_large",
+                        "the body is " + declared + " bytes; the limit is " + limits.maxBodyBytes()));
+                return;
+            }
+            ex.setMaxEntitySize(limits.maxBodyBytes());
+            ex.getRequestReceiver().receiveFullBytes(
+                    (e, bytes) -> e.dispatch(workers, () -> run(e, route, caller -> action.handle(e, caller, bytes))),
+                    (e, failure) -> respondError(e, route, failure instanceof RequestTooBigException
+                            ? new ApiException(413, "body_too_large", "the body exceeds " + limits.maxBodyBytes() + " bytes")
+                            : new ApiException(400, "unreadable_body", "the body could not be read: " + failure.getMessage())));
+        };
+    }
+
+    private HttpHandler withoutBody(String route, Action action) {
+        return ex -> ex.dispatch(workers, () -> run(ex, route, caller -> action.handle(ex, caller)));
+    }
+
+    @FunctionalInterface
+    private interface CallerAction {
+        void handle(Caller caller) throws Exception;
+    }
+
+    /** Runs on a worker: authenticates, runs the action, maps every failure to its answer. */
+    private void run(HttpServerExchange ex, String route, CallerAction action) {
+        Timer.Sample sample = Timer.start(metrics);
+        ex.addExchangeCompleteListener((done, next) -> {
+            sample.stop(metrics.timer(METRIC_REQUESTS, "route", route, "status", String.valueOf(done.getStatusCode())));
+            next.proceed();
+        });
+        try {
+            Caller caller = auth.authenticate(ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION),
+                    ex.getRequestHeaders().getFirst("X-Device-Id"));
+            action.handle(caller);
+        } catch (Exception e) {
+            respondError(ex, route, e);
+        }
+    }
+
+    private void respondError(HttpServerExchange ex, String route, Throwable failure) {
+        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (e instanceof ApiException api) {
+            Exchanges.error(ex, api.status(), api.code(), api.getMessage());
+        } else if (e instanceof AuthenticationException auth) {
+            ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
+            Exchanges.error(ex, 401, auth.code(), auth.getMessage());
+        } else if (e instanceof IllegalArgumentException bad) {
+            Exchanges.error(ex, 400, "invalid_request", bad.getMessage());
+        } else if (e instanceof DriverException db) {
+            log.warn("{}: store unavailable: {}", route, db.toString());
+            Exchanges.error(ex, 503, "store_unavailable", "history is temporarily unavailable; retry later");
+        } else if (e instanceof KafkaException kafka && !(e instanceof SerializationException)) {
+            log.warn("{}: Kafka unavailable: {}", route, kafka.toString());
+            Exchanges.error(ex, 503, "kafka_unavailable", "the message was not accepted; retry with the same client_msg_id");
+        } else {
+            log.error("{}: unexpected failure", route, e);
+            Exchanges.error(ex, 500, "internal_error", "unexpected error; it has been logged");
+        }
+    }
+
+    /** Produces the command; answers 202 from the acknowledgement callback. */
+    private void accept(HttpServerExchange ex, CommandFactory.Accepted accepted) {
+        ex.dispatch(SameThreadExecutor.INSTANCE, () -> commands.publish(accepted.command()).whenComplete((metadata, failure) -> {
+            if (failure != null) {
+                respondError(ex, "publish", failure);
+                return;
+            }
+            ObjectNode body = ApiJson.JSON.createObjectNode()
+                    .put("conversation_id", accepted.conversationId())
+                    .put("command_id", accepted.command().getCommandId());
+            if (accepted.messageId() != null) {
+                body.put("message_id", accepted.messageId());
+            }
+            Exchanges.json(ex, 202, body);
+        }));
+    }
+
+    private void history(HttpServerExchange ex, Caller caller) {
+        String conversationId = Exchanges.pathParam(ex, "id");
+        CommandFactory.requireConversation(conversationId);
+        ConversationSummary membership = membership(caller, conversationId);
+        int limit = pageSize(ex);
+        OptionalLong before = Exchanges.longParam(ex, "before");
+        OptionalLong after = Exchanges.longParam(ex, "after");
+        if (before.isPresent() && after.isPresent()) {
+            throw ApiException.badRequest("invalid_parameter", "give before or after, not both");
+        }
+        ChatRepository.Order order = switch (Exchanges.stringParam(ex, "order", "newest")) {
+            case "newest" -> ChatRepository.Order.NEWEST_FIRST;
+            case "oldest" -> ChatRepository.Order.OLDEST_FIRST;
+            default -> throw ApiException.badRequest("invalid_parameter", "order must be newest or oldest");
+        };
+        // A member who left sees history up to the seq they left at, nothing newer.
+        long visibleUpTo = membership.active() ? Long.MAX_VALUE : membership.lastSeq();
+        HistoryPage page;
+        if (after.isPresent()) {
+            page = repository.history(conversationId, ChatRepository.Direction.AFTER, after.getAsLong(), limit, order);
+        } else {
+            long from = Math.min(before.orElse(Long.MAX_VALUE), visibleUpTo == Long.MAX_VALUE ? Long.MAX_VALUE : visibleUpTo + 1);
+            page = from == Long.MAX_VALUE
+                    ? repository.latest(conversationId, limit, order)
+                    : repository.history(conversationId, ChatRepository.Direction.BEFORE, from, limit, order);
+        }
+        ObjectNode body = ApiJson.JSON.createObjectNode().put("conversation_id", conversationId);
+        ArrayNode events = body.putArray("events");
+        boolean cut = false;
+        for (StoredEvent e : page.events()) {
+            if (e.seq() > visibleUpTo) {
+                cut = true;
+                continue;
+            }
+            events.add(eventJson(e));
+        }
+        body.put("has_more", page.hasMore() && !cut);
+        Exchanges.json(ex, 200, body);
+    }
+
+    private void conversations(HttpServerExchange ex, Caller caller) {
+        int limit = (int) Math.min(Exchanges.longParam(ex, "limit").orElse(50), ChatRepository.MAX_CONVERSATIONS);
+        if (limit < 1) {
+            throw ApiException.badRequest("invalid_parameter", "limit must be at least 1");
+        }
+        ObjectNode body = ApiJson.JSON.createObjectNode();
+        ArrayNode list = body.putArray("conversations");
+        for (ConversationSummary c : repository.conversations(caller.userId(), limit)) {
+            list.add(ApiJson.JSON.valueToTree(c));
+        }
+        Exchanges.json(ex, 200, body);
+    }
+
+    private void sync(HttpServerExchange ex, Caller caller) {
+        long since = Exchanges.longParam(ex, "since").orElse(0);
+        SyncPage page = repository.sync(caller.userId(), since, pageSize(ex));
+        ObjectNode body = ApiJson.JSON.createObjectNode();
+        ArrayNode entries = body.putArray("entries");
+        for (StoredInboxEntry e : page.entries()) {
+            entries.add(EventJson.toJson(inbox.valueSerde().deserializer().deserialize(inbox.name(), bytes(e.entry()))));
+        }
+        body.put("latest_inbox_seq", page.latestInboxSeq()).put("has_more", page.hasMore());
+        Exchanges.json(ex, 200, body);
+    }
+
+    /** Which edge serves the caller; 503 while no edge owns the caller's partition. */
+    private void edge(HttpServerExchange ex, Caller caller) {
+        EdgeDirectory.Location location = edges.locate(caller.userId());
+        if (location.edgeUrl().isEmpty()) {
+            throw new ApiException(503, "no_edge", "no edge serves partition " + location.partition() + " right now; retry shortly");
+        }
+        Exchanges.json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
+                .put("partition", location.partition()).put("edge", location.edgeUrl().get()));
+    }
+
+    private ConversationSummary membership(Caller caller, String conversationId) {
+        Optional<ConversationSummary> found = repository.conversations(caller.userId(), ChatRepository.MAX_CONVERSATIONS)
+                .stream().filter(c -> c.conversationId().equals(conversationId)).findFirst();
+        // Not a member (or unknown): 404 either way, so ids cannot be probed.
+        return found.orElseThrow(() -> ApiException.notFound("conversation_not_found",
+                "no conversation '" + conversationId + "' that you are a member of"));
+    }
+
+    private int pageSize(HttpServerExchange ex) {
+        long limit = Exchanges.longParam(ex, "limit").orElse(50);
+        if (limit < 1) {
+            throw ApiException.badRequest("invalid_parameter", "limit must be at least 1");
+        }
+        return (int) Math.min(limit, limits.maxPageSize());
+    }
+
+    private static ObjectNode eventJson(StoredEvent e) {
+        ObjectNode node = ApiJson.JSON.valueToTree(e);
+        node.remove("event");
+        return node;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}

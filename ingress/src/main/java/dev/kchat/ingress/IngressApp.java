@@ -1,0 +1,150 @@
+package dev.kchat.ingress;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import dev.kchat.api.CommandPublisher;
+import dev.kchat.api.EdgeDirectory;
+import dev.kchat.api.auth.JwtAuthenticator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
+import dev.kchat.schemas.registry.SchemaRegistryClient;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.AdminServer;
+import dev.kchat.service.Health;
+import dev.kchat.service.Metrics;
+import dev.kchat.service.Settings;
+import dev.kchat.store.cql.CqlConfig;
+import dev.kchat.store.cql.CqlSessions;
+import dev.kchat.store.read.ChatRepository;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingress service: the composition root that wires the HTTP API to Kafka and the store, and
+ * owns their lifecycle. {@link #start} returns once the API listens and Kafka metadata is loaded.
+ */
+public final class IngressApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngressApp.class);
+
+    private final Undertow server;
+    private final AdminServer admin;
+    private final CommandPublisher commands;
+    private final ExecutorService workers;
+    private final KafkaClientMetrics producerMetrics;
+    private final Admin kafkaAdmin;
+    private final int port;
+
+    private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, ExecutorService workers,
+            KafkaClientMetrics producerMetrics, Admin kafkaAdmin, int port) {
+        this.kafkaAdmin = kafkaAdmin;
+        this.server = server;
+        this.admin = admin;
+        this.commands = commands;
+        this.workers = workers;
+        this.producerMetrics = producerMetrics;
+        this.port = port;
+    }
+
+    /**
+     * Starts ingress against running Kafka and store. The CQL session is the caller's (shared with
+     * other components in the local runner) and is not closed by {@link #close()}.
+     */
+    public static IngressApp start(IngressConfig config, Topics topics, CqlSession session, String keyspace) {
+        PrometheusMeterRegistry metrics = Metrics.newRegistry("ingress");
+        CommandPublisher commands = new CommandPublisher(config.bootstrapServers(), topics.commands(), "ingress");
+        KafkaClientMetrics producerMetrics = new KafkaClientMetrics(commands.producer());
+        producerMetrics.bindTo(metrics);
+        commands.warmUp();
+        ChatRepository repository = new ChatRepository(session, keyspace);
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
+                60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000),
+                r -> new Thread(r, "ingress-worker-" + n.incrementAndGet()),
+                new ThreadPoolExecutor.AbortPolicy());
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "ingress-edge-directory"));
+        EdgeDirectory edges = new EdgeDirectory(admin, config.edgeDirectoryGroup(), topics.inbox().name(),
+                topics.inbox().partitions(), Clock.systemUTC());
+        ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), commands, repository,
+                topics.inbox(), edges, workers, metrics, Clock.systemUTC());
+        Undertow server = Undertow.builder()
+                .addHttpListener(config.httpPort(), config.httpHost())
+                .setIoThreads(config.ioThreads())
+                .setWorkerThreads(1) // our own executor does the blocking work
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) config.limits().maxBodyBytes())
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
+                .setHandler(routes.handler())
+                .build();
+        server.start();
+        int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        Map<String, Health.Check> checks = new LinkedHashMap<>();
+        checks.put("http", () -> Health.up("listening on " + port));
+        checks.put("store", () -> session.isClosed() ? Health.down("CQL session closed") : Health.up("CQL session open"));
+        checks.put("workers", () -> workers.getQueue().remainingCapacity() > 0
+                ? Health.up(workers.getQueue().size() + " queued") : Health.down("worker queue full"));
+        AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
+        log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
+        return new IngressApp(server, adminServer, commands, workers, producerMetrics, admin, port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** Stops taking requests, lets running ones finish (up to 10 s), flushes and closes the producer. */
+    @Override
+    public void close() {
+        server.stop();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("ingress workers still busy after 10 s; stopping them");
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+        producerMetrics.close();
+        commands.close();
+        kafkaAdmin.close();
+        admin.close();
+        log.info("ingress stopped");
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(IngressConfig.help());
+            return;
+        }
+        Settings settings = Settings.fromEnvironment();
+        IngressConfig config = IngressConfig.from(settings);
+        CqlConfig cql = CqlConfig.fromSettings(settings);
+        SchemaRegistryClient registry = new HttpSchemaRegistryClient(config.registryUrl());
+        CqlSession session = CqlSessions.connect(cql);
+        IngressApp app = start(config, Topics.create(registry), session, cql.keyspace());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            session.close();
+        }, "ingress-shutdown"));
+        Thread.currentThread().join();
+    }
+}

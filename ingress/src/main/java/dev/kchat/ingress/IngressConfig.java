@@ -1,0 +1,71 @@
+package dev.kchat.ingress;
+
+import dev.kchat.api.Limits;
+import dev.kchat.api.auth.AuthConfig;
+import dev.kchat.service.Settings;
+import java.util.List;
+
+/**
+ * Settings of the ingress service. Every key can be set as {@code -Dkey=value}, as the environment
+ * variable {@code KCHAT_KEY} (dots as underscores) or in the file named by {@code KCHAT_CONFIG}.
+ *
+ * @param httpHost         address the API binds to
+ * @param httpPort         API port
+ * @param adminPort        health and metrics port
+ * @param ioThreads        Undertow I/O threads (non-blocking; never wait on Kafka or the store)
+ * @param workerThreads    threads for store reads and Kafka sends
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param registryUrl      schema registry URL (Confluent REST API)
+ * @param auth             how bearer tokens are verified
+ * @param limits           request limits
+ * @param edgeDirectoryGroup consumer group of the edges, for {@code GET /v1/edge}
+ */
+public record IngressConfig(
+        String httpHost,
+        int httpPort,
+        int adminPort,
+        int ioThreads,
+        int workerThreads,
+        String bootstrapServers,
+        String registryUrl,
+        AuthConfig auth,
+        Limits limits,
+        String edgeDirectoryGroup) {
+
+    /** Documented settings: key, default, meaning. Printed by {@code --help}. */
+    static final List<String[]> DOCUMENTED = List.of(
+            new String[] {"ingress.http.host", "0.0.0.0", "address the API binds to"},
+            new String[] {"ingress.http.port", "8080", "API port"},
+            new String[] {"ingress.admin.port", "9080", "health and Prometheus metrics port"},
+            new String[] {"ingress.io.threads", "2", "Undertow I/O threads"},
+            new String[] {"ingress.worker.threads", "16", "worker threads (store reads, Kafka sends)"},
+            new String[] {"kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka bootstrap servers"},
+            new String[] {"schema.registry.url", "http://127.0.0.1:8081", "schema registry (Confluent REST API)"},
+            new String[] {"edge.group.id", "kchat-edges", "consumer group of the edges (edge directory)"});
+
+    public static IngressConfig from(Settings s) {
+        return new IngressConfig(
+                s.string("ingress.http.host", "0.0.0.0"),
+                s.integer("ingress.http.port", 8080),
+                s.integer("ingress.admin.port", 9080),
+                s.integer("ingress.io.threads", 2),
+                s.integer("ingress.worker.threads", 16),
+                s.string("kafka.bootstrap.servers", "127.0.0.1:9092"),
+                s.string("schema.registry.url", "http://127.0.0.1:8081"),
+                AuthConfig.from(s),
+                Limits.from(s),
+                s.string("edge.group.id", "kchat-edges"));
+    }
+
+    static String help() {
+        StringBuilder out = new StringBuilder("kchat ingress: the HTTP API.\n\nSettings (as -Dkey=value or environment variable):\n");
+        java.util.List<String[]> rows = new java.util.ArrayList<>(DOCUMENTED);
+        rows.addAll(AuthConfig.DOCUMENTED);
+        rows.addAll(Limits.DOCUMENTED);
+        for (String[] row : rows) {
+            out.append(String.format("  %-34s %-38s default %-22s %s%n", row[0], Settings.envName(row[0]), row[1], row[2]));
+        }
+        out.append("\nCQL settings (cql.contact.points, cql.local.datacenter, cql.keyspace, ...) as in docs/storage.md.\n");
+        return out.toString();
+    }
+}
