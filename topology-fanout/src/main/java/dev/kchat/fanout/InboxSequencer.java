@@ -1,0 +1,58 @@
+package dev.kchat.fanout;
+
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MemberLeft;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per user (after the repartition by user id): numbers the user's inbox, {@code inbox_seq = last + 1},
+ * gap-free across all their conversations, and emits the entry to {@code chat.inbox}.
+ *
+ * <p>Also remembers, per (user, conversation), the last conversation seq delivered: an entry at or
+ * below it is a replay and gets no second inbox seq. The position is dropped when the user's own
+ * MemberLeft is delivered, so the store holds one entry per current membership.
+ */
+final class InboxSequencer implements Processor<String, InboxEntry, String, InboxEntry> {
+
+    private static final Logger log = LoggerFactory.getLogger(InboxSequencer.class);
+
+    private ProcessorContext<String, InboxEntry> context;
+    private KeyValueStore<String, Long> inboxSeqs;
+    private KeyValueStore<String, Long> positions;
+
+    @Override
+    public void init(ProcessorContext<String, InboxEntry> context) {
+        this.context = context;
+        inboxSeqs = context.getStateStore(FanoutApp.INBOX_SEQ_STORE);
+        positions = context.getStateStore(FanoutApp.POSITIONS_STORE);
+    }
+
+    @Override
+    public void process(Record<String, InboxEntry> record) {
+        InboxEntry entry = record.value();
+        String userId = record.key();
+        String positionKey = userId + FanoutApp.KEY_SEPARATOR + entry.getConversationId();
+        Long delivered = positions.get(positionKey);
+        if (delivered != null && entry.getConvSeq() <= delivered) {
+            log.debug("skipping replayed entry {}#{} for {} (delivered up to {})", entry.getConversationId(),
+                    entry.getConvSeq(), userId, delivered);
+            return;
+        }
+        Long last = inboxSeqs.get(userId);
+        long inboxSeq = last == null ? 1 : last + 1;
+        inboxSeqs.put(userId, inboxSeq);
+        if (entry.getItem() instanceof ConversationEvent event && event.getPayload() instanceof MemberLeft left
+                && left.getUserId().equals(userId)) {
+            positions.delete(positionKey);
+        } else {
+            positions.put(positionKey, entry.getConvSeq());
+        }
+        context.forward(record.withValue(InboxEntry.newBuilder(entry).setInboxSeq(inboxSeq).build()));
+    }
+}

@@ -1,0 +1,155 @@
+package dev.kchat.fanout;
+
+import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.ConversationCreated;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.OwnershipTransferred;
+import dev.kchat.events.chat.RoleChanged;
+import dev.kchat.events.common.ConversationKind;
+import dev.kchat.events.common.Member;
+import dev.kchat.events.common.MemberRole;
+import dev.kchat.fanout.state.Roster;
+import dev.kchat.schemas.topic.Topic;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per conversation (the log is keyed by conversation): keeps the members from the log itself and
+ * decides who gets each event. Because membership changes are events of the same log, the members
+ * read here when the event at seq N arrives are exactly the members as of N: joiners are added
+ * before their MemberJoined is delivered, leavers removed after their MemberLeft is.
+ *
+ * <p>Emits, keyed by user, one unsequenced {@link InboxEntry} ({@code inbox_seq} 0) per recipient,
+ * for the per-user sub-topology to number; and, keyed by conversation, a {@link BroadcastEntry} for
+ * read-diffused conversations. Events at or below the last applied seq are replays and are skipped,
+ * so a re-delivered log record never reaches an inbox twice.
+ */
+final class MembershipProcessor implements Processor<String, byte[], String, SpecificRecord> {
+
+    private static final Logger log = LoggerFactory.getLogger(MembershipProcessor.class);
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final Topic<String, ConversationEvent> conversationLog;
+    private final int threshold;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, Roster> rosters;
+    private KeyValueStore<String, String> members;
+
+    MembershipProcessor(Topic<String, ConversationEvent> conversationLog, int threshold) {
+        this.conversationLog = conversationLog;
+        this.threshold = threshold;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        rosters = context.getStateStore(FanoutApp.CONVERSATIONS_STORE);
+        members = context.getStateStore(FanoutApp.MEMBERS_STORE);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        // Thrown, not skipped: the processing exception handler writes the record and the cause to
+        // the error topic in the task's transaction, and processing continues.
+        if (record.value() == null) {
+            throw new IllegalArgumentException(conversationLog.name() + " record with key " + record.key() + " has no value");
+        }
+        ConversationEvent event = conversationLog.valueSerde().deserializer().deserialize(conversationLog.name(), record.value());
+        String conversationId = event.getConversationId();
+        long seq = event.getSeq();
+        Object payload = event.getPayload();
+        Roster roster = rosters.get(conversationId);
+        if (roster == null && !(payload instanceof ConversationCreated)) {
+            throw new IllegalStateException("event at seq " + seq + " of " + conversationId + " before its ConversationCreated");
+        }
+        if (roster != null && seq <= roster.getLastSeq()) {
+            log.debug("skipping replayed event {}#{} (last applied {})", conversationId, seq, roster.getLastSeq());
+            return;
+        }
+        if (roster != null && seq != roster.getLastSeq() + 1) {
+            log.warn("gap in {}: seq {} follows {}", conversationId, seq, roster.getLastSeq());
+        }
+        ConversationKind kind = roster == null
+                ? ((ConversationCreated) payload).getKind()
+                : ConversationKind.valueOf(roster.getKind());
+        int before = roster == null ? 0 : roster.getMemberCount();
+
+        List<Member> joining = new ArrayList<>();
+        for (Member m : Fanout.incoming(payload)) {
+            if (members.get(memberKey(conversationId, m.getUserId())) == null) {
+                joining.add(m);
+            }
+        }
+        boolean broadcast = Fanout.readDiffused(kind, before + joining.size(), threshold);
+        Set<String> recipients;
+        if (broadcast) {
+            recipients = Fanout.affectedUsers(payload);
+        } else {
+            recipients = currentMembers(conversationId);
+            joining.forEach(m -> recipients.add(m.getUserId()));
+        }
+
+        int after = applyMembership(conversationId, payload, joining, before);
+        rosters.put(conversationId, Roster.newBuilder().setKind(kind.name()).setMemberCount(after).setLastSeq(seq).build());
+
+        if (broadcast) {
+            context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()
+                    .setConversationId(conversationId).setSeq(seq).setMemberCount(after).setEvent(event).build()));
+        }
+        for (String userId : recipients) {
+            context.forward(record.withKey(userId).withValue((SpecificRecord) InboxEntry.newBuilder()
+                    .setUserId(userId)
+                    .setInboxSeq(0)
+                    .setConversationId(conversationId)
+                    .setConvSeq(seq)
+                    .setCreatedAt(event.getOccurredAt())
+                    .setItem(event)
+                    .build()));
+        }
+    }
+
+    /** Applies the event's membership change to the store; returns the member count after it. */
+    private int applyMembership(String conversationId, Object payload, List<Member> joining, int before) {
+        int count = before;
+        for (Member m : joining) {
+            members.put(memberKey(conversationId, m.getUserId()), m.getRole().name());
+            count++;
+        }
+        if (payload instanceof MemberLeft left && members.delete(memberKey(conversationId, left.getUserId())) != null) {
+            count--;
+        } else if (payload instanceof RoleChanged changed) {
+            members.put(memberKey(conversationId, changed.getUserId()), changed.getRole().name());
+        } else if (payload instanceof OwnershipTransferred transferred) {
+            members.put(memberKey(conversationId, transferred.getPreviousOwnerId()), MemberRole.ADMIN.name());
+            members.put(memberKey(conversationId, transferred.getNewOwnerId()), MemberRole.OWNER.name());
+        }
+        return count;
+    }
+
+    /** Members of a (small) conversation in user id order. */
+    private Set<String> currentMembers(String conversationId) {
+        Set<String> users = new LinkedHashSet<>();
+        String prefix = conversationId + FanoutApp.KEY_SEPARATOR;
+        try (KeyValueIterator<String, String> it = members.prefixScan(prefix, KEYS)) {
+            it.forEachRemaining(kv -> users.add(kv.key.substring(prefix.length())));
+        }
+        return users;
+    }
+
+    static String memberKey(String conversationId, String userId) {
+        return conversationId + FanoutApp.KEY_SEPARATOR + userId;
+    }
+}
