@@ -269,8 +269,7 @@ public final class ApiRoutes {
     }
 
     private ConversationSummary membership(Caller caller, String conversationId) {
-        Optional<ConversationSummary> found = repository.conversations(caller.userId(), ChatRepository.MAX_CONVERSATIONS)
-                .stream().filter(c -> c.conversationId().equals(conversationId)).findFirst();
+        Optional<ConversationSummary> found = repository.membership(caller.userId(), conversationId);
         // Not a member (or unknown): 404 either way, so ids cannot be probed.
         return found.orElseThrow(() -> ApiException.notFound("conversation_not_found",
                 "no conversation '" + conversationId + "' that you are a member of"));

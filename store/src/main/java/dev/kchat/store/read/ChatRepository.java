@@ -61,6 +61,7 @@ public final class ChatRepository {
     private final PreparedStatement inboxHead;
     private final PreparedStatement userConversations;
     private final PreparedStatement conversation;
+    private final PreparedStatement userConversation;
 
     /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
     public ChatRepository(CqlSession session, String keyspace) {
@@ -79,6 +80,9 @@ public final class ChatRepository {
         userConversations = session.prepare("SELECT conversation_id, role, active, joined_seq, left_seq, last_seq,"
                 + " last_activity_at, last_message_seq, last_message_preview, last_message_sender, read_seq"
                 + " FROM " + keyspace + ".conversations_by_user WHERE user_id = ?");
+        userConversation = session.prepare("SELECT conversation_id, role, active, joined_seq, left_seq, last_seq,"
+                + " last_activity_at, last_message_seq, last_message_preview, last_message_sender, read_seq"
+                + " FROM " + keyspace + ".conversations_by_user WHERE user_id = ? AND conversation_id = ?");
         conversation = session.prepare("SELECT kind, name, last_seq, last_activity_at, last_message_seq,"
                 + " last_message_preview, last_message_sender FROM " + keyspace + ".conversations WHERE conversation_id = ?");
     }
@@ -198,6 +202,21 @@ public final class ChatRepository {
                 .thenComparing(ConversationSummary::conversationId));
         return out.size() > Math.min(limit, MAX_CONVERSATIONS) ? List.copyOf(out.subList(0, Math.min(limit, MAX_CONVERSATIONS)))
                 : List.copyOf(out);
+    }
+
+    /**
+     * One user's line for one conversation, if the user is or was a member: two point reads, for
+     * permission checks on every history request (the list query reads all of the user's rows).
+     */
+    public Optional<ConversationSummary> membership(String userId, String conversationId) {
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(conversationId, "conversationId");
+        Row m = session.execute(userConversation.bind(userId, conversationId).setConsistencyLevel(LIST_CONSISTENCY)).one();
+        if (m == null) {
+            return Optional.empty();
+        }
+        Row c = session.execute(conversation.bind(conversationId).setConsistencyLevel(LIST_CONSISTENCY)).one();
+        return Optional.of(summary(m, c));
     }
 
     private List<StoredEvent> readBefore(String conversationId, long seq, int want) {

@@ -89,6 +89,20 @@ class ConversationListTest {
     }
 
     @Test
+    void shouldAnswerOneMembershipWithTheSameLineAsTheList() {
+        // Given alice's stored conversations
+        List<ConversationSummary> list = repository.conversations("alice", 10);
+
+        // When one membership is read by its key
+        // Then it equals the list's line; a former member's line is inactive; a stranger has none
+        for (ConversationSummary line : list) {
+            assertThat(repository.membership("alice", line.conversationId())).contains(line);
+        }
+        assertThat(repository.membership("alice", "group-left")).get().extracting(ConversationSummary::active).isEqualTo(false);
+        assertThat(repository.membership("mallory", "direct-ab")).isEmpty();
+    }
+
+    @Test
     void shouldNeverMoveAReadPositionBackwards() {
         // Given alice read the direct chat up to 3
         // When a stale read position (2) arrives late
