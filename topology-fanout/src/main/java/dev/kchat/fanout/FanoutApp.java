@@ -23,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -216,8 +217,8 @@ public final class FanoutApp implements AutoCloseable {
     }
 
     /**
-     * Stops processing: Kafka Streams commits, closes its stores and leaves the group (waiting up to
-     * 30 s), then the admin server and metrics stop. Idempotent.
+     * Stops processing: Kafka Streams commits, closes its stores and leaves the consumer group
+     * (waiting up to 30 s), then the admin server and metrics stop. Idempotent.
      */
     @Override
     public void close() {
@@ -242,7 +243,10 @@ public final class FanoutApp implements AutoCloseable {
 
     private static void stopAll(KafkaStreams streams, PrometheusMeterRegistry metrics, KafkaStreamsMetrics streamsMetrics,
             AdminServer admin) {
-        if (!streams.close(Duration.ofSeconds(30))) {
+        // Leave the group at once, so the partitions move to the other instances now rather than
+        // after the session timeout (Kafka Streams otherwise stays in the group on close).
+        if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)))) {
             log.warn("{}: Kafka Streams did not close within 30 s", APP_NAME);
         }
         streamsMetrics.close();

@@ -1,0 +1,154 @@
+package dev.kchat.fanout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.common.ConversationKind;
+import dev.kchat.localkafka.KafkaBroker;
+import dev.kchat.schemas.registry.InMemorySchemaRegistry;
+import dev.kchat.schemas.topic.Topic;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fan-out on a real KRaft broker under exactly-once, through the real repartition topic: an
+ * instance is closed in the middle of the stream and a new one with an empty state directory takes
+ * over. Every member's inbox must be gap-free from 1 and hold exactly the events of their
+ * membership, each once.
+ */
+class FanoutBrokerTest {
+
+    private static final int EVENTS_PER_CONVERSATION = 30;
+
+    private static KafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = KafkaBroker.startTemporary();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void shouldKeepEveryInboxGapFreeAndCompleteWhenAnInstanceIsReplacedMidStream(@TempDir Path stateDir) {
+        // Given: g-one (alice, bob, carol; erin joins at 16), g-two (alice, dave; dave leaves at 21)
+        Topics topics = Topics.create(new InMemorySchemaRegistry());
+        broker.createTopics(topics);
+        Map<String, Set<String>> expected = new TreeMap<>();
+        List<ConversationEvent> log = new ArrayList<>();
+        script("g-one", List.of("alice", "bob", "carol"), 16, "erin", -1, null, log, expected);
+        script("g-two", List.of("alice", "dave"), -1, null, 21, "dave", log, expected);
+        int total = expected.values().stream().mapToInt(Set::size).sum();
+        // Interleave the conversations as the partitions would, then cut the stream in two.
+        log.sort((a, b) -> Long.compare(a.getSeq(), b.getSeq()));
+        List<ConversationEvent> firstHalf = log.subList(0, log.size() / 2);
+        List<ConversationEvent> secondHalf = log.subList(log.size() / 2, log.size());
+
+        try (KafkaProducer<String, ConversationEvent> producer = producer(topics.conversationLog());
+                TopicReader<String, InboxEntry> inbox = new TopicReader<>(broker.bootstrapServers(), topics.inbox())) {
+            send(producer, topics.conversationLog(), firstHalf);
+
+            // When: the first instance handles part of the stream and is closed ...
+            FanoutApp first = FanoutApp.start(config(stateDir.resolve("first")), topics);
+            try {
+                assertThat(first.state()).isEqualTo(KafkaStreams.State.RUNNING);
+                await().atMost(Duration.ofSeconds(60)).until(() -> inbox.poll().size() >= 10);
+            } finally {
+                first.close();
+            }
+            send(producer, topics.conversationLog(), secondHalf);
+            // ... and a second instance with no local state takes over
+            FanoutApp second = FanoutApp.start(config(stateDir.resolve("second")), topics);
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> inbox.poll().size() >= total);
+            } finally {
+                second.close();
+            }
+            inbox.poll();
+
+            // Then
+            Map<String, List<InboxEntry>> byUser = inbox.values().stream().collect(Collectors.groupingBy(InboxEntry::getUserId));
+            assertThat(byUser.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+            byUser.forEach((user, entries) -> {
+                assertThat(entries).extracting(InboxEntry::getInboxSeq).as("inbox_seq of %s", user)
+                        .containsExactlyElementsOf(LongStream.rangeClosed(1, expected.get(user).size()).boxed().toList());
+                assertThat(entries).extracting(e -> e.getConversationId() + "#" + e.getConvSeq()).as("events of %s", user)
+                        .containsExactlyInAnyOrderElementsOf(expected.get(user));
+            });
+            assertThat(inbox.values()).hasSize(total);
+        }
+    }
+
+    /** Appends a conversation's events to the log and records who must receive each one. */
+    private static void script(String conversationId, List<String> initial, long joinAt, String joiner, long leaveAt,
+            String leaver, List<ConversationEvent> log, Map<String, Set<String>> expected) {
+        Set<String> members = new LinkedHashSet<>(initial);
+        log.add(Events.created(conversationId, ConversationKind.GROUP, initial.get(0),
+                initial.subList(1, initial.size()).toArray(String[]::new)));
+        deliver(conversationId, 1, members, expected);
+        for (long seq = 2; seq <= EVENTS_PER_CONVERSATION; seq++) {
+            if (seq == joinAt) {
+                log.add(Events.joined(conversationId, seq, initial.get(0), joiner));
+                members.add(joiner);
+                deliver(conversationId, seq, members, expected);
+            } else if (seq == leaveAt) {
+                log.add(Events.left(conversationId, seq, leaver));
+                deliver(conversationId, seq, members, expected);
+                members.remove(leaver);
+            } else {
+                log.add(Events.posted(conversationId, seq, initial.get((int) (seq % initial.size()))));
+                deliver(conversationId, seq, members, expected);
+            }
+        }
+    }
+
+    private static void deliver(String conversationId, long seq, Set<String> members, Map<String, Set<String>> expected) {
+        members.forEach(m -> expected.computeIfAbsent(m, k -> new LinkedHashSet<>()).add(conversationId + "#" + seq));
+    }
+
+    private static FanoutConfig config(Path stateDir) {
+        return FanoutConfig.from(Settings.of(Map.of(
+                FanoutConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                FanoutConfig.APPLICATION_ID, "fanout-it",
+                FanoutConfig.STATE_DIR, stateDir.toString(),
+                FanoutConfig.ADMIN_PORT, "0",
+                FanoutConfig.START_TIMEOUT, "90s")));
+    }
+
+    private static KafkaProducer<String, ConversationEvent> producer(Topic<String, ConversationEvent> topic) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    private static void send(KafkaProducer<String, ConversationEvent> producer, Topic<String, ConversationEvent> topic,
+            List<ConversationEvent> events) {
+        events.forEach(e -> producer.send(new ProducerRecord<>(topic.name(), e.getConversationId(), e)));
+        producer.flush();
+    }
+}

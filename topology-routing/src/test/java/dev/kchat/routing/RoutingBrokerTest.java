@@ -1,0 +1,148 @@
+package dev.kchat.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.events.chat.CommandAccepted;
+import dev.kchat.events.chat.CommandResult;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.MessagePosted;
+import dev.kchat.localkafka.KafkaBroker;
+import dev.kchat.schemas.registry.InMemorySchemaRegistry;
+import dev.kchat.schemas.topic.Topic;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Routing on a real KRaft broker under exactly-once: an instance is closed in the middle of the
+ * stream and a new one, with an empty state directory (so its state comes back from the
+ * changelogs), takes over. The log must stay gap-free with no duplicate, and every retried send
+ * must be answered with its first seq.
+ */
+class RoutingBrokerTest {
+
+    private static final List<String> GROUPS = List.of("g-one", "g-two", "g-three");
+    private static final int SENDS_PER_GROUP = 40;
+
+    private static KafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = KafkaBroker.startTemporary();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void shouldKeepTheLogGapFreeWithoutDuplicatesWhenAnInstanceIsReplacedMidStream(@TempDir Path stateDir) {
+        // Given
+        Topics topics = Topics.create(new InMemorySchemaRegistry());
+        broker.createTopics(topics);
+        List<ChatCommand> firstHalf = new ArrayList<>();
+        List<ChatCommand> secondHalf = new ArrayList<>();
+        for (String group : GROUPS) {
+            firstHalf.add(Commands.createGroup(group, "alice", "bob"));
+            for (int i = 0; i < SENDS_PER_GROUP; i++) {
+                String sender = i % 2 == 0 ? "alice" : "bob";
+                ChatCommand send = Commands.send(group, sender, "m" + i);
+                (i < SENDS_PER_GROUP / 2 ? firstHalf : secondHalf).add(send);
+                if (i % 5 == 0) {
+                    secondHalf.add(send); // a client retry, possibly after the takeover
+                }
+            }
+        }
+        int commandCount = firstHalf.size() + secondHalf.size();
+
+        try (KafkaProducer<String, ChatCommand> producer = producer(topics.commands());
+                TopicReader<String, ConversationEvent> log = new TopicReader<>(broker.bootstrapServers(), topics.conversationLog());
+                TopicReader<String, CommandResult> results = new TopicReader<>(broker.bootstrapServers(), topics.commandResults())) {
+            send(producer, topics.commands(), firstHalf);
+
+            // When: the first instance processes part of the stream and is closed
+            RoutingApp first = RoutingApp.start(config(stateDir.resolve("first")), topics);
+            try {
+                assertThat(first.state()).isEqualTo(KafkaStreams.State.RUNNING);
+                await().atMost(Duration.ofSeconds(60)).until(() -> log.poll().size() >= GROUPS.size() * 5);
+            } finally {
+                first.close();
+            }
+            send(producer, topics.commands(), secondHalf);
+            // ... and a second instance with no local state takes over
+            RoutingApp second = RoutingApp.start(config(stateDir.resolve("second")), topics);
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> results.poll().size() >= commandCount);
+            } finally {
+                second.close();
+            }
+            log.poll();
+            results.poll();
+
+            // Then: per conversation, seqs 1..N exactly once, one message per client_msg_id
+            Map<String, List<ConversationEvent>> byConversation = log.values().stream()
+                    .collect(Collectors.groupingBy(ConversationEvent::getConversationId));
+            assertThat(byConversation.keySet()).containsExactlyInAnyOrderElementsOf(GROUPS);
+            byConversation.forEach((group, events) -> {
+                assertThat(events).extracting(ConversationEvent::getSeq).as(group)
+                        .containsExactlyElementsOf(LongStream.rangeClosed(1, SENDS_PER_GROUP + 1).boxed().toList());
+                assertThat(events.stream().skip(1).map(e -> ((MessagePosted) e.getPayload()).getMessageId()).distinct())
+                        .hasSize(SENDS_PER_GROUP);
+            });
+            // every command answered exactly once, retries with the seq of the first attempt
+            assertThat(results.values()).hasSize(commandCount).allSatisfy(r -> assertThat(r.getOutcome()).isInstanceOf(CommandAccepted.class));
+            Map<String, Long> seqByMessage = new HashMap<>();
+            log.values().stream().filter(e -> e.getPayload() instanceof MessagePosted)
+                    .forEach(e -> seqByMessage.put(((MessagePosted) e.getPayload()).getMessageId(), e.getSeq()));
+            for (CommandResult result : results.values()) {
+                CommandAccepted accepted = (CommandAccepted) result.getOutcome();
+                if (accepted.getMessageId() != null) {
+                    assertThat(accepted.getSeq()).as("seq answered for %s", result.getClientMsgId())
+                            .isEqualTo(seqByMessage.get(accepted.getMessageId()));
+                }
+            }
+            assertThat(results.values().stream().filter(r -> ((CommandAccepted) r.getOutcome()).getDuplicate()))
+                    .as("retries answered as duplicates").hasSize(GROUPS.size() * SENDS_PER_GROUP / 5);
+        }
+    }
+
+    private static RoutingConfig config(Path stateDir) {
+        return RoutingConfig.from(Settings.of(Map.of(
+                RoutingConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                RoutingConfig.APPLICATION_ID, "routing-it",
+                RoutingConfig.STATE_DIR, stateDir.toString(),
+                RoutingConfig.ADMIN_PORT, "0",
+                RoutingConfig.START_TIMEOUT, "90s")));
+    }
+
+    private static KafkaProducer<String, ChatCommand> producer(Topic<String, ChatCommand> topic) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    private static void send(KafkaProducer<String, ChatCommand> producer, Topic<String, ChatCommand> topic, List<ChatCommand> commands) {
+        commands.forEach(c -> producer.send(new ProducerRecord<>(topic.name(), c.getConversationId(), c)));
+        producer.flush();
+    }
+}
