@@ -6,28 +6,44 @@ import java.util.List;
 
 /**
  * Settings of the all-in-one local runner. Every key can be set as {@code -Dkey=value} or as the
- * environment variable {@code KCHAT_KEY} (dots as underscores).
+ * environment variable {@code KCHAT_KEY} (dots as underscores). The apps it starts also read
+ * their own settings (see each app's {@code --help}); the runner only sets what ties them together.
  *
- * @param dataDir      where the broker, the registry and (later) the CQL server keep their data
+ * @param dataDir      where the broker, the CQL server, the registry and the apps' state live
  * @param host         the loopback address everything binds to
  * @param kafkaPort    the broker's client port
  * @param registryPort the schema registry's HTTP port
+ * @param ingressPort  the HTTP API's port
+ * @param edgePort     the WebSocket edge's port
+ * @param adminBasePort first of the admin (health, metrics) ports: +0 ingress, +1 edge, +2 routing,
+ *                      +3 fanout, +4 sink; 0 picks free ports
  */
-public record LocalConfig(Path dataDir, String host, int kafkaPort, int registryPort) {
+public record LocalConfig(Path dataDir, String host, int kafkaPort, int registryPort, int ingressPort, int edgePort,
+        int adminBasePort) {
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
     static final List<String[]> DOCUMENTED = List.of(
-            new String[] {"local.data.dir", ".local", "folder for broker data, registry file and logs (kept across runs)"},
+            new String[] {"local.data.dir", ".local", "folder for broker, CQL and app data, registry file and logs (kept across runs)"},
             new String[] {"local.host", "127.0.0.1", "address every local service binds to"},
             new String[] {"local.kafka.port", "9092", "Kafka broker client port"},
-            new String[] {"local.registry.port", "8081", "schema registry port (Confluent REST API)"});
+            new String[] {"local.registry.port", "8081", "schema registry port (Confluent REST API)"},
+            new String[] {"local.ingress.port", "8080", "HTTP API port"},
+            new String[] {"local.edge.port", "8090", "WebSocket edge port"},
+            new String[] {"local.admin.base.port", "9080", "first admin port (health, metrics); 0 = free ports"});
 
     public static LocalConfig from(Settings settings) {
         return new LocalConfig(
                 Path.of(settings.string("local.data.dir", ".local")).toAbsolutePath(),
                 settings.string("local.host", "127.0.0.1"),
                 settings.integer("local.kafka.port", 9092),
-                settings.integer("local.registry.port", 8081));
+                settings.integer("local.registry.port", 8081),
+                settings.integer("local.ingress.port", 8080),
+                settings.integer("local.edge.port", 8090),
+                settings.integer("local.admin.base.port", 9080));
+    }
+
+    int adminPort(int offset) {
+        return adminBasePort == 0 ? 0 : adminBasePort + offset;
     }
 
     static String help() {
@@ -39,7 +55,7 @@ public record LocalConfig(Path dataDir, String host, int kafkaPort, int registry
                 Settings (as -Dkey=value or environment variable):
                 """);
         for (String[] s : DOCUMENTED) {
-            out.append(String.format("  %-22s %-26s default %-10s %s%n", s[0], Settings.envName(s[0]), s[1], s[2]));
+            out.append(String.format("  %-22s %-28s default %-10s %s%n", s[0], Settings.envName(s[0]), s[1], s[2]));
         }
         return out.toString();
     }

@@ -1,43 +1,92 @@
 package dev.kchat.local;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import dev.kchat.api.auth.TokenMinter;
+import dev.kchat.edge.EdgeApp;
+import dev.kchat.edge.EdgeConfig;
+import dev.kchat.fanout.FanoutApp;
+import dev.kchat.fanout.FanoutConfig;
+import dev.kchat.ingress.IngressApp;
+import dev.kchat.ingress.IngressConfig;
+import dev.kchat.localcql.LocalCqlConfig;
+import dev.kchat.localcql.LocalCqlServer;
 import dev.kchat.localkafka.KafkaBroker;
 import dev.kchat.localkafka.RegistryHttpServer;
+import dev.kchat.routing.RoutingApp;
+import dev.kchat.routing.RoutingConfig;
 import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.TopicProvisioner;
 import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.AdminServer;
+import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
+import dev.kchat.store.cql.CqlConfig;
+import dev.kchat.store.cql.Replication;
+import dev.kchat.store.schema.Migrations;
+import dev.kchat.store.sink.SinkConfig;
+import dev.kchat.store.sink.StoreSink;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Base64;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the platform locally: a real Kafka broker (child JVM), the schema registry (in process,
- * persisted in the data folder, served over the Confluent REST API), every topic with its schema
- * registered. Stops everything, in reverse order, on Ctrl-C.
+ * Starts the platform locally: a real Kafka broker and a CQL server (child JVMs), the schema
+ * registry (in process, persisted in the data folder, served over the Confluent REST API), every
+ * topic with its schema, the store and its sink, both topologies, ingress and one edge. Stops
+ * everything, in reverse order, on Ctrl-C.
  */
 public final class LocalPlatform implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
+    /** The demo users the runner prints tokens for. */
+    static final String[] DEMO_USERS = {"alice", "bob"};
+    static final String KEYSPACE = "kchat";
 
     private final LocalConfig config;
+    private final Settings overrides;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private KafkaBroker broker;
     private RegistryHttpServer registryServer;
+    private LocalCqlServer cql;
+    private CqlSession session;
     private Topics topics;
     private Map<String, Integer> schemaIds;
+    private RoutingApp routing;
+    private FanoutApp fanout;
+    private IngressApp ingress;
+    private EdgeApp edge;
+    private String jwtSecret;
 
-    private LocalPlatform(LocalConfig config) {
+    private LocalPlatform(LocalConfig config, Settings overrides) {
         this.config = config;
+        this.overrides = overrides;
     }
 
     /** Starts every component; on failure stops what already started and rethrows. */
     public static LocalPlatform start(LocalConfig config) {
-        LocalPlatform platform = new LocalPlatform(config);
+        return start(config, Settings.of(Map.of()));
+    }
+
+    /**
+     * Starts every component with extra settings for the apps (e.g. {@code routing.processing.guarantee}).
+     * On failure stops what already started and rethrows.
+     */
+    public static LocalPlatform start(LocalConfig config, Settings appSettings) {
+        LocalPlatform platform = new LocalPlatform(config, appSettings);
         try {
             platform.startAll();
             return platform;
@@ -55,20 +104,163 @@ public final class LocalPlatform implements AutoCloseable {
 
         broker = KafkaBroker.start(KafkaBroker.Settings.defaults(config.dataDir().resolve("kafka")).withPort(config.kafkaPort()));
         running.push(broker);
-
         topics = Topics.create(registry);
         broker.createTopics(topics);
         schemaIds = TopicProvisioner.registerSchemas(registry, topics);
-        log.info("local platform up in {} ms", Duration.ofNanos(System.nanoTime() - t0).toMillis());
+
+        cql = LocalCqlServer.start(LocalCqlConfig.defaults().withDataDir(config.dataDir().resolve("cql")));
+        running.push(cql);
+        session = cql.sessionBuilder().build();
+        running.push(session);
+        Migrations.apply(session, KEYSPACE, Replication.simple(1));
+
+        Settings apps = appSettings();
+        startSink(apps);
+        routing = RoutingApp.start(RoutingConfig.from(apps), topics);
+        running.push(routing);
+        fanout = FanoutApp.start(FanoutConfig.from(apps), topics);
+        running.push(fanout);
+        ingress = IngressApp.start(IngressConfig.from(apps), topics, session, KEYSPACE);
+        running.push(ingress);
+        edge = EdgeApp.start(EdgeConfig.from(apps), topics, session, KEYSPACE);
+        running.push(edge);
+        log.info("local platform up in {} s", Duration.ofNanos(System.nanoTime() - t0).toSeconds());
+    }
+
+    /** The settings every app reads: where Kafka, the registry and the store are, ports, state folders. */
+    private Settings appSettings() {
+        Map<String, String> s = new HashMap<>();
+        String bootstrap = broker.bootstrapServers();
+        s.put("kafka.bootstrap.servers", bootstrap);
+        s.put("schema.registry.url", "http://" + config.host() + ":" + registryServer.port());
+        s.put(CqlConfig.CONTACT_POINTS, cql.host() + ":" + cql.port());
+        s.put(CqlConfig.KEYSPACE, KEYSPACE);
+        jwtSecret = localSecret();
+        s.put("auth.jwt.hs256.secret", jwtSecret);
+        s.put("ingress.http.host", config.host());
+        s.put("ingress.http.port", String.valueOf(config.ingressPort()));
+        s.put("ingress.admin.port", String.valueOf(config.adminPort(0)));
+        s.put("edge.host", config.host());
+        s.put("edge.advertised.host", config.host());
+        s.put("edge.port", String.valueOf(config.edgePort()));
+        s.put("edge.admin.port", String.valueOf(config.adminPort(1)));
+        s.put("routing.admin.host", config.host());
+        s.put("routing.admin.port", String.valueOf(config.adminPort(2)));
+        s.put("routing.state.dir", config.dataDir().resolve("streams").toString());
+        s.put("fanout.admin.host", config.host());
+        s.put("fanout.admin.port", String.valueOf(config.adminPort(3)));
+        s.put("fanout.state.dir", config.dataDir().resolve("streams").toString());
+        // Static membership: a restarted instance takes its partitions back at once instead of
+        // waiting out the session timeout (Kafka Streams does not leave the group on close otherwise).
+        s.put("routing.streams.group.instance.id", "local-routing");
+        s.put("fanout.streams.group.instance.id", "local-fanout");
+        // What the operator set explicitly (-D, KCHAT_*) wins over the runner's wiring.
+        return Settings.of(s).with(overrides.withPrefix(""));
+    }
+
+    private void startSink(Settings apps) {
+        PrometheusMeterRegistry metrics = Metrics.newRegistry("store-sink");
+        StoreSink sink = StoreSink.create(SinkConfig.fromSettings(apps), topics, session, KEYSPACE, metrics);
+        Thread thread = new Thread(sink::run, "store-sink");
+        thread.start();
+        AdminServer admin = AdminServer.start(config.host(), config.adminPort(4), metrics, Map.of("sink", sink::health));
+        running.push(() -> {
+            admin.close();
+            sink.close();
+            thread.join(30_000);
+        });
+    }
+
+    /** The HS256 secret of this data folder: made once, kept, so printed tokens survive restarts. */
+    private String localSecret() {
+        Path file = config.dataDir().resolve("jwt-secret");
+        try {
+            if (!Files.exists(file)) {
+                byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(random), StandardCharsets.UTF_8);
+            }
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write " + file, e);
+        }
+    }
+
+    /** A token for a user, signed with this platform's local secret. */
+    public String token(String userId, Duration ttl) {
+        return new TokenMinter(jwtSecret, null).mint(userId, ttl);
+    }
+
+    public String ingressUrl() {
+        return "http://" + config.host() + ":" + ingress.port();
+    }
+
+    public String edgeUrl() {
+        return "ws://" + config.host() + ":" + edge.port() + "/v1/ws";
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public CqlSession session() {
+        return session;
+    }
+
+    RoutingApp routing() {
+        return routing;
+    }
+
+    /** Stops the routing topology and starts a new instance over the same state (tests: a restart loses nothing). */
+    void restartRouting() {
+        running.remove(routing);
+        routing.close();
+        routing = RoutingApp.start(RoutingConfig.from(appSettings()), topics);
+        running.push(routing);
+    }
+
+    /** Stops the fanout topology and starts a new instance over the same state. */
+    void restartFanout() {
+        running.remove(fanout);
+        fanout.close();
+        fanout = FanoutApp.start(FanoutConfig.from(appSettings()), topics);
+        running.push(fanout);
+    }
+
+    /** Stops the edge and starts a new one on the same port. */
+    void restartEdge() {
+        running.remove(edge);
+        edge.close();
+        edge = EdgeApp.start(EdgeConfig.from(appSettings()), topics, session, KEYSPACE);
+        running.push(edge);
     }
 
     /** What runs where, for the console. */
     public String summary() {
         StringBuilder out = new StringBuilder();
         out.append("\n  kchat is running locally (Ctrl-C stops everything)\n\n");
-        out.append(String.format("  Kafka broker      %s   (pid %d, data %s)%n", broker.bootstrapServers(), broker.pid(), broker.dataDir()));
+        out.append(String.format("  HTTP API          %s/v1   (OpenAPI: docs/api/openapi.yaml)%n", ingressUrl()));
+        out.append(String.format("  WebSocket edge    %s   (protocol: docs/edge-protocol.md)%n", edgeUrl()));
+        out.append(String.format("  Chat page         http://%s:%d/   (open in two tabs, paste a token in each)%n", config.host(), edge.port()));
+        out.append(String.format("  Kafka broker      %s   (pid %d, log %s)%n", broker.bootstrapServers(), broker.pid(),
+                broker.dataDir().resolve("broker.log")));
         out.append(String.format("  Schema registry   http://%s:%d   (Confluent REST API; try /subjects)%n", config.host(), registryServer.port()));
-        out.append(String.format("  Broker log        %s%n%n", broker.dataDir().resolve("broker.log")));
+        out.append(String.format("  CQL (Cassandra)   %s:%d   keyspace %s (data %s)%n", cql.host(), cql.port(), KEYSPACE, cql.directory()));
+        out.append(String.format("  Admin (health, /metrics): ingress %d, edge %d%n%n", ingress.adminPort(), edge.adminPort()));
+        out.append("  Tokens (valid 24 h):\n");
+        for (String user : DEMO_USERS) {
+            out.append(String.format("    %-6s %s%n", user, token(user, Duration.ofHours(24))));
+        }
+        out.append("\n  Try:  TOKEN=<alice's token>\n");
+        out.append("        curl -s -XPOST " + ingressUrl() + "/v1/conversations -H \"Authorization: Bearer $TOKEN\" \\\n");
+        out.append("             -d '{\"kind\":\"direct\",\"members\":[\"bob\"]}'\n");
+        out.append("        curl -s -XPOST " + ingressUrl() + "/v1/conversations/dm:alice:bob/messages -H \"Authorization: Bearer $TOKEN\" \\\n");
+        out.append("             -d '{\"client_msg_id\":\"m1\",\"body\":\"hello bob\"}'\n");
+        out.append("        curl -s " + ingressUrl() + "/v1/sync -H \"Authorization: Bearer $TOKEN\"\n\n");
         out.append("  Topics (partitions, schema id):\n");
         for (Topic<?, ?> t : topics.all()) {
             out.append(String.format("    %-24s %3d   id %-3s key: %s%n", t.name(), t.partitions(),
@@ -94,8 +286,9 @@ public final class LocalPlatform implements AutoCloseable {
             System.out.print(LocalConfig.help());
             return;
         }
-        LocalConfig config = LocalConfig.from(Settings.fromEnvironment());
-        LocalPlatform platform = start(config);
+        Settings settings = Settings.fromEnvironment();
+        LocalConfig config = LocalConfig.from(settings);
+        LocalPlatform platform = start(config, settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping the local platform");

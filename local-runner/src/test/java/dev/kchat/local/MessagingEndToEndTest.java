@@ -1,0 +1,233 @@
+package dev.kchat.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kchat.service.Settings;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole message path through real parts: a Kafka broker and a CQL server (child JVMs), the sink,
+ * both topologies, ingress and an edge, with real WebSocket clients. Two users with two devices
+ * each chat in a direct conversation and a group.
+ */
+class MessagingEndToEndTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dataDir;
+    private static LocalPlatform platform;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LocalConfig config = LocalConfig.from(Settings.of(Map.of(
+                "local.data.dir", dataDir.toString(),
+                "local.kafka.port", String.valueOf(freePort()),
+                "local.registry.port", String.valueOf(freePort()),
+                "local.ingress.port", String.valueOf(freePort()),
+                "local.edge.port", String.valueOf(freePort()),
+                "local.admin.base.port", "0")));
+        platform = LocalPlatform.start(config);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryMessageOnceInOrderToEveryDeviceAndResumeExactlyAfterGapsAndRestarts() throws Exception {
+        String alice = platform.token("alice", Duration.ofHours(1));
+        String bob = platform.token("bob", Duration.ofHours(1));
+        List<WsDevice> devices = new ArrayList<>(List.of(
+                WsDevice.connect(platform.edgeUrl(), alice, "alice", "a-phone", 0),
+                WsDevice.connect(platform.edgeUrl(), alice, "alice", "a-laptop", 0),
+                WsDevice.connect(platform.edgeUrl(), bob, "bob", "b-phone", 0),
+                WsDevice.connect(platform.edgeUrl(), bob, "bob", "b-laptop", 0)));
+
+        // Given a direct chat and a group, created over HTTP
+        JsonNode direct = post(alice, "/v1/conversations", "{\"kind\":\"direct\",\"members\":[\"bob\"]}", 202);
+        String dm = direct.get("conversation_id").asText();
+        assertThat(dm).isEqualTo("dm:alice:bob");
+        String group = post(bob, "/v1/conversations", "{\"kind\":\"group\",\"name\":\"team\",\"members\":[\"alice\"]}", 202)
+                .get("conversation_id").asText();
+        awaitEvents(devices, dm, 1);
+        awaitEvents(devices, group, 1);
+
+        // When both users send, over HTTP and over the socket, in both conversations
+        List<String> dmSent = new ArrayList<>();
+        List<String> groupSent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            dmSent.add(sendHttp(alice, dm, "a-dm-" + i));
+            dmSent.add(sendWs(devices.get(2), dm, "b-dm-" + i));
+            groupSent.add(sendWs(devices.get(1), group, "a-g-" + i));
+            groupSent.add(sendHttp(bob, group, "b-g-" + i));
+        }
+        // A retried send (same client_msg_id) is not a second message
+        JsonNode retried = post(alice, "/v1/conversations/" + dm + "/messages", "{\"client_msg_id\":\"a-dm-0\",\"body\":\"a-dm-0\"}", 202);
+        assertThat(retried.get("message_id").asText()).isNotBlank();
+
+        // Then every device gets every message once, each conversation in seq order, its inbox gap-free
+        awaitMessages(devices, dm, dmSent);
+        awaitMessages(devices, group, groupSent);
+        for (WsDevice d : devices) {
+            assertGapFreeInbox(d);
+            assertThat(d.convSeqs(dm)).isSorted().doesNotHaveDuplicates();
+            assertThat(d.convSeqs(group)).isSorted().doesNotHaveDuplicates();
+        }
+
+        // When bob's laptop goes away, misses messages and comes back with its last inbox seq
+        WsDevice laptop = devices.remove(3);
+        long seen = laptop.lastInboxSeq();
+        laptop.close();
+        List<String> missed = List.of(sendHttp(alice, dm, "missed-1"), sendHttp(alice, group, "missed-2"), sendHttp(alice, dm, "missed-3"));
+        awaitMessages(devices, dm, concat(dmSent, "missed-1", "missed-3"));
+        WsDevice back = WsDevice.connect(platform.edgeUrl(), bob, "bob", "b-laptop", seen);
+        devices.add(back);
+
+        // Then it gets exactly the missed entries: nothing twice, nothing lost
+        await().atMost(DEADLINE).untilAsserted(() ->
+                assertThat(back.messages(dm)).containsExactly("missed-1", "missed-3"));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(back.messages(group)).containsExactly("missed-2"));
+        assertThat(back.inboxSeqs()).first().isEqualTo(seen + 1);
+        assertGapFreeFrom(back, seen + 1);
+        assertThat(missed).hasSize(3);
+
+        // When the topologies are restarted
+        platform.restartRouting();
+        platform.restartFanout();
+        List<String> afterRestart = List.of(sendHttp(alice, dm, "after-restart-1"), sendWs(devices.get(2), dm, "after-restart-2"));
+
+        // Then nothing is lost or repeated
+        List<String> dmAll = concat(concat(dmSent, "missed-1", "missed-3"), afterRestart.toArray(String[]::new));
+        awaitMessages(devices.subList(0, 3), dm, dmAll);
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(back.messages(dm)).containsExactly("missed-1", "missed-3",
+                "after-restart-1", "after-restart-2"));
+
+        // When the edge is restarted, its clients are told to reconnect, and do so from their SyncKey
+        platform.restartEdge();
+        List<WsDevice> resumed = new ArrayList<>();
+        for (WsDevice d : devices) {
+            await().atMost(DEADLINE).until(d.closed::isDone);
+            resumed.add(WsDevice.connect(platform.edgeUrl(), d.user.equals("alice") ? alice : bob, d.user, d.device, d.lastInboxSeq()));
+        }
+        String last = sendHttp(bob, group, "after-edge-restart");
+        for (int i = 0; i < resumed.size(); i++) {
+            WsDevice r = resumed.get(i);
+            long from = devices.get(i).lastInboxSeq() + 1;
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(r.messages(group)).containsExactly(last));
+            assertGapFreeFrom(r, from);
+        }
+        resumed.forEach(WsDevice::close);
+    }
+
+    @Test
+    void shouldRefuseBadRequestsPreciselyAndProduceNothing() throws Exception {
+        String alice = platform.token("alice", Duration.ofHours(1));
+
+        JsonNode unknown = post(alice, "/v1/conversations/dm:alice:bob/messages", "{\"client_msg_id\":\"x\",\"body\":\"b\",\"oops\":1}", 400);
+        JsonNode missing = post(alice, "/v1/conversations/dm:alice:bob/messages", "{\"body\":\"b\"}", 400);
+        JsonNode noToken = request("POST", null, "/v1/conversations/dm:alice:bob/messages", "{}", 401);
+        JsonNode stranger = get(platform.token("mallory", Duration.ofHours(1)), "/v1/conversations/dm:alice:bob/messages", 404);
+
+        assertThat(unknown.at("/error/code").asText()).isEqualTo("unknown_field");
+        assertThat(missing.at("/error/code").asText()).isEqualTo("missing_field");
+        assertThat(noToken.at("/error/code").asText()).isEqualTo("missing_token");
+        assertThat(stranger.at("/error/code").asText()).isEqualTo("conversation_not_found");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String sendHttp(String token, String conversation, String body) throws Exception {
+        post(token, "/v1/conversations/" + conversation + "/messages",
+                "{\"client_msg_id\":\"" + body + "\",\"body\":\"" + body + "\"}", 202);
+        return body;
+    }
+
+    private static String sendWs(WsDevice device, String conversation, String body) {
+        device.send("{\"type\":\"send\",\"conversation_id\":\"" + conversation + "\",\"client_msg_id\":\"" + body
+                + "\",\"body\":\"" + body + "\"}");
+        await().atMost(DEADLINE).until(() -> device.framesOfType("sent").stream()
+                .anyMatch(f -> f.path("client_msg_id").asText().equals(body)));
+        return body;
+    }
+
+    private static void awaitEvents(List<WsDevice> devices, String conversation, int count) {
+        for (WsDevice d : devices) {
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(d.convSeqs(conversation)).hasSizeGreaterThanOrEqualTo(count));
+        }
+    }
+
+    /** Every device has exactly these messages (as a set, each once) and nothing else in the conversation. */
+    private static void awaitMessages(List<WsDevice> devices, String conversation, List<String> expected) {
+        for (WsDevice d : devices) {
+            await().atMost(DEADLINE).untilAsserted(() ->
+                    assertThat(d.messages(conversation)).as("%s/%s in %s", d.user, d.device, conversation)
+                            .containsExactlyInAnyOrderElementsOf(new LinkedHashSet<>(expected)));
+        }
+    }
+
+    private static void assertGapFreeInbox(WsDevice d) {
+        assertGapFreeFrom(d, 1);
+    }
+
+    private static void assertGapFreeFrom(WsDevice d, long first) {
+        List<Long> seqs = d.inboxSeqs();
+        assertThat(seqs).as("inbox of %s/%s", d.user, d.device)
+                .containsExactlyElementsOf(LongStream.range(first, first + seqs.size()).boxed().toList());
+    }
+
+    private static List<String> concat(List<String> list, String... more) {
+        List<String> out = new ArrayList<>(list);
+        out.addAll(List.of(more));
+        return out;
+    }
+
+    private static JsonNode post(String token, String path, String body, int status) throws Exception {
+        return request("POST", token, path, body, status);
+    }
+
+    private static JsonNode get(String token, String path, int status) throws Exception {
+        return request("GET", token, path, null, status);
+    }
+
+    private static JsonNode request(String method, String token, String path, String body, int status) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.ingressUrl() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s %s -> %s", method, path, response.body()).isEqualTo(status);
+        return JSON.readTree(response.body());
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
