@@ -1,5 +1,8 @@
 package dev.kchat.fanout;
 
+import dev.kchat.streams.ErrorTopicHandler;
+import dev.kchat.streams.StateSerde;
+
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;

@@ -1,5 +1,7 @@
 package dev.kchat.fanout;
 
+import dev.kchat.streams.ErrorTopicHandler;
+
 import static dev.kchat.fanout.Events.created;
 import static dev.kchat.fanout.Events.joined;
 import static dev.kchat.fanout.Events.left;

@@ -1,5 +1,8 @@
 package dev.kchat.routing;
 
+import dev.kchat.streams.ErrorTopicHandler;
+import dev.kchat.streams.StateSerde;
+
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;

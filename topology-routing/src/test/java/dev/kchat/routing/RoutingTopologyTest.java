@@ -1,5 +1,7 @@
 package dev.kchat.routing;
 
+import dev.kchat.streams.ErrorTopicHandler;
+
 import static dev.kchat.routing.Commands.GROUP;
 import static dev.kchat.routing.Commands.T0;
 import static org.assertj.core.api.Assertions.assertThat;

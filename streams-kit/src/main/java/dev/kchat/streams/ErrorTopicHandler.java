@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.streams;
 
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;

@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.streams;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Serde of the topology's own state records (package {@code dev.kchat.fanout.state}) in the Avro
+ * Serde of the topology's own state records (e.g. {@code dev.kchat.routing.state}) in the Avro
  * single-object encoding: marker {@code C3 01}, the 8-byte CRC-64-AVRO fingerprint of the writer's
  * schema, then Avro binary.
  *
