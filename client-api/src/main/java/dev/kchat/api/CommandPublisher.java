@@ -27,6 +27,7 @@ public final class CommandPublisher implements AutoCloseable {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 2,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000),
                 topic.keySerde().serializer(), topic.valueSerde().serializer());
