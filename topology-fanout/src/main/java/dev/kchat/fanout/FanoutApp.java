@@ -2,6 +2,7 @@ package dev.kchat.fanout;
 
 import dev.kchat.streams.ErrorTopicHandler;
 import dev.kchat.streams.StateSerde;
+import dev.kchat.streams.StreamsService;
 
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.ConversationEvent;
@@ -10,28 +11,14 @@ import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
-import dev.kchat.service.AdminServer;
-import dev.kchat.service.Health;
-import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
@@ -77,20 +64,10 @@ public final class FanoutApp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FanoutApp.class);
 
-    private final KafkaStreams streams;
-    private final PrometheusMeterRegistry metrics;
-    private final KafkaStreamsMetrics streamsMetrics;
-    private final AdminServer admin;
-    private final CompletableFuture<KafkaStreams.State> terminated;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final StreamsService service;
 
-    private FanoutApp(KafkaStreams streams, PrometheusMeterRegistry metrics, KafkaStreamsMetrics streamsMetrics, AdminServer admin,
-            CompletableFuture<KafkaStreams.State> terminated) {
-        this.streams = streams;
-        this.terminated = terminated;
-        this.metrics = metrics;
-        this.streamsMetrics = streamsMetrics;
-        this.admin = admin;
+    private FanoutApp(StreamsService service) {
+        this.service = service;
     }
 
     /**
@@ -161,74 +138,25 @@ public final class FanoutApp implements AutoCloseable {
      *                               or Kafka Streams fails first; everything started is closed again
      */
     public static FanoutApp start(FanoutConfig config, Topics topics) {
-        KafkaStreams streams = new KafkaStreams(buildTopology(config, topics), ErrorTopicHandler.bind(streamsConfig(config), topics));
-        CompletableFuture<KafkaStreams.State> settled = new CompletableFuture<>();
-        CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
-        streams.setStateListener((now, before) -> {
-            log.info("{} state {} -> {}", APP_NAME, before, now);
-            if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR
-                    || now == KafkaStreams.State.PENDING_SHUTDOWN || now == KafkaStreams.State.NOT_RUNNING) {
-                settled.complete(now);
-            }
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                terminated.complete(now);
-            }
-        });
-        // Processing failures are handled per record; what reaches here is infrastructure (broker,
-        // fencing, state directory): a fresh thread retries from the last committed transaction.
-        streams.setUncaughtExceptionHandler(e -> {
-            log.error("{} stream thread failed; replacing it", APP_NAME, e);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        PrometheusMeterRegistry metrics = Metrics.newRegistry(APP_NAME);
-        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
-        streamsMetrics.bindTo(metrics);
-        AdminServer admin = null;
-        try {
-            admin = AdminServer.start(config.adminHost(), config.adminPort(), metrics, Map.of("kafka-streams", () -> {
-                KafkaStreams.State state = streams.state();
-                return state == KafkaStreams.State.RUNNING ? Health.up(state.name()) : Health.down(state.name());
-            }));
-            streams.start();
-            KafkaStreams.State state = settled.get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (state != KafkaStreams.State.RUNNING) {
-                throw new IllegalStateException(APP_NAME + " stopped while starting, state " + state);
-            }
-            log.info("{} running as {} on {}", APP_NAME, config.applicationId(), config.bootstrapServers());
-            return new FanoutApp(streams, metrics, streamsMetrics, admin, terminated);
-        } catch (TimeoutException e) {
-            stopAll(streams, metrics, streamsMetrics, admin);
-            throw new IllegalStateException(APP_NAME + " not RUNNING after " + config.startTimeout() + ", state " + streams.state(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopAll(streams, metrics, streamsMetrics, admin);
-            throw new IllegalStateException("interrupted while starting " + APP_NAME, e);
-        } catch (ExecutionException | RuntimeException e) {
-            stopAll(streams, metrics, streamsMetrics, admin);
-            throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start " + APP_NAME, e);
-        }
+        return new FanoutApp(StreamsService.start(APP_NAME, buildTopology(config, topics),
+                ErrorTopicHandler.bind(streamsConfig(config), topics), config.adminHost(), config.adminPort(),
+                config.startTimeout()));
     }
 
     /** Current Kafka Streams state. */
     public KafkaStreams.State state() {
-        return streams.state();
+        return service.state();
     }
 
-    /** Port the admin server listens on. */
+    /** The admin server's port (health, metrics). */
     public int adminPort() {
-        return admin.port();
+        return service.adminPort();
     }
 
-    /**
-     * Stops processing: Kafka Streams commits, closes its stores and leaves the consumer group
-     * (waiting up to 30 s), then the admin server and metrics stop. Idempotent.
-     */
+    /** Stops processing and leaves the group (see {@link StreamsService#close()}). Idempotent. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            stopAll(streams, metrics, streamsMetrics, admin);
-            log.info("{} stopped", APP_NAME);
-        }
+        service.close();
     }
 
     /**
@@ -237,26 +165,7 @@ public final class FanoutApp implements AutoCloseable {
      * @return true if it stopped in ERROR
      */
     public boolean awaitTermination() throws InterruptedException {
-        try {
-            return terminated.get() == KafkaStreams.State.ERROR;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static void stopAll(KafkaStreams streams, PrometheusMeterRegistry metrics, KafkaStreamsMetrics streamsMetrics,
-            AdminServer admin) {
-        // Leave the group at once, so the partitions move to the other instances now rather than
-        // after the session timeout (Kafka Streams otherwise stays in the group on close).
-        if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofSeconds(30)))) {
-            log.warn("{}: Kafka Streams did not close within 30 s", APP_NAME);
-        }
-        streamsMetrics.close();
-        if (admin != null) {
-            admin.close();
-        }
-        metrics.close();
+        return service.awaitTermination();
     }
 
     static HttpSchemaRegistryClient registryClient(String url) {

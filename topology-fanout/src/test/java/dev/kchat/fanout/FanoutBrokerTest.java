@@ -135,7 +135,9 @@ class FanoutBrokerTest {
                 FanoutConfig.APPLICATION_ID, "fanout-it",
                 FanoutConfig.STATE_DIR, stateDir.toString(),
                 FanoutConfig.ADMIN_PORT, "0",
-                FanoutConfig.START_TIMEOUT, "90s")));
+                FanoutConfig.START_TIMEOUT, "90s",
+                // Static membership: the replaced instance leaves at once (see docs/topologies.md).
+                FanoutConfig.STREAMS_PREFIX + "group.instance.id", "fanout-it")));
     }
 
     private static KafkaProducer<String, ConversationEvent> producer(Topic<String, ConversationEvent> topic) {

@@ -130,7 +130,9 @@ class RoutingBrokerTest {
                 RoutingConfig.APPLICATION_ID, "routing-it",
                 RoutingConfig.STATE_DIR, stateDir.toString(),
                 RoutingConfig.ADMIN_PORT, "0",
-                RoutingConfig.START_TIMEOUT, "90s")));
+                RoutingConfig.START_TIMEOUT, "90s",
+                // Static membership: the replaced instance leaves at once (see docs/topologies.md).
+                RoutingConfig.STREAMS_PREFIX + "group.instance.id", "routing-it")));
     }
 
     private static KafkaProducer<String, ChatCommand> producer(Topic<String, ChatCommand> topic) {

@@ -1,0 +1,162 @@
+package dev.kchat.streams;
+
+import dev.kchat.service.AdminServer;
+import dev.kchat.service.Health;
+import dev.kchat.service.Metrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Kafka Streams app with what every long-running component has: Prometheus metrics
+ * (JVM and Kafka Streams), an admin server whose readiness is "state is RUNNING", a stream thread
+ * replaced on an infrastructure failure, and a close that leaves the group so the partitions move
+ * at once. The topology apps (routing, fanout) each own one.
+ */
+public final class StreamsService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamsService.class);
+
+    private final String appName;
+    private final KafkaStreams streams;
+    private final PrometheusMeterRegistry metrics;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final AdminServer admin;
+    private final CompletableFuture<KafkaStreams.State> terminated;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private StreamsService(String appName, KafkaStreams streams, PrometheusMeterRegistry metrics,
+            KafkaStreamsMetrics streamsMetrics, AdminServer admin, CompletableFuture<KafkaStreams.State> terminated) {
+        this.appName = appName;
+        this.streams = streams;
+        this.terminated = terminated;
+        this.metrics = metrics;
+        this.streamsMetrics = streamsMetrics;
+        this.admin = admin;
+    }
+
+    /**
+     * Starts Kafka Streams over a topology (whose topics must exist), its metrics and its admin
+     * server. Returns once RUNNING.
+     *
+     * @throws IllegalStateException if RUNNING is not reached within {@code startTimeout} or Kafka
+     *                               Streams fails first; everything started is closed again
+     */
+    public static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
+            int adminPort, Duration startTimeout) {
+        KafkaStreams streams = new KafkaStreams(topology, properties);
+        CompletableFuture<KafkaStreams.State> settled = new CompletableFuture<>();
+        CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
+        streams.setStateListener((now, before) -> {
+            log.info("{} state {} -> {}", appName, before, now);
+            if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR
+                    || now == KafkaStreams.State.PENDING_SHUTDOWN || now == KafkaStreams.State.NOT_RUNNING) {
+                settled.complete(now);
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                terminated.complete(now);
+            }
+        });
+        // Processing failures are handled per record; what reaches here is infrastructure (broker,
+        // fencing, state directory): a fresh thread retries from the last committed transaction.
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("{} stream thread failed; replacing it", appName, e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        PrometheusMeterRegistry metrics = Metrics.newRegistry(appName);
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        AdminServer admin = null;
+        try {
+            admin = AdminServer.start(adminHost, adminPort, metrics, Map.of("kafka-streams", () -> {
+                KafkaStreams.State state = streams.state();
+                return state == KafkaStreams.State.RUNNING ? Health.up(state.name()) : Health.down(state.name());
+            }));
+            streams.start();
+            KafkaStreams.State state = settled.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (state != KafkaStreams.State.RUNNING) {
+                throw new IllegalStateException(appName + " stopped while starting, state " + state);
+            }
+            return new StreamsService(appName, streams, metrics, streamsMetrics, admin, terminated);
+        } catch (TimeoutException e) {
+            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            throw new IllegalStateException(appName + " not RUNNING after " + startTimeout + ", state " + streams.state(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            throw new IllegalStateException("interrupted while starting " + appName, e);
+        } catch (ExecutionException | RuntimeException e) {
+            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start " + appName, e);
+        }
+    }
+
+    /** Current Kafka Streams state. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The admin server's port (health, metrics). */
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** The running Kafka Streams instance, for interactive queries. */
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /**
+     * Stops processing: Kafka Streams commits, closes its stores and leaves the consumer group
+     * (waiting up to 30 s), then the admin server and metrics stop. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            log.info("{} stopped", appName);
+        }
+    }
+
+    /**
+     * Blocks until Kafka Streams has stopped for good (closed, or failed).
+     *
+     * @return true if it stopped in ERROR
+     */
+    public boolean awaitTermination() throws InterruptedException {
+        try {
+            return terminated.get() == KafkaStreams.State.ERROR;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static void stopAll(String appName, KafkaStreams streams, PrometheusMeterRegistry metrics,
+            KafkaStreamsMetrics streamsMetrics, AdminServer admin) {
+        // Leave the group at once, so the partitions move to the other instances now rather than
+        // after the session timeout. (For dynamic members Kafka Streams honours this only with
+        // static membership; see docs/topologies.md.)
+        if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)))) {
+            log.warn("{}: Kafka Streams did not close within 30 s", appName);
+        }
+        streamsMetrics.close();
+        if (admin != null) {
+            admin.close();
+        }
+        metrics.close();
+    }
+}
