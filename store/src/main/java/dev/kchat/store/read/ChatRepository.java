@@ -62,6 +62,7 @@ public final class ChatRepository {
     private final PreparedStatement userConversations;
     private final PreparedStatement conversation;
     private final PreparedStatement userConversation;
+    private final PreparedStatement membersAfter;
 
     /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
     public ChatRepository(CqlSession session, String keyspace) {
@@ -83,6 +84,8 @@ public final class ChatRepository {
         userConversation = session.prepare("SELECT conversation_id, role, active, joined_seq, left_seq, last_seq,"
                 + " last_activity_at, last_message_seq, last_message_preview, last_message_sender, read_seq"
                 + " FROM " + keyspace + ".conversations_by_user WHERE user_id = ? AND conversation_id = ?");
+        membersAfter = session.prepare("SELECT user_id, role, active, joined_seq FROM " + keyspace
+                + ".members_by_conversation WHERE conversation_id = ? AND user_id > ? ORDER BY user_id ASC LIMIT ?");
         conversation = session.prepare("SELECT kind, name, last_seq, last_activity_at, last_message_seq,"
                 + " last_message_preview, last_message_sender FROM " + keyspace + ".conversations WHERE conversation_id = ?");
     }
@@ -217,6 +220,31 @@ public final class ChatRepository {
         }
         Row c = session.execute(conversation.bind(conversationId).setConsistencyLevel(LIST_CONSISTENCY)).one();
         return Optional.of(summary(m, c));
+    }
+
+    /**
+     * A page of a conversation's current members, ordered by user id, after {@code afterUserId}
+     * (exclusive; empty string for the first page). Members who left are skipped, so a page may hold
+     * fewer than {@code limit} members while {@link MemberPage#nextAfter()} still points further.
+     *
+     * @param limit 1 or more; capped at {@value #MAX_PAGE_SIZE}
+     */
+    public MemberPage members(String conversationId, String afterUserId, int limit) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        int size = pageSize(limit);
+        List<MemberPage.Member> members = new ArrayList<>(size);
+        String last = null;
+        int scanned = 0;
+        for (Row row : session.execute(membersAfter.bind(conversationId, afterUserId == null ? "" : afterUserId, size)
+                .setConsistencyLevel(LIST_CONSISTENCY))) {
+            scanned++;
+            last = row.getString("user_id");
+            if (row.isNull("active") || row.getBoolean("active")) {
+                members.add(new MemberPage.Member(last, row.getString("role"),
+                        row.isNull("joined_seq") ? 0 : row.getLong("joined_seq")));
+            }
+        }
+        return new MemberPage(members, scanned == size ? last : null);
     }
 
     private List<StoredEvent> readBefore(String conversationId, long seq, int want) {
