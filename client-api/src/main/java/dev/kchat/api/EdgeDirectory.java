@@ -73,14 +73,38 @@ public final class EdgeDirectory {
     public record Location(String userId, int partition, Optional<String> edgeUrl) {
     }
 
-    /** Where a user is served now; the edge is empty while no edge owns the partition (e.g. during a rebalance). */
+    /**
+     * Where a user is served, as of at most {@code CACHE_FOR} ago: the answer may name the previous
+     * owner for that long after a rebalance (the client is then redirected once more). The edge is
+     * empty while no edge owns the partition (e.g. during a rebalance). Reads the group through the
+     * Admin client when the cache is stale: call it off I/O threads.
+     */
     public synchronized Location locate(String userId) {
         int partition = partitionOf(userId, inboxPartitions);
         if (Duration.between(fetchedAt, clock.instant()).compareTo(CACHE_FOR) > 0 || !owners.containsKey(partition)) {
-            owners = fetchOwners();
-            fetchedAt = clock.instant();
+            refresh();
         }
         return new Location(userId, partition, Optional.ofNullable(owners.get(partition)));
+    }
+
+    /**
+     * Where a user is served right now: reads the group's assignment (and refreshes the cache). For
+     * an edge that knows the cached answer is wrong, e.g. one that has just lost the partition.
+     */
+    public Location locateNow(String userId) {
+        return new Location(userId, partitionOf(userId, inboxPartitions),
+                Optional.ofNullable(ownersNow().get(partitionOf(userId, inboxPartitions))));
+    }
+
+    /** Every partition's edge right now (partitions that no edge owns are absent); refreshes the cache. */
+    public synchronized Map<Integer, String> ownersNow() {
+        refresh();
+        return owners;
+    }
+
+    private void refresh() {
+        owners = Map.copyOf(fetchOwners());
+        fetchedAt = clock.instant();
     }
 
     private Map<Integer, String> fetchOwners() {
