@@ -52,10 +52,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
@@ -77,6 +80,17 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private static final AttachmentKey<Caller> CALLER = AttachmentKey.create(Caller.class);
     private static final int CATCH_UP_PAGE = 200;
     private static final Duration CATCH_UP_RETRY = Duration.ofMillis(100);
+    /** Pause of a replay while its client reads what was written (see {@link Session#applyCatchUp}). */
+    private static final Duration CATCH_UP_PAUSE = Duration.ofMillis(10);
+    /**
+     * How long clients of a partition this edge lost wait for the group to name its new owner before
+     * they are told to reconnect without one. Cooperative rebalancing revokes a partition one round
+     * before it assigns it elsewhere, so at revocation the new owner is not known yet.
+     */
+    private static final Duration NEW_OWNER_WAIT = Duration.ofSeconds(5);
+    private static final Duration NEW_OWNER_POLL = Duration.ofMillis(200);
+    /** How long a stopping edge waits for its clients to receive the close frame. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
 
     private final EdgeConfig config;
     private final Topics topics;
@@ -92,6 +106,10 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private final ScheduledExecutorService workers;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Map<Session, Long> catchUpDeadlines = new ConcurrentHashMap<>();
+    /** Sessions of lost partitions waiting to learn the new owner, with the deadline of that wait. */
+    private final Map<Session, Long> relocating = new ConcurrentHashMap<>();
+    private final AtomicBoolean relocationScheduled = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
     private final PrometheusMeterRegistry metrics;
     private final Counter slowClosed;
     private final Counter framesIn;
@@ -226,22 +244,57 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         ex.getResponseSender().send(body.toString());
     }
 
+    /**
+     * {@code GET /v1/edge}. This edge answers for its own partitions from its assignment (the group's
+     * description may lag a rebalance); for the others it asks the directory, off the I/O thread.
+     */
     private void locate(HttpServerExchange ex) {
         Caller caller = ex.getAttachment(CALLER);
+        int partition = EdgeDirectory.partitionOf(caller.userId(), topics.inbox().partitions());
+        if (dispatcher.owns(caller.userId())) {
+            answerLocation(ex, caller, partition, edgeUrl);
+            return;
+        }
         ex.dispatch(workers, () -> {
             try {
-                EdgeDirectory.Location location = directory.locate(caller.userId());
-                if (location.edgeUrl().isEmpty()) {
-                    error(ex, 503, "no_edge", "no edge serves partition " + location.partition() + " right now; retry shortly");
+                String owner = ownerElsewhere(caller.userId());
+                if (owner == null) {
+                    error(ex, 503, "no_edge", "no edge serves partition " + partition + " right now; retry shortly");
                     return;
                 }
-                json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
-                        .put("partition", location.partition()).put("edge", location.edgeUrl().get()));
+                answerLocation(ex, caller, partition, owner);
             } catch (RuntimeException e) {
                 log.warn("edge directory unavailable: {}", e.toString());
                 error(ex, 503, "directory_unavailable", "the edge directory is unavailable; retry shortly");
             }
         });
+    }
+
+    private static void answerLocation(HttpServerExchange ex, Caller caller, int partition, String edge) {
+        json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId()).put("partition", partition).put("edge", edge));
+    }
+
+    /**
+     * The edge serving a user that this edge does not serve, or null while no other edge does. A
+     * cached answer naming this edge is stale (it lost the partition), so the group is read again.
+     * Blocks on the Admin client: workers only.
+     */
+    private String ownerElsewhere(String userId) {
+        String owner = directory.locate(userId).edgeUrl().orElse(null);
+        if (edgeUrl.equals(owner)) {
+            owner = directory.locateNow(userId).edgeUrl().orElse(null);
+        }
+        return edgeUrl.equals(owner) ? null : owner;
+    }
+
+    /** {@link #ownerElsewhere} for paths that can do without the answer (the client then asks GET /v1/edge). */
+    private String ownerElsewhereIfKnown(String userId) {
+        try {
+            return ownerElsewhere(userId);
+        } catch (RuntimeException e) {
+            log.warn("edge directory unavailable, answering without the owner of {}: {}", userId, e.toString());
+            return null;
+        }
     }
 
     /** A minimal browser client of the protocol, for trying the platform locally. */
@@ -270,7 +323,7 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
             return;
         }
         if (!dispatcher.owns(caller.userId())) {
-            wrongEdge(ex, caller);
+            ex.dispatch(workers, () -> wrongEdge(ex, caller));
             return;
         }
         ex.dispatch(workers, () -> {
@@ -344,10 +397,9 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private void wrongEdge(HttpServerExchange ex, Caller caller) {
         ObjectNode body = ApiJson.JSON.createObjectNode();
         ObjectNode err = body.putObject("error").put("code", "wrong_edge").put("message", "another edge serves you");
-        try {
-            directory.locate(caller.userId()).edgeUrl().ifPresent(url -> err.put("edge", url));
-        } catch (RuntimeException e) {
-            log.debug("directory lookup failed: {}", e.toString());
+        String owner = ownerElsewhereIfKnown(caller.userId());
+        if (owner != null) {
+            err.put("edge", owner);
         }
         json(ex, 409, body);
     }
@@ -373,6 +425,11 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private void onConnect(WebSocketHttpExchange exchange, WebSocketChannel channel) {
         Caller caller = exchange.getAttachment(CALLER);
         Session session = new Session(channel, caller, config.maxQueuedFrames(), this);
+        if (stopping.get()) {
+            session.send(Frames.reconnect("edge_shutdown", null));
+            session.close(Frames.CLOSE_GOING_AWAY, "edge shutting down");
+            return;
+        }
         sessions.add(session);
         channel.setIdleTimeout(config.idleTimeout().toMillis());
         channel.getReceiveSetter().set(new AbstractReceiveListener() {
@@ -432,15 +489,15 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         if (device != null && !dev.kchat.schemas.Ids.isUserId(device)) {
             throw ApiException.badRequest("invalid_device", "device_id must be 1-64 characters of [A-Za-z0-9_.-]");
         }
+        if (session.state() != Session.State.AWAITING_HELLO) {
+            throw ApiException.badRequest("duplicate_hello", "hello was already received on this connection");
+        }
         if (!dispatcher.owns(session.userId())) {
-            String owner = null;
-            try {
-                owner = directory.locate(session.userId()).edgeUrl().orElse(null);
-            } catch (RuntimeException e) {
-                log.debug("directory lookup failed: {}", e.toString());
-            }
-            session.send(owner == null ? Frames.reconnect("wrong_edge", null) : Frames.redirect(owner));
-            session.close(Frames.CLOSE_WRONG_EDGE, "wrong_edge");
+            workers.execute(() -> {
+                String owner = ownerElsewhereIfKnown(session.userId());
+                session.send(owner == null ? Frames.reconnect("wrong_edge", null) : Frames.redirect(owner));
+                session.close(Frames.CLOSE_WRONG_EDGE, "wrong_edge");
+            });
             return;
         }
         dispatcher.register(session);
@@ -503,25 +560,60 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
             SyncPage page = repository.sync(session.userId(), session.lastSent(), CATCH_UP_PAGE);
             List<InboxEntry> entries = new ArrayList<>(page.entries().size());
             page.entries().forEach(e -> entries.add(decode(e)));
-            if (session.applyCatchUp(entries, page.hasMore())) {
-                catchUpDeadlines.remove(session);
-                return;
-            }
-            if (page.hasMore()) {
-                workers.execute(() -> catchUp(session));
-            } else if (System.nanoTime() < catchUpDeadlines.getOrDefault(session, 0L)) {
-                workers.schedule(() -> catchUp(session), CATCH_UP_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-            } else {
-                catchUpDeadlines.remove(session);
-                log.warn("{}: inbox gap after {} did not reach the store within {}", session, session.lastSent(), config.catchUpTimeout());
-                session.send(Frames.error("resync", "history is behind; reconnect with inbox_seq " + session.lastSent(), null));
-                session.close(Frames.CLOSE_RESYNC, "resync");
-            }
+            applyPage(session, entries, page.hasMore());
         } catch (RuntimeException e) {
             log.warn("{}: catch-up failed: {}", session, e.toString());
             catchUpDeadlines.remove(session);
             session.send(Frames.error("store_unavailable", "history is unavailable; reconnect shortly", null));
             session.close(Frames.CLOSE_RESYNC, "store_unavailable");
+        }
+    }
+
+    /**
+     * Writes a page of the replay and decides the next step. The deadline restarts whenever the
+     * replay moves on; it ends a wait for the sink (4009) or for a client that stopped reading (4008).
+     */
+    private void applyPage(Session session, List<InboxEntry> entries, boolean storeHasMore) {
+        long before = session.lastSent();
+        Session.CatchUp next = session.applyCatchUp(entries, storeHasMore);
+        if (session.lastSent() > before) {
+            catchUpDeadlines.put(session, System.nanoTime() + config.catchUpTimeout().toNanos());
+        }
+        long now = System.nanoTime();
+        boolean expired = now - catchUpDeadlines.computeIfAbsent(session, s -> now + config.catchUpTimeout().toNanos()) >= 0;
+        switch (next) {
+            case DONE -> catchUpDeadlines.remove(session);
+            case NEXT_PAGE -> workers.execute(() -> catchUp(session));
+            case PAUSED -> {
+                if (expired) {
+                    catchUpDeadlines.remove(session);
+                    session.cutOffSlow();
+                } else {
+                    workers.schedule(() -> resumePage(session, entries, storeHasMore), CATCH_UP_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+            case WAITING_FOR_STORE -> {
+                if (expired) {
+                    catchUpDeadlines.remove(session);
+                    log.warn("{}: inbox gap after {} did not reach the store within {}", session, session.lastSent(),
+                            config.catchUpTimeout());
+                    session.send(Frames.error("resync", "history is behind; reconnect with inbox_seq " + session.lastSent(), null));
+                    session.close(Frames.CLOSE_RESYNC, "resync");
+                } else {
+                    workers.schedule(() -> catchUp(session), CATCH_UP_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    private void resumePage(Session session, List<InboxEntry> entries, boolean storeHasMore) {
+        try {
+            applyPage(session, entries, storeHasMore);
+        } catch (RuntimeException e) {
+            log.error("{}: replay failed", session, e);
+            catchUpDeadlines.remove(session);
+            session.send(Frames.error("internal_error", "replay failed; reconnect with your last inbox_seq", null));
+            session.close(Frames.CLOSE_RESYNC, "internal_error");
         }
     }
 
@@ -556,22 +648,90 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         dispatcher.unregister(session);
         broadcasts.unsubscribeAll(session);
         catchUpDeadlines.remove(session);
+        relocating.remove(session);
     }
 
     @Override
-    public String locateEdge(String userId) {
-        return directory.locate(userId).edgeUrl().orElse(null);
+    public void slowConsumer(Session session) {
+        slowClosed.increment();
+        log.info("{} does not read what it is sent (over {} frames queued): cut off with {}", session,
+                config.maxQueuedFrames(), Frames.CLOSE_SLOW_CONSUMER);
     }
 
-    /** Tells every client the edge is going away (they reconnect elsewhere), leaves the group, stops. */
+    @Override
+    public void partitionLost(Session session) {
+        if (stopping.get()) {
+            return; // its client is being told that this edge stops
+        }
+        relocating.putIfAbsent(session, System.nanoTime() + NEW_OWNER_WAIT.toNanos());
+        scheduleRelocation();
+    }
+
+    private void scheduleRelocation() {
+        if (relocationScheduled.compareAndSet(false, true)) {
+            workers.schedule(this::relocate, NEW_OWNER_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * One round of sending the clients of lost partitions to their new edge: reads the group once for
+     * all of them; a client whose new owner is not known by its deadline is told to reconnect
+     * without one (it asks GET /v1/edge).
+     */
+    private void relocate() {
+        relocationScheduled.set(false);
+        Map<Integer, String> owners;
+        try {
+            owners = directory.ownersNow();
+        } catch (RuntimeException e) {
+            log.warn("edge directory unavailable while relocating {} clients: {}", relocating.size(), e.toString());
+            owners = Map.of();
+        }
+        long now = System.nanoTime();
+        for (Map.Entry<Session, Long> waiting : relocating.entrySet()) {
+            Session session = waiting.getKey();
+            String owner = owners.get(EdgeDirectory.partitionOf(session.userId(), topics.inbox().partitions()));
+            if (edgeUrl.equals(owner)) {
+                owner = null; // the group still shows this edge: not the new owner
+            }
+            if (owner != null || now - waiting.getValue() >= 0) {
+                relocating.remove(session);
+                session.reconnectTo(owner);
+            }
+        }
+        if (!relocating.isEmpty()) {
+            scheduleRelocation();
+        }
+    }
+
+    /**
+     * Tells every client the edge is going away (1001; they reconnect elsewhere) and gives them a
+     * moment to read it, then stops listening, leaves the group and stops. Idempotent.
+     */
     @Override
     public void close() {
-        if (server != null) {
-            server.stop();
+        if (!stopping.compareAndSet(false, true)) {
+            return;
         }
-        for (Session s : List.copyOf(sessions)) {
+        List<Session> open = List.copyOf(sessions);
+        for (Session s : open) {
             s.send(Frames.reconnect("edge_shutdown", null));
             s.close(Frames.CLOSE_GOING_AWAY, "edge shutting down");
+        }
+        // Stopping the server drops every connection at once: first let the close frames go out.
+        try {
+            CompletableFuture.allOf(open.stream().map(Session::gone).toArray(CompletableFuture[]::new))
+                    .get(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.info("edge {}: {} clients had not read their close frame after {}; dropping them", edgeUrl,
+                    open.stream().filter(Session::isOpen).count(), SHUTDOWN_GRACE);
+        } catch (ExecutionException e) {
+            log.warn("edge {}: waiting for clients to close failed", edgeUrl, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (server != null) {
+            server.stop();
         }
         dispatcher.close();
         broadcasts.close();

@@ -52,6 +52,7 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final RecentEntries recent = new RecentEntries(RECENT_ENTRIES);
     private final CountDownLatch firstAssignment = new CountDownLatch(1);
+    private final CountDownLatch done = new CountDownLatch(1);
     private final Counter delivered;
     private final Counter poisoned;
     private volatile boolean running = true;
@@ -98,9 +99,13 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
             log.error("inbox dispatcher stopped by an unexpected failure", e);
             throw e;
         } finally {
-            consumer.close(Duration.ofSeconds(5));
-            stopped = true;
-            log.info("inbox dispatcher stopped");
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } finally {
+                stopped = true;
+                done.countDown();
+                log.info("inbox dispatcher stopped");
+            }
         }
     }
 
@@ -207,10 +212,20 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
         }
     }
 
-    /** Stops polling and leaves the group (the partitions move to the other edges). */
+    /**
+     * Stops polling and leaves the group (the partitions move to the other edges); waits up to 10 s
+     * for that, so that listeners hear about their lost partitions while the edge can still answer.
+     */
     @Override
     public void close() {
         running = false;
         consumer.wakeup();
+        try {
+            if (!done.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("inbox consumer did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

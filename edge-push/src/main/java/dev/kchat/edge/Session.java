@@ -13,6 +13,7 @@ import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,18 @@ final class Session implements InboxListener {
 
     enum State { AWAITING_HELLO, CATCHING_UP, LIVE, CLOSED }
 
+    /** What a catch-up step left to do. */
+    enum CatchUp {
+        /** The session is live (or closed): nothing more to do. */
+        DONE,
+        /** The store has entries after this page: read the next one. */
+        NEXT_PAGE,
+        /** The client has not read enough of what was written: apply the same page again shortly. */
+        PAUSED,
+        /** The next pending live entry is ahead of what the store has: wait for the sink. */
+        WAITING_FOR_STORE
+    }
+
     private final WebSocketChannel channel;
     private final Caller caller;
     private final int maxQueuedFrames;
@@ -42,6 +55,7 @@ final class Session implements InboxListener {
     private final Object lock = new Object();
     private final TreeMap<Long, InboxEntry> pending = new TreeMap<>();
     private final SessionHost host;
+    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private State state = State.AWAITING_HELLO;
     private String deviceId;
     private long lastSent;
@@ -58,11 +72,19 @@ final class Session implements InboxListener {
 
         void closed(Session session);
 
-        String locateEdge(String userId);
+        /**
+         * The session's partition moved to another edge: tell the client where to go once the new
+         * owner is known. Called on the consumer thread inside a rebalance: must not block.
+         */
+        void partitionLost(Session session);
+
+        /** The session is being cut off for not reading (metrics, logs). */
+        void slowConsumer(Session session);
     }
 
     Session(WebSocketChannel channel, Caller caller, int maxQueuedFrames, SessionHost host) {
         this.channel = channel;
+        channel.addCloseTask(ch -> gone.complete(null));
         this.caller = caller;
         this.deviceId = caller.deviceId();
         this.maxQueuedFrames = maxQueuedFrames;
@@ -147,42 +169,57 @@ final class Session implements InboxListener {
 
     /**
      * Applies a page read from the store during catch-up: sends what follows {@code lastSent}, then
-     * the pending live entries that now follow it.
+     * the pending live entries that now follow it. A replay writes only while the client keeps up:
+     * it leaves half of {@code maxQueuedFrames} free for live frames and answers, so a reading
+     * client is never cut off by its own replay, and a long replay does not pile up in memory.
+     * Applying the same page again is harmless (entries up to {@code lastSent} are skipped).
      *
      * @param storeHasMore the store has entries after this page
-     * @return true when caught up (the session is LIVE), false if more is needed: another page, or
-     *         a gap that the store does not have yet
      */
-    boolean applyCatchUp(Iterable<InboxEntry> page, boolean storeHasMore) {
+    CatchUp applyCatchUp(Iterable<InboxEntry> page, boolean storeHasMore) {
         synchronized (lock) {
             if (state != State.CATCHING_UP) {
-                return true;
+                return CatchUp.DONE;
             }
             for (InboxEntry e : page) {
                 if (e.getInboxSeq() == lastSent + 1) {
+                    if (!replayHasRoom()) {
+                        return CatchUp.PAUSED;
+                    }
                     deliver(e);
                 }
             }
-            drainPending();
+            if (!drainPending()) {
+                return CatchUp.PAUSED;
+            }
             if (storeHasMore) {
-                return false;
+                return CatchUp.NEXT_PAGE;
             }
             if (pending.isEmpty()) {
                 state = State.LIVE;
                 send(Frames.ready(caller.userId(), deviceId, lastSent));
-                return true;
+                return CatchUp.DONE;
             }
-            return false; // the next pending entry is ahead of what the store has: wait for the sink
+            return CatchUp.WAITING_FOR_STORE;
         }
     }
 
-    private void drainPending() {
+    /** Sends the pending entries that follow {@code lastSent}; false if it stopped for lack of room. */
+    private boolean drainPending() {
         while (!pending.isEmpty() && pending.firstKey() <= lastSent + 1) {
+            if (pending.firstKey() == lastSent + 1 && !replayHasRoom()) {
+                return false;
+            }
             Map.Entry<Long, InboxEntry> first = pending.pollFirstEntry();
             if (first.getKey() == lastSent + 1) {
                 deliver(first.getValue());
             }
         }
+        return true;
+    }
+
+    private boolean replayHasRoom() {
+        return queued.get() < Math.max(1, maxQueuedFrames / 2);
     }
 
     /** Writes one entry; caller holds the lock and has checked it is the next one. */
@@ -219,7 +256,7 @@ final class Session implements InboxListener {
     void send(String frame) {
         if (queued.incrementAndGet() > maxQueuedFrames) {
             queued.decrementAndGet();
-            close(Frames.CLOSE_SLOW_CONSUMER, "slow_consumer: resume with your last inbox_seq");
+            cutOffSlow();
             return;
         }
         WebSockets.sendText(frame, channel, new WebSocketCallback<Void>() {
@@ -239,14 +276,31 @@ final class Session implements InboxListener {
 
     @Override
     public void onPartitionLost() {
-        String edge = null;
-        try {
-            edge = host.locateEdge(userId());
-        } catch (RuntimeException e) {
-            log.debug("new owner of {} not known yet: {}", userId(), e.toString());
-        }
+        host.partitionLost(this);
+    }
+
+    /** Sends the client to another edge ({@code edge} null: ask GET /v1/edge) and closes with 4001. */
+    void reconnectTo(String edge) {
         send(Frames.reconnect("rebalance", edge));
         close(Frames.CLOSE_RECONNECT, "reconnect: your partition moved");
+    }
+
+    /** Whether the connection is still open (its close frame may not have been flushed yet). */
+    boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Completes when the connection is closed, by either side. */
+    CompletableFuture<Void> gone() {
+        return gone;
+    }
+
+    /** Closes a client that does not read what it is sent (4008); it resumes from its last inbox seq. */
+    void cutOffSlow() {
+        if (state() != State.CLOSED) {
+            host.slowConsumer(this);
+        }
+        close(Frames.CLOSE_SLOW_CONSUMER, "slow_consumer: resume with your last inbox_seq");
     }
 
     /** Closes the connection with a code; idempotent. */
