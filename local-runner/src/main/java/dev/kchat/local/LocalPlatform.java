@@ -127,8 +127,11 @@ public final class LocalPlatform implements AutoCloseable {
         log.info("local platform up in {} s", Duration.ofNanos(System.nanoTime() - t0).toSeconds());
     }
 
-    /** The settings every app reads: where Kafka, the registry and the store are, ports, state folders. */
-    private Settings appSettings() {
+    /**
+     * The settings every app reads: where Kafka, the registry and the store are, ports, state folders
+     * (tests start more edges from them).
+     */
+    Settings appSettings() {
         Map<String, String> s = new HashMap<>();
         String bootstrap = broker.bootstrapServers();
         s.put("kafka.bootstrap.servers", bootstrap);
@@ -209,6 +212,11 @@ public final class LocalPlatform implements AutoCloseable {
 
     public CqlSession session() {
         return session;
+    }
+
+    /** The platform's edge (tests: which partitions it owns, its URL, its connections). */
+    EdgeApp edge() {
+        return edge;
     }
 
     RoutingApp routing() {

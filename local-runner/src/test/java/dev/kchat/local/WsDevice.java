@@ -45,16 +45,27 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
 
     /** Connects and says hello with the inbox seq the device has. */
     static WsDevice connect(String edgeUrl, String token, String user, String device, long sinceInboxSeq) throws Exception {
+        WsDevice d = open(edgeUrl, token, user, device);
+        d.hello(sinceInboxSeq);
+        return d;
+    }
+
+    /** Connects without saying hello (tests of the protocol's first frame). */
+    static WsDevice open(String edgeUrl, String token, String user, String device) throws Exception {
         WsDevice d = new WsDevice(user, device);
-        d.lastInboxSeq = sinceInboxSeq;
         d.socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token)
                 .connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create(edgeUrl), d).get(10, TimeUnit.SECONDS);
         // Like a real client, ping well within the edge's idle timeout.
         d.pinger = PINGS.scheduleAtFixedRate(() -> d.sendAsync("{\"type\":\"ping\"}"), 15, 15, TimeUnit.SECONDS);
-        d.send("{\"type\":\"hello\",\"device_id\":\"" + device + "\",\"since_inbox_seq\":" + sinceInboxSeq + "}");
         return d;
+    }
+
+    /** Says hello with the inbox seq the device has. */
+    void hello(long sinceInboxSeq) {
+        lastInboxSeq = sinceInboxSeq;
+        send("{\"type\":\"hello\",\"device_id\":\"" + device + "\",\"since_inbox_seq\":" + sinceInboxSeq + "}");
     }
 
     /** Sends a frame and waits until it is written. */
@@ -118,6 +129,11 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
 
     List<JsonNode> framesOfType(String type) {
         return frames.stream().filter(f -> f.path("type").asText().equals(type)).toList();
+    }
+
+    /** The close code the edge sent, or -1 if the connection failed; empty while it is open. */
+    java.util.Optional<Integer> closeCode() {
+        return closed.isDone() ? java.util.Optional.of(closed.join()) : java.util.Optional.empty();
     }
 
     @Override
