@@ -64,6 +64,7 @@ public final class TopicProvisioner {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 log.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList(), timeout);
             }
             return missing.stream().map(NewTopic::name).toList();
         } catch (ExecutionException e) {
@@ -73,6 +74,29 @@ public final class TopicProvisioner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until every partition of new topics has a leader. Producing before that gets
+     * NOT_LEADER errors, and an idempotent producer whose first batch to a partition fails that way
+     * can be left retrying OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout drops the batch.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            boolean allLed = described.values().stream().flatMap(d -> d.partitions().stream())
+                    .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            if (allLed) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + names + " have no leader after " + timeout);
+            }
+            Thread.sleep(50);
         }
     }
 
