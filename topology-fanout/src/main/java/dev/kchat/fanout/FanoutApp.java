@@ -7,6 +7,9 @@ import dev.kchat.streams.StreamsService;
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.Receipt;
+import dev.kchat.fanout.state.AuthorStatus;
+import dev.kchat.fanout.state.ReceiptPosition;
 import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topic;
@@ -21,6 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -34,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * go to {@code platform.errors}.
  *
  * <p>Two sub-topologies. Per conversation: {@link MembershipProcessor} keeps the members from the
- * log and emits one entry per recipient, re-keyed by user. Through the repartition topic
- * {@code <application.id>-fanout-by-user-repartition}, per user: {@link InboxSequencer} numbers each
- * user's inbox. Store and repartition names are constants: they name changelog and internal topics,
+ * log and emits one entry per recipient, re-keyed by user; {@link ReceiptProcessor}, on the same
+ * stores, turns {@code chat.receipts} into read positions and message statuses for users' inboxes.
+ * Through the repartition topic {@code <application.id>-fanout-by-user-repartition}, per user:
+ * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
  */
 public final class FanoutApp implements AutoCloseable {
@@ -52,12 +57,22 @@ public final class FanoutApp implements AutoCloseable {
     public static final String INBOX_SEQ_STORE = "fanout-inbox-seq";
     /** user|conversation -> last conversation seq delivered to the user's inbox. */
     public static final String POSITIONS_STORE = "fanout-inbox-positions";
+    /** conversation|user -> {@code ReceiptPosition}: read and delivered seqs of each member. */
+    public static final String RECEIPT_POSITIONS_STORE = "fanout-receipt-positions";
+    /** conversation|19-digit seq -> author of that message, for the last {@code fanout.receipts.window} seqs. */
+    public static final String RECEIPT_WINDOW_STORE = "fanout-receipt-window";
+    /** conversation|author -> {@code AuthorStatus}: the author's latest message and its delivered/read counts. */
+    public static final String RECEIPT_AUTHORS_STORE = "fanout-receipt-authors";
+    /** conversation|author -> author: counts changed since the last status flush. */
+    public static final String RECEIPT_PENDING_STORE = "fanout-receipt-pending";
     /** Name of the repartition by user id; the topic is {@code <application.id>-fanout-by-user-repartition}. */
     public static final String BY_USER_REPARTITION = "fanout-by-user";
 
     static final char KEY_SEPARATOR = '|';
     static final String SOURCE = "fanout-log-source";
     static final String MEMBERSHIP_PROCESSOR = "fanout-membership";
+    static final String RECEIPTS_SOURCE = "fanout-receipts-source";
+    static final String RECEIPT_PROCESSOR = "fanout-receipts";
     static final String INBOX_SEQUENCER = "fanout-inbox-sequencer";
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
@@ -84,14 +99,33 @@ public final class FanoutApp implements AutoCloseable {
                 Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(POSITIONS_STORE),
                 Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_POSITIONS_STORE),
+                Serdes.String(), StateSerde.of(ReceiptPosition.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_WINDOW_STORE),
+                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_AUTHORS_STORE),
+                Serdes.String(), StateSerde.of(AuthorStatus.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_PENDING_STORE),
+                Serdes.String(), Serdes.String()));
 
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
         Topic<String, InboxEntry> inbox = topics.inbox();
         Topic<String, BroadcastEntry> broadcast = topics.broadcast();
-        // Values are decoded by the processor, so an undecodable event is handled like any failed one.
-        builder.stream(conversationLog.name(), Consumed.with(conversationLog.keySerde(), Serdes.ByteArray()).withName(SOURCE))
-                .process(() -> new MembershipProcessor(conversationLog, config.broadcastThreshold()), Named.as(MEMBERSHIP_PROCESSOR),
-                        CONVERSATIONS_STORE, MEMBERS_STORE)
+        Topic<String, Receipt> receipts = topics.receipts();
+        // Values are decoded by the processors, so an undecodable record is handled like any failed one.
+        KStream<String, SpecificRecord> fromLog = builder
+                .stream(conversationLog.name(), Consumed.with(conversationLog.keySerde(), Serdes.ByteArray()).withName(SOURCE))
+                .process(() -> new MembershipProcessor(conversationLog, config.broadcastThreshold(), config.receiptsPerRecipientMax(),
+                        config.receiptsWindow()), Named.as(MEMBERSHIP_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
+                        RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_PENDING_STORE);
+        // Sharing the stores puts the receipts into the log's sub-topology: chat.receipts is
+        // co-partitioned with the log, so one task owns a conversation's messages and receipts.
+        KStream<String, SpecificRecord> fromReceipts = builder
+                .stream(receipts.name(), Consumed.with(receipts.keySerde(), Serdes.ByteArray()).withName(RECEIPTS_SOURCE))
+                .process(() -> new ReceiptProcessor(receipts, config.receiptsPerRecipientMax(), config.receiptsWindow(),
+                        config.receiptsStatusInterval()), Named.as(RECEIPT_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
+                        RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_PENDING_STORE);
+        fromLog.merge(fromReceipts, Named.as("fanout-log-and-receipts"))
                 .split(Named.as("fanout-output-"))
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(deliveries -> deliveries
                         .mapValues(out -> (InboxEntry) out, Named.as("fanout-as-delivery"))

@@ -24,6 +24,13 @@ import java.util.Objects;
  * @param adminPort           port of the admin server; 0 picks a free one
  * @param broadcastThreshold  conversations with more members than this (and every channel) are
  *                            read-diffused through {@code chat.broadcast}
+ * @param receiptsPerRecipientMax  groups with at most this many members (and every direct chat) tell
+ *                            an author who got and read their messages, one status per reader;
+ *                            larger ones send counts
+ * @param receiptsStatusInterval  at most one count status per (conversation, author) per this
+ *                            wall-clock interval
+ * @param receiptsWindow      the last this many seqs of each conversation keep their message's
+ *                            author for statuses; older messages' statuses are no longer updated
  * @param startTimeout        how long {@link FanoutApp#start} waits for RUNNING
  * @param streamsOverrides    extra Kafka Streams / client properties ({@code fanout.streams.*})
  */
@@ -38,6 +45,9 @@ public record FanoutConfig(
         String adminHost,
         int adminPort,
         int broadcastThreshold,
+        int receiptsPerRecipientMax,
+        Duration receiptsStatusInterval,
+        int receiptsWindow,
         Duration startTimeout,
         Map<String, String> streamsOverrides) {
 
@@ -51,6 +61,9 @@ public record FanoutConfig(
     public static final String ADMIN_HOST = "fanout.admin.host";
     public static final String ADMIN_PORT = "fanout.admin.port";
     public static final String BROADCAST_THRESHOLD = "fanout.broadcast.threshold";
+    public static final String RECEIPTS_PER_RECIPIENT_MAX = "fanout.receipts.per.recipient.max";
+    public static final String RECEIPTS_STATUS_INTERVAL = "fanout.receipts.status.interval";
+    public static final String RECEIPTS_WINDOW = "fanout.receipts.window";
     public static final String START_TIMEOUT = "fanout.start.timeout";
     /** Prefix of pass-through Kafka Streams properties, e.g. {@code fanout.streams.replication.factor=3}. */
     public static final String STREAMS_PREFIX = "fanout.streams.";
@@ -62,6 +75,9 @@ public record FanoutConfig(
     public static final String DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "kchat-streams").toString();
     public static final int DEFAULT_ADMIN_PORT = 9402;
     public static final int DEFAULT_BROADCAST_THRESHOLD = 500;
+    public static final int DEFAULT_RECEIPTS_PER_RECIPIENT_MAX = 100;
+    public static final Duration DEFAULT_RECEIPTS_STATUS_INTERVAL = Duration.ofSeconds(5);
+    public static final int DEFAULT_RECEIPTS_WINDOW = 1_000;
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
@@ -77,6 +93,12 @@ public record FanoutConfig(
             new String[] {ADMIN_PORT, String.valueOf(DEFAULT_ADMIN_PORT), "admin server port; 0 picks a free one"},
             new String[] {BROADCAST_THRESHOLD, String.valueOf(DEFAULT_BROADCAST_THRESHOLD),
                     "above this many members (and for channels) events go to chat.broadcast instead of inboxes"},
+            new String[] {RECEIPTS_PER_RECIPIENT_MAX, String.valueOf(DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
+                    "up to this many members (and in direct chats) authors get a status per reader; above it, counts"},
+            new String[] {RECEIPTS_STATUS_INTERVAL, "5s",
+                    "at most one count status per conversation and author per interval (wall clock)"},
+            new String[] {RECEIPTS_WINDOW, String.valueOf(DEFAULT_RECEIPTS_WINDOW),
+                    "last seqs per conversation whose message authors are kept for statuses (older: not updated)"},
             new String[] {START_TIMEOUT, "60s", "how long start-up waits for the RUNNING state"},
             new String[] {STREAMS_PREFIX + "*", "", "any Kafka Streams property, e.g. fanout.streams.replication.factor=3"});
 
@@ -97,6 +119,15 @@ public record FanoutConfig(
         if (broadcastThreshold < 2) {
             throw new Settings.ConfigException(BROADCAST_THRESHOLD, "must be >= 2 so direct chats use inboxes, was " + broadcastThreshold);
         }
+        if (receiptsPerRecipientMax < 1) {
+            throw new Settings.ConfigException(RECEIPTS_PER_RECIPIENT_MAX, "must be >= 1, was " + receiptsPerRecipientMax);
+        }
+        if (receiptsStatusInterval == null || receiptsStatusInterval.toMillis() < 1) {
+            throw new Settings.ConfigException(RECEIPTS_STATUS_INTERVAL, "must be at least 1ms, was " + receiptsStatusInterval);
+        }
+        if (receiptsWindow < 1) {
+            throw new Settings.ConfigException(RECEIPTS_WINDOW, "must be >= 1, was " + receiptsWindow);
+        }
         if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
             throw new Settings.ConfigException(START_TIMEOUT, "must be a positive duration, was " + startTimeout);
         }
@@ -116,6 +147,9 @@ public record FanoutConfig(
                 settings.string(ADMIN_HOST, "127.0.0.1"),
                 settings.integer(ADMIN_PORT, DEFAULT_ADMIN_PORT),
                 settings.integer(BROADCAST_THRESHOLD, DEFAULT_BROADCAST_THRESHOLD),
+                settings.integer(RECEIPTS_PER_RECIPIENT_MAX, DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
+                settings.duration(RECEIPTS_STATUS_INTERVAL, DEFAULT_RECEIPTS_STATUS_INTERVAL),
+                settings.integer(RECEIPTS_WINDOW, DEFAULT_RECEIPTS_WINDOW),
                 settings.duration(START_TIMEOUT, DEFAULT_START_TIMEOUT),
                 settings.withPrefix(STREAMS_PREFIX));
     }
@@ -123,14 +157,15 @@ public record FanoutConfig(
     /** The {@code --help} text: every setting with its environment variable and default. */
     public static String help() {
         StringBuilder out = new StringBuilder("""
-                kchat topology-fanout: chat.conversation.log -> chat.inbox (per user) or chat.broadcast (large groups, channels).
+                kchat topology-fanout: chat.conversation.log -> chat.inbox (per user) or chat.broadcast (large groups, channels);
+                chat.receipts -> read positions and message statuses in chat.inbox.
 
                 Usage: java dev.kchat.fanout.FanoutApp [--help]
 
                 Settings (as -Dkey=value, environment variable, or in the file named by KCHAT_CONFIG):
                 """);
         for (String[] s : DOCUMENTED) {
-            out.append(String.format("  %-28s %-36s default %-24s %s%n", s[0], Settings.envName(s[0]), s[1], s[2]));
+            out.append(String.format("  %-34s %-40s default %-24s %s%n", s[0], Settings.envName(s[0]), s[1], s[2]));
         }
         return out.toString();
     }

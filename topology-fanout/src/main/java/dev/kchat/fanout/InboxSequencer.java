@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Also remembers, per (user, conversation), the last conversation seq delivered: an entry at or
  * below it is a replay and gets no second inbox seq. The position is dropped when the user's own
- * MemberLeft is delivered, so the store holds one entry per current membership.
+ * MemberLeft is delivered, so the store holds one entry per current membership. Entries without a
+ * conversation seq (message statuses, read positions from {@link ReceiptProcessor}) are numbered
+ * without that check.
  */
 final class InboxSequencer implements Processor<String, InboxEntry, String, InboxEntry> {
 
@@ -37,6 +39,12 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
     public void process(Record<String, InboxEntry> record) {
         InboxEntry entry = record.value();
         String userId = record.key();
+        if (entry.getConvSeq() == null) {
+            // A status or read position (no conversation seq): replays of its receipt were already
+            // dropped upstream, where positions only move forward.
+            sequence(record, userId, entry);
+            return;
+        }
         String positionKey = userId + FanoutApp.KEY_SEPARATOR + entry.getConversationId();
         Long delivered = positions.get(positionKey);
         if (delivered != null && entry.getConvSeq() <= delivered) {
@@ -44,15 +52,19 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
                     entry.getConvSeq(), userId, delivered);
             return;
         }
-        Long last = inboxSeqs.get(userId);
-        long inboxSeq = last == null ? 1 : last + 1;
-        inboxSeqs.put(userId, inboxSeq);
         if (entry.getItem() instanceof ConversationEvent event && event.getPayload() instanceof MemberLeft left
                 && left.getUserId().equals(userId)) {
             positions.delete(positionKey);
         } else {
             positions.put(positionKey, entry.getConvSeq());
         }
+        sequence(record, userId, entry);
+    }
+
+    private void sequence(Record<String, InboxEntry> record, String userId, InboxEntry entry) {
+        Long last = inboxSeqs.get(userId);
+        long inboxSeq = last == null ? 1 : last + 1;
+        inboxSeqs.put(userId, inboxSeq);
         context.forward(record.withValue(InboxEntry.newBuilder(entry).setInboxSeq(inboxSeq).build()));
     }
 }

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * for the per-user sub-topology to number; and, keyed by conversation, a {@link BroadcastEntry} for
  * read-diffused conversations. Events at or below the last applied seq are replays and are skipped,
  * so a re-delivered log record never reaches an inbox twice.
+ *
+ * <p>Also keeps the receipt state in step with the log ({@link ReceiptLedger#onLogEvent}): the window
+ * of recent messages and their authors, joiners' and leavers' read positions.
  */
 final class MembershipProcessor implements Processor<String, byte[], String, SpecificRecord> {
 
@@ -44,13 +47,18 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
 
     private final Topic<String, ConversationEvent> conversationLog;
     private final int threshold;
+    private final int perRecipientMax;
+    private final int receiptWindow;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Roster> rosters;
     private KeyValueStore<String, String> members;
+    private ReceiptLedger receipts;
 
-    MembershipProcessor(Topic<String, ConversationEvent> conversationLog, int threshold) {
+    MembershipProcessor(Topic<String, ConversationEvent> conversationLog, int threshold, int perRecipientMax, int receiptWindow) {
         this.conversationLog = conversationLog;
         this.threshold = threshold;
+        this.perRecipientMax = perRecipientMax;
+        this.receiptWindow = receiptWindow;
     }
 
     @Override
@@ -58,6 +66,7 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
         this.context = context;
         rosters = context.getStateStore(FanoutApp.CONVERSATIONS_STORE);
         members = context.getStateStore(FanoutApp.MEMBERS_STORE);
+        receipts = new ReceiptLedger(context, receiptWindow);
     }
 
     @Override
@@ -104,6 +113,8 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
 
         int after = applyMembership(conversationId, payload, joining, before);
         rosters.put(conversationId, Roster.newBuilder().setKind(kind.name()).setMemberCount(after).setLastSeq(seq).build());
+        receipts.onLogEvent(conversationId, roster == null ? 0 : roster.getLastSeq(), seq, event.getActorId(), payload, joining,
+                !Receipts.perRecipient(kind, after, perRecipientMax));
 
         if (broadcast) {
             context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()

@@ -1,0 +1,198 @@
+package dev.kchat.fanout;
+
+import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.MessagePosted;
+import dev.kchat.events.common.Member;
+import dev.kchat.fanout.Receipts.Position;
+import dev.kchat.fanout.Receipts.WindowEntry;
+import dev.kchat.fanout.state.AuthorStatus;
+import dev.kchat.fanout.state.ReceiptPosition;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The receipt state of the conversations of one task, shared by the two processors of the
+ * per-conversation sub-topology: {@link MembershipProcessor} keeps it in step with the log (messages
+ * enter the window, joiners get a position, leavers lose theirs), {@link ReceiptProcessor} moves
+ * positions and counts. Both run on the task's thread, one record at a time, so they never race.
+ *
+ * <p>Stores: {@link FanoutApp#RECEIPT_POSITIONS_STORE}, {@link FanoutApp#RECEIPT_WINDOW_STORE},
+ * {@link FanoutApp#RECEIPT_AUTHORS_STORE}, {@link FanoutApp#RECEIPT_PENDING_STORE}.
+ */
+final class ReceiptLedger {
+
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final KeyValueStore<String, ReceiptPosition> positions;
+    private final KeyValueStore<String, String> window;
+    private final KeyValueStore<String, AuthorStatus> authors;
+    private final KeyValueStore<String, String> pending;
+    private final int windowSize;
+
+    ReceiptLedger(ProcessingContext context, int windowSize) {
+        this.positions = context.getStateStore(FanoutApp.RECEIPT_POSITIONS_STORE);
+        this.window = context.getStateStore(FanoutApp.RECEIPT_WINDOW_STORE);
+        this.authors = context.getStateStore(FanoutApp.RECEIPT_AUTHORS_STORE);
+        this.pending = context.getStateStore(FanoutApp.RECEIPT_PENDING_STORE);
+        this.windowSize = windowSize;
+    }
+
+    // ------------------------------------------------------------------ log side
+
+    /**
+     * Keeps the receipt state in step with a log event that was just applied (never a replay): the
+     * window slides to the last {@code windowSize} seqs, a message enters it and resets its author's
+     * counts, joiners (after creation) start at their join, a leaver's position is dropped and the
+     * counts they contributed are taken back.
+     *
+     * @param previousLastSeq the conversation's last seq before this event (0 for its creation)
+     * @param joining         the users this event makes members
+     * @param counts          whether the conversation (after the event) reports statuses as counts
+     */
+    void onLogEvent(String conversationId, long previousLastSeq, long seq, String actorId, Object payload,
+            List<Member> joining, boolean counts) {
+        slideWindow(conversationId, previousLastSeq, seq);
+        if (payload instanceof MessagePosted) {
+            window.put(windowKey(conversationId, seq), actorId);
+            // The counts are about the author's latest message; nobody's position can be at or
+            // above a seq that was just appended (positions are clamped to the last seq), so zero is exact.
+            authors.put(MembershipProcessor.memberKey(conversationId, actorId),
+                    AuthorStatus.newBuilder().setLatestSeq(seq).setDeliveredCount(0).setReadCount(0).build());
+            // A status still waiting for the previous message is superseded by this one.
+            pending.delete(MembershipProcessor.memberKey(conversationId, actorId));
+        }
+        // The creation's members start at Position.INITIAL without a stored record.
+        if (seq > 1) {
+            for (Member m : joining) {
+                putPosition(conversationId, m.getUserId(), Position.joinedAt(seq));
+            }
+        }
+        if (payload instanceof MemberLeft left) {
+            onLeft(conversationId, left.getUserId(), counts);
+        }
+    }
+
+    /** Removes the window's entries that fall out of the last {@code windowSize} seqs. */
+    private void slideWindow(String conversationId, long before, long after) {
+        long[] leaving = Receipts.leavingWindow(before, after, windowSize);
+        if (leaving[0] > leaving[1]) {
+            return;
+        }
+        // A range, not a point delete per seq: only messages have entries, and a gap in the log
+        // (logged by MembershipProcessor) may make several seqs leave at once.
+        for (WindowEntry e : entries(conversationId, leaving[0] - 1, leaving[1])) {
+            window.delete(windowKey(conversationId, e.seq()));
+            String authorKey = MembershipProcessor.memberKey(conversationId, e.author());
+            AuthorStatus status = authors.get(authorKey);
+            if (status != null && status.getLatestSeq() == e.seq()) {
+                // The author's latest message left the window: its counts can no longer be updated.
+                authors.delete(authorKey);
+                pending.delete(authorKey);
+            }
+        }
+    }
+
+    private void onLeft(String conversationId, String userId, boolean counts) {
+        String key = MembershipProcessor.memberKey(conversationId, userId);
+        ReceiptPosition gone = positions.delete(key);
+        authors.delete(key);
+        pending.delete(key);
+        Position position = gone == null ? Position.INITIAL : toPosition(gone);
+        // The counts are of current members: take back what the leaver contributed. Bounded by the
+        // authors with a message in the window.
+        List<KeyValue<String, AuthorStatus>> changed = new ArrayList<>();
+        try (KeyValueIterator<String, AuthorStatus> it = authors.prefixScan(conversationId + FanoutApp.KEY_SEPARATOR, KEYS)) {
+            while (it.hasNext()) {
+                KeyValue<String, AuthorStatus> kv = it.next();
+                AuthorStatus s = kv.value;
+                boolean read = Receipts.reached(s.getLatestSeq(), position.read(), position.joined());
+                boolean delivered = Receipts.reached(s.getLatestSeq(), position.delivered(), position.joined());
+                if (read || delivered) {
+                    changed.add(KeyValue.pair(kv.key, AuthorStatus.newBuilder(s)
+                            .setReadCount(Math.max(0, s.getReadCount() - (read ? 1 : 0)))
+                            .setDeliveredCount(Math.max(0, s.getDeliveredCount() - (delivered ? 1 : 0)))
+                            .build()));
+                }
+            }
+        }
+        // Written after the scan: a store is not modified under an open iterator.
+        for (KeyValue<String, AuthorStatus> kv : changed) {
+            authors.put(kv.key, kv.value);
+            if (counts) {
+                pending.put(kv.key, authorOf(conversationId, kv.key));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ receipt side
+
+    /** The member's position; {@link Position#INITIAL} for a member since creation without one stored. */
+    Position position(String conversationId, String userId) {
+        ReceiptPosition stored = positions.get(MembershipProcessor.memberKey(conversationId, userId));
+        return stored == null ? Position.INITIAL : toPosition(stored);
+    }
+
+    void putPosition(String conversationId, String userId, Position position) {
+        positions.put(MembershipProcessor.memberKey(conversationId, userId), ReceiptPosition.newBuilder()
+                .setReadSeq(position.read()).setDeliveredSeq(position.delivered()).setJoinedSeq(position.joined()).build());
+    }
+
+    /** The window's messages with {@code fromExclusive < seq <= toInclusive}, in seq order. */
+    List<WindowEntry> entries(String conversationId, long fromExclusive, long toInclusive) {
+        List<WindowEntry> out = new ArrayList<>();
+        if (toInclusive <= fromExclusive) {
+            return out;
+        }
+        String prefix = conversationId + FanoutApp.KEY_SEPARATOR;
+        try (KeyValueIterator<String, String> it = window.range(windowKey(conversationId, fromExclusive + 1),
+                windowKey(conversationId, toInclusive))) {
+            it.forEachRemaining(kv -> out.add(new WindowEntry(Long.parseLong(kv.key.substring(prefix.length())), kv.value)));
+        }
+        return out;
+    }
+
+    AuthorStatus author(String conversationId, String authorId) {
+        return authors.get(MembershipProcessor.memberKey(conversationId, authorId));
+    }
+
+    void putAuthor(String conversationId, String authorId, AuthorStatus status) {
+        authors.put(MembershipProcessor.memberKey(conversationId, authorId), status);
+    }
+
+    /** Marks an author's counts as changed, for the next status flush. */
+    void markPending(String conversationId, String authorId) {
+        pending.put(MembershipProcessor.memberKey(conversationId, authorId), authorId);
+    }
+
+    /** The (conversation, author) pairs whose counts changed since the last flush. */
+    List<String[]> pending() {
+        List<String[]> out = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = pending.all()) {
+            it.forEachRemaining(kv -> out.add(new String[] {
+                    kv.key.substring(0, kv.key.length() - kv.value.length() - 1), kv.value}));
+        }
+        return out;
+    }
+
+    void clearPending(String conversationId, String authorId) {
+        pending.delete(MembershipProcessor.memberKey(conversationId, authorId));
+    }
+
+    private static Position toPosition(ReceiptPosition p) {
+        return new Position(p.getReadSeq(), p.getDeliveredSeq(), p.getJoinedSeq());
+    }
+
+    private static String authorOf(String conversationId, String authorKey) {
+        return authorKey.substring(conversationId.length() + 1);
+    }
+
+    /** {@code conversation|seq}, the seq zero-padded to 19 digits so that byte order is seq order. */
+    static String windowKey(String conversationId, long seq) {
+        return conversationId + FanoutApp.KEY_SEPARATOR + String.format("%019d", seq);
+    }
+}
