@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.DeliveryStatus;
 import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MessageStatusChanged;
+import dev.kchat.events.chat.ReadPositionChanged;
+import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.localkafka.KafkaBroker;
 import dev.kchat.schemas.registry.InMemorySchemaRegistry;
@@ -34,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Fan-out on a real KRaft broker under exactly-once, through the real repartition topic: an
  * instance is closed in the middle of the stream and a new one with an empty state directory takes
  * over. Every member's inbox must be gap-free from 1 and hold exactly the events of their
- * membership, each once.
+ * membership, each once; receipts sent to the new instance (restored state) add the reader's read
+ * position and the authors' statuses to the same gap-free inboxes.
  */
 class FanoutBrokerTest {
 
@@ -68,6 +73,7 @@ class FanoutBrokerTest {
         List<ConversationEvent> secondHalf = log.subList(log.size() / 2, log.size());
 
         try (KafkaProducer<String, ConversationEvent> producer = producer(topics.conversationLog());
+                KafkaProducer<String, Receipt> receiptProducer = producer(topics.receipts());
                 TopicReader<String, InboxEntry> inbox = new TopicReader<>(broker.bootstrapServers(), topics.inbox())) {
             send(producer, topics.conversationLog(), firstHalf);
 
@@ -84,6 +90,11 @@ class FanoutBrokerTest {
             FanoutApp second = FanoutApp.start(config(stateDir.resolve("second")), topics);
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> inbox.poll().size() >= total);
+                // bob reads g-one to the end (alice wrote 30, carol 29); dave, who left g-two, is ignored
+                sendReceipts(receiptProducer, topics.receipts(), List.of(
+                        Events.read("g-one", "bob", "phone", EVENTS_PER_CONVERSATION),
+                        Events.read("g-two", "dave", "phone", EVENTS_PER_CONVERSATION)));
+                await().atMost(Duration.ofSeconds(60)).until(() -> inbox.poll().size() >= total + 3);
             } finally {
                 second.close();
             }
@@ -94,11 +105,18 @@ class FanoutBrokerTest {
             assertThat(byUser.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
             byUser.forEach((user, entries) -> {
                 assertThat(entries).extracting(InboxEntry::getInboxSeq).as("inbox_seq of %s", user)
-                        .containsExactlyElementsOf(LongStream.rangeClosed(1, expected.get(user).size()).boxed().toList());
-                assertThat(entries).extracting(e -> e.getConversationId() + "#" + e.getConvSeq()).as("events of %s", user)
+                        .containsExactlyElementsOf(LongStream.rangeClosed(1, entries.size()).boxed().toList());
+                assertThat(entries).filteredOn(e -> e.getConvSeq() != null)
+                        .extracting(e -> e.getConversationId() + "#" + e.getConvSeq()).as("events of %s", user)
                         .containsExactlyInAnyOrderElementsOf(expected.get(user));
             });
-            assertThat(inbox.values()).hasSize(total);
+            assertThat(inbox.values()).filteredOn(e -> e.getConvSeq() == null)
+                    .extracting(e -> e.getUserId() + ":" + e.getItem()).containsExactlyInAnyOrder(
+                            "bob:" + ReadPositionChanged.newBuilder().setConversationId("g-one")
+                                    .setReadSeq(EVENTS_PER_CONVERSATION).setUnread(0).build(),
+                            "alice:" + readBy("g-one", EVENTS_PER_CONVERSATION, "bob"),
+                            "carol:" + readBy("g-one", EVENTS_PER_CONVERSATION - 1, "bob"));
+            assertThat(inbox.values()).hasSize(total + 3);
         }
     }
 
@@ -140,7 +158,12 @@ class FanoutBrokerTest {
                 FanoutConfig.STREAMS_PREFIX + "group.instance.id", "fanout-it")));
     }
 
-    private static KafkaProducer<String, ConversationEvent> producer(Topic<String, ConversationEvent> topic) {
+    private static MessageStatusChanged readBy(String conversationId, long upTo, String reader) {
+        return MessageStatusChanged.newBuilder().setConversationId(conversationId).setUpToSeq(upTo)
+                .setStatus(DeliveryStatus.READ).setByUserId(reader).setDeliveredCount(0).setReadCount(0).build();
+    }
+
+    private static <V> KafkaProducer<String, V> producer(Topic<String, V> topic) {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -151,6 +174,11 @@ class FanoutBrokerTest {
     private static void send(KafkaProducer<String, ConversationEvent> producer, Topic<String, ConversationEvent> topic,
             List<ConversationEvent> events) {
         events.forEach(e -> producer.send(new ProducerRecord<>(topic.name(), e.getConversationId(), e)));
+        producer.flush();
+    }
+
+    private static void sendReceipts(KafkaProducer<String, Receipt> producer, Topic<String, Receipt> topic, List<Receipt> receipts) {
+        receipts.forEach(r -> producer.send(new ProducerRecord<>(topic.name(), r.getConversationId(), r)));
         producer.flush();
     }
 }
