@@ -69,7 +69,7 @@ public final class PresenceClient {
      * @throws QueryException           if the server refuses (4xx: a bad user id) or cannot answer
      *                                  now (503: starting, rebalancing, another instance down;
      *                                  worth a retry)
-     * @throws UncheckedIOException     if the server cannot be reached or answers in time
+     * @throws UncheckedIOException     if the server cannot be reached or does not answer in time
      */
     public Map<String, UserPresence> query(List<String> users) {
         if (users.isEmpty() || users.size() > MAX_USERS) {

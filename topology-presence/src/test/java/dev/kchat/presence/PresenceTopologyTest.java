@@ -376,6 +376,35 @@ class PresenceTopologyTest {
         assertNoMoreRecords();
     }
 
+    @Test
+    void shouldSendAUserThatFailsAtItsDeadlineToTheErrorTopicOnceAndKeepPunctuating() {
+        // Given: alice's record is corrupt (an unknown published state) and due in 5 s; bob is online
+        pipe(opened(BOB, "phone/1", now));
+        readChanges();
+        long due = now.plusSeconds(5).toEpochMilli();
+        KeyValueStore<String, UserState> users = driver.getKeyValueStore(PresenceApp.USERS_STORE);
+        UserState corrupt = PresenceRules.newUser(ALICE);
+        corrupt.setPublishedState("BOGUS");
+        corrupt.setScheduledMs(due);
+        users.put(ALICE, corrupt);
+        KeyValueStore<String, String> deadlines = driver.getKeyValueStore(PresenceApp.DEADLINES_STORE);
+        deadlines.put(DeadlineKeys.key(due, ALICE), ALICE);
+
+        // When: the punctuation reaches her, and runs again later
+        advance(Duration.ofSeconds(5));
+        advance(Duration.ofSeconds(5));
+
+        // Then: one error record naming her, her entry gone; bob is still handled by later runs
+        List<ProcessingError> failed = errors.readValuesToList();
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).getErrorMessage()).contains("cannot evaluate the presence of user alice");
+        assertThat(deadlineKeys()).containsExactly(DeadlineKeys.key(T0.plus(TTL).toEpochMilli(), BOB));
+        advance(TTL);
+        advance(GRACE);
+        assertThat(readChanges()).extracting(c -> c.getUserId() + "=" + c.getState()).containsExactly("bob=OFFLINE");
+        assertNoMoreRecords();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private void pipe(SessionEvent event) {
