@@ -1,6 +1,15 @@
 package dev.kchat.api;
 
 import dev.kchat.events.chat.AddMembers;
+import dev.kchat.events.chat.AddReaction;
+import dev.kchat.events.chat.ChangeRole;
+import dev.kchat.events.chat.DeleteMessage;
+import dev.kchat.events.chat.EditMessage;
+import dev.kchat.events.chat.RecallMessage;
+import dev.kchat.events.chat.RemoveReaction;
+import dev.kchat.events.chat.RenameConversation;
+import dev.kchat.events.chat.TransferOwnership;
+import dev.kchat.events.common.MemberRole;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CreateConversation;
 import dev.kchat.events.chat.LeaveConversation;
@@ -25,6 +34,9 @@ import java.util.UUID;
  * {@link ApiException} with a machine code, and then nothing is produced.
  */
 public final class CommandFactory {
+
+    /** Emoji (possibly with skin tone and joiners) are short sequences of code points. */
+    public static final int MAX_EMOJI_CODE_POINTS = 16;
 
     private final Limits limits;
 
@@ -123,6 +135,91 @@ public final class CommandFactory {
         ChatCommand command = envelope(caller, conversationId,
                 Ids.sendCommandId(conversationId, caller.userId(), request.clientMsgId()), now, payload);
         return new Accepted(command, conversationId, messageId);
+    }
+
+    /** Replace the body of one's own message (routing checks the author and the edit window). */
+    public Accepted editMessage(Caller caller, String conversationId, long targetSeq, Requests.EditMessage request, Instant now) {
+        requireConversation(conversationId);
+        requireSeq(targetSeq);
+        String body = request.body();
+        if (body == null || body.isBlank()) {
+            throw ApiException.badRequest("missing_field", "body is required");
+        }
+        int chars = body.codePointCount(0, body.length());
+        if (chars > limits.maxMessageChars()) {
+            throw ApiException.badRequest("body_too_long", "body has " + chars + " characters; the limit is " + limits.maxMessageChars());
+        }
+        return command(caller, conversationId, "edit", now, EditMessage.newBuilder().setTargetSeq(targetSeq).setBody(body).build());
+    }
+
+    /**
+     * Take a message back: {@code recall} (its author, within the recall window) or {@code delete}
+     * (its author, or an owner/admin of a group).
+     */
+    public Accepted removeMessage(Caller caller, String conversationId, long targetSeq, String mode, Instant now) {
+        requireConversation(conversationId);
+        requireSeq(targetSeq);
+        Object payload = switch (mode == null ? "delete" : mode) {
+            case "recall" -> RecallMessage.newBuilder().setTargetSeq(targetSeq).build();
+            case "delete" -> DeleteMessage.newBuilder().setTargetSeq(targetSeq).build();
+            default -> throw ApiException.badRequest("invalid_parameter", "mode must be recall or delete");
+        };
+        return command(caller, conversationId, mode == null ? "delete" : mode, now, payload);
+    }
+
+    /** Add ({@code add} true) or remove one's reaction to a message. */
+    public Accepted react(Caller caller, String conversationId, long targetSeq, String emoji, boolean add, Instant now) {
+        requireConversation(conversationId);
+        requireSeq(targetSeq);
+        if (emoji == null || emoji.isBlank() || emoji.codePointCount(0, emoji.length()) > MAX_EMOJI_CODE_POINTS
+                || emoji.codePoints().anyMatch(Character::isWhitespace)) {
+            throw ApiException.badRequest("invalid_emoji", "emoji must be 1-" + MAX_EMOJI_CODE_POINTS + " characters without spaces");
+        }
+        Object payload = add
+                ? AddReaction.newBuilder().setTargetSeq(targetSeq).setEmoji(emoji).build()
+                : RemoveReaction.newBuilder().setTargetSeq(targetSeq).setEmoji(emoji).build();
+        return command(caller, conversationId, add ? "react" : "unreact", now, payload);
+    }
+
+    /** Promote or demote a member (owner only), or hand over ownership ({@code OWNER}). */
+    public Accepted changeRole(Caller caller, String conversationId, String userId, Requests.ChangeRole request, Instant now) {
+        requireConversation(conversationId);
+        if (!Ids.isUserId(userId)) {
+            throw ApiException.badRequest("invalid_user_id", "'" + userId + "' is not a user id");
+        }
+        if (request.role() == null) {
+            throw ApiException.badRequest("missing_field", "role is required (owner, admin or member)");
+        }
+        MemberRole role;
+        try {
+            role = MemberRole.valueOf(request.role().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_field", "role must be owner, admin or member");
+        }
+        Object payload = role == MemberRole.OWNER
+                ? TransferOwnership.newBuilder().setNewOwnerId(userId).build()
+                : ChangeRole.newBuilder().setUserId(userId).setRole(role).build();
+        return command(caller, conversationId, "role", now, payload);
+    }
+
+    /** Rename a group or channel (owner/admin). */
+    public Accepted rename(Caller caller, String conversationId, Requests.Rename request, Instant now) {
+        requireConversation(conversationId);
+        String name = request.name();
+        if (name == null || name.isBlank() || name.codePointCount(0, name.length()) > 100) {
+            throw ApiException.badRequest("invalid_name", "name must be 1-100 characters");
+        }
+        return command(caller, conversationId, "rename", now, RenameConversation.newBuilder().setName(name).build());
+    }
+
+    private Accepted command(Caller caller, String conversationId, String kind, Instant now, Object payload) {
+        return new Accepted(envelope(caller, conversationId, kind + ":" + UUID.randomUUID(), now, payload), conversationId, null);
+    }
+
+    private static void requireSeq(long seq) {
+        if (seq < 1) {
+            throw ApiException.badRequest("invalid_parameter", "a message seq is 1 or more");
+        }
     }
 
     /** A conversation id from the path; malformed ids are 404, as they cannot exist. */

@@ -21,6 +21,26 @@ public final class Requests {
             List<Attachment> attachments) {
     }
 
+    /** {@code PATCH /v1/conversations/{id}/messages/{seq}}. */
+    public record EditMessage(String body) {
+    }
+
+    /** {@code PUT /v1/conversations/{id}/members/{user}/role}. */
+    public record ChangeRole(String role) {
+    }
+
+    /** {@code PATCH /v1/conversations/{id}}. */
+    public record Rename(String name) {
+    }
+
+    /** {@code POST /v1/conversations/{id}/read}. */
+    public record MarkRead(Long seq) {
+    }
+
+    /** {@code POST /v1/conversations/{id}/messages/{seq}/reactions}. */
+    public record React(String emoji) {
+    }
+
     /** A file by reference. */
     public record Attachment(String url, String mimeType, Long sizeBytes, String name) {
     }

@@ -15,6 +15,7 @@ import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.events.presence.PresenceState;
 import dev.kchat.schemas.json.EventJson;
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topics;
@@ -77,6 +78,8 @@ import org.slf4j.LoggerFactory;
 public final class EdgeApp implements AutoCloseable, Session.SessionHost {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeApp.class);
+    /** Users one connection may watch the presence of (lazy presence: the ones on screen). */
+    static final int MAX_PRESENCE_SUBSCRIPTIONS = 200;
     private static final AttachmentKey<Caller> CALLER = AttachmentKey.create(Caller.class);
     private static final int CATCH_UP_PAGE = 200;
     private static final Duration CATCH_UP_RETRY = Duration.ofMillis(100);
@@ -100,7 +103,9 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private final CommandPublisher commands;
     private final KafkaProducer<String, ProcessingError> errorProducer;
     private final InboxDispatcher dispatcher;
-    private final BroadcastHub broadcasts;
+    private final LiveHub live;
+    private final PresenceLookup presence;
+    private final ClientSignals signals;
     private final EdgeDirectory directory;
     private final Admin admin;
     private final ScheduledExecutorService workers;
@@ -132,7 +137,9 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
                 ProducerConfig.ACKS_CONFIG, "all"), topics.errors().keySerde().serializer(), topics.errors().valueSerde().serializer());
         this.dispatcher = new InboxDispatcher(config.bootstrapServers(), config.groupId(), clientId, topics.inbox(),
                 topics.errors(), errorProducer, metrics);
-        this.broadcasts = new BroadcastHub(config.bootstrapServers(), clientId + "_broadcast", topics.broadcast(), metrics);
+        this.live = new LiveHub(config.bootstrapServers(), clientId + "_live", topics, metrics);
+        this.presence = null;
+        this.signals = new ClientSignals(config.bootstrapServers(), topics, clientId, metrics, Clock.systemUTC());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "_directory"));
         this.directory = new EdgeDirectory(admin, config.groupId(), topics.inbox().name(), topics.inbox().partitions(), Clock.systemUTC());
@@ -157,7 +164,7 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         commands.warmUp();
         Thread inbox = new Thread(dispatcher, "edge-inbox-consumer");
         inbox.start();
-        Thread broadcast = new Thread(broadcasts, "edge-broadcast-consumer");
+        Thread broadcast = new Thread(live, "edge-live-consumer");
         broadcast.start();
         try {
             if (!dispatcher.awaitAssignment(Duration.ofSeconds(60))) {
@@ -470,9 +477,14 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
             ref = fields.path("client_msg_id").asText(null);
             switch (type) {
                 case "hello" -> hello(session, fields);
-                case "ack" -> session.ack(requireLong(fields, "inbox_seq"));
-                case "ping" -> session.send(Frames.pong());
+                case "ack" -> ack(session, requireLong(fields, "inbox_seq"));
+                case "ping" -> ping(session);
                 case "send" -> send(session, fields);
+                case "read" -> read(session, fields);
+                case "typing" -> typing(session, fields);
+                case "set_status" -> setStatus(session, fields);
+                case "subscribe_presence" -> subscribePresence(session, fields, true);
+                case "unsubscribe_presence" -> subscribePresence(session, fields, false);
                 default -> throw ApiException.badRequest("unknown_frame", "unknown frame type '" + type + "'");
             }
         } catch (ApiException e) {
@@ -504,13 +516,110 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         if (!session.hello(device, since)) {
             throw ApiException.badRequest("duplicate_hello", "hello was already received on this connection");
         }
+        String platform = fields.path("platform").asText(null);
         workers.execute(() -> {
+            signals.opened(session, platform);
             try {
-                subscribeLargeGroups(session);
+                subscribeConversations(session);
             } catch (RuntimeException e) {
-                log.warn("{}: cannot load its large groups: {}", session, e.toString());
+                log.warn("{}: cannot load its conversations: {}", session, e.toString());
             }
         });
+    }
+
+    private void requireHello(Session session) {
+        if (session.state() == Session.State.AWAITING_HELLO) {
+            throw ApiException.badRequest("hello_first", "send hello before anything else");
+        }
+    }
+
+    /** {@code ack}: report Delivered for the messages of others it newly covers. */
+    private void ack(Session session, long inboxSeq) {
+        requireHello(session);
+        List<Session.Delivery> delivered = session.ack(inboxSeq);
+        if (!delivered.isEmpty()) {
+            workers.execute(() -> delivered.forEach(d -> signals.delivered(session, d)));
+        }
+    }
+
+    private void ping(Session session) {
+        session.send(Frames.pong());
+        if (session.state() != Session.State.AWAITING_HELLO) {
+            workers.execute(() -> signals.heartbeat(session));
+        }
+    }
+
+    /** {@code read {conversation_id, seq}}: everything up to seq is read (on this and every device). */
+    private void read(Session session, ObjectNode fields) {
+        requireHello(session);
+        String conversationId = requireConversation(fields);
+        long seq = requireLong(fields, "seq");
+        if (seq < 1) {
+            throw ApiException.badRequest("invalid_field", "seq must be 1 or more");
+        }
+        workers.execute(() -> signals.read(session, conversationId, seq));
+    }
+
+    /** {@code typing {conversation_id, typing}}: ephemeral, to the other members' devices; throttled. */
+    private void typing(Session session, ObjectNode fields) {
+        requireHello(session);
+        String conversationId = requireConversation(fields);
+        JsonNode typing = fields.get("typing");
+        if (typing == null || !typing.isBoolean()) {
+            throw ApiException.badRequest("invalid_field", "typing must be true or false");
+        }
+        if (!live.isSubscribed(conversationId, session)) {
+            throw ApiException.notFound("conversation_not_found", "you are not a member of '" + conversationId + "'");
+        }
+        workers.execute(() -> signals.typing(session, conversationId, typing.asBoolean()));
+    }
+
+    /** {@code set_status {status: online|idle|dnd}}: the status others see while this user is connected. */
+    private void setStatus(Session session, ObjectNode fields) {
+        requireHello(session);
+        String status = fields.path("status").asText("");
+        PresenceState state = switch (status) {
+            case "online" -> PresenceState.ONLINE;
+            case "idle" -> PresenceState.IDLE;
+            case "dnd" -> PresenceState.DND;
+            default -> throw ApiException.badRequest("invalid_field", "status must be online, idle or dnd");
+        };
+        workers.execute(() -> signals.status(session, state));
+    }
+
+    /** {@code subscribe_presence {users}}: lazy presence, capped per connection; answers current states first. */
+    private void subscribePresence(Session session, ObjectNode fields, boolean subscribe) {
+        requireHello(session);
+        JsonNode users = fields.get("users");
+        if (users == null || !users.isArray() || users.isEmpty()) {
+            throw ApiException.badRequest("invalid_field", "users must be a non-empty array of user ids");
+        }
+        List<String> ids = new ArrayList<>();
+        for (JsonNode u : users) {
+            if (!u.isTextual() || !dev.kchat.schemas.Ids.isUserId(u.asText())) {
+                throw ApiException.badRequest("invalid_user_id", "users contains " + u + ", which is not a user id");
+            }
+            ids.add(u.asText());
+        }
+        if (!subscribe) {
+            ids.forEach(id -> session.unwatch(id, live));
+            return;
+        }
+        if (!session.watch(ids, MAX_PRESENCE_SUBSCRIPTIONS, live)) {
+            throw ApiException.badRequest("too_many_subscriptions", "at most " + MAX_PRESENCE_SUBSCRIPTIONS
+                    + " presence subscriptions per connection");
+        }
+        if (presence != null) {
+            workers.execute(() -> presence.currentFrames(ids).forEach(session::sendLive));
+        }
+    }
+
+    private static String requireConversation(ObjectNode fields) {
+        JsonNode conversation = fields.get("conversation_id");
+        if (conversation == null || !conversation.isTextual() || !dev.kchat.schemas.Ids.isConversationId(conversation.asText())) {
+            throw ApiException.badRequest("missing_field", "conversation_id is required");
+        }
+        return conversation.asText();
     }
 
     private void send(Session session, ObjectNode fields) {
@@ -617,10 +726,11 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         }
     }
 
-    private void subscribeLargeGroups(Session session) {
+    /** The session follows its user's conversations: broadcasts of large ones and typing of all. */
+    private void subscribeConversations(Session session) {
         for (ConversationSummary c : repository.conversations(session.userId(), ChatRepository.MAX_CONVERSATIONS)) {
-            if (c.active() && ("GROUP".equals(c.kind()) || "CHANNEL".equals(c.kind()))) {
-                broadcasts.subscribe(c.conversationId(), session);
+            if (c.active()) {
+                live.subscribe(c.conversationId(), session);
             }
         }
     }
@@ -634,19 +744,24 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
 
     @Override
     public void subscribeBroadcast(String conversationId, Session session) {
-        broadcasts.subscribe(conversationId, session);
+        live.subscribe(conversationId, session);
     }
 
     @Override
     public void unsubscribeBroadcast(String conversationId, Session session) {
-        broadcasts.unsubscribe(conversationId, session);
+        live.unsubscribe(conversationId, session);
     }
 
     @Override
     public void closed(Session session) {
         sessions.remove(session);
         dispatcher.unregister(session);
-        broadcasts.unsubscribeAll(session);
+        live.unsubscribeAll(session);
+        try {
+            workers.execute(() -> signals.closed(session, session.closeReason()));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            signals.closed(session, session.closeReason());
+        }
         catchUpDeadlines.remove(session);
         relocating.remove(session);
     }
@@ -734,13 +849,14 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
             server.stop();
         }
         dispatcher.close();
-        broadcasts.close();
+        live.close();
         workers.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        signals.close(); // after the workers: their last tasks announce the closed sessions
         commands.close();
         errorProducer.close();
         admin.close();

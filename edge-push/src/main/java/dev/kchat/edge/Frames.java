@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.api.ApiJson;
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.TypingEvent;
+import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.schemas.json.EventJson;
 
 /**
@@ -35,6 +37,26 @@ final class Frames {
                 .put("conversation_id", entry.getConversationId()).put("seq", entry.getSeq());
         frame.set("event", EventJson.toJson(entry.getEvent()));
         return text(frame);
+    }
+
+    static String typing(TypingEvent event) {
+        return text(ApiJson.JSON.createObjectNode().put("type", "typing").put("conversation_id", event.getConversationId())
+                .put("user_id", event.getUserId()).put("typing", event.getTyping()));
+    }
+
+    static String presence(PresenceChanged change) {
+        return text(ApiJson.JSON.createObjectNode().put("type", "presence").put("user_id", change.getUserId())
+                .put("state", change.getState().name()).put("last_active_at", change.getLastActiveAt().toString())
+                .put("devices_online", change.getDevicesOnline()));
+    }
+
+    /** The current presence of a user, answered to {@code subscribe_presence}. */
+    static String presence(String userId, String state, String lastActiveAt, int devicesOnline) {
+        ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "presence").put("user_id", userId).put("state", state);
+        if (lastActiveAt != null) {
+            frame.put("last_active_at", lastActiveAt);
+        }
+        return text(frame.put("devices_online", devicesOnline));
     }
 
     static String ready(String userId, String deviceId, long inboxSeq) {

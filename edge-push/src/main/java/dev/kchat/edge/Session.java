@@ -6,13 +6,17 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberJoined;
 import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.common.Member;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -56,6 +60,13 @@ final class Session implements InboxListener {
     private final TreeMap<Long, InboxEntry> pending = new TreeMap<>();
     private final SessionHost host;
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
+    /** Entries remembered until acked, to report Delivered; a device that never acks costs at most this. */
+    static final int MAX_UNACKED = 4_096;
+
+    private final String sessionId = UUID.randomUUID().toString();
+    private final TreeMap<Long, Delivery> unacked = new TreeMap<>();
+    private final java.util.Set<String> watched = new java.util.HashSet<>();
+    private String closeReason;
     private State state = State.AWAITING_HELLO;
     private String deviceId;
     private long lastSent;
@@ -136,11 +147,69 @@ final class Session implements InboxListener {
         return true;
     }
 
-    void ack(long inboxSeq) {
+    /**
+     * {@code ack}: the device has everything up to {@code inboxSeq}.
+     *
+     * @return per conversation, the newest message by another user that this ack newly covers: what
+     *         the edge reports as Delivered (empty for a repeated or stale ack)
+     */
+    List<Delivery> ack(long inboxSeq) {
         synchronized (lock) {
-            if (inboxSeq > acked && inboxSeq <= lastSent) {
-                acked = inboxSeq;
+            if (inboxSeq <= acked || inboxSeq > lastSent) {
+                return List.of();
             }
+            acked = inboxSeq;
+            Map<String, Delivery> newest = new LinkedHashMap<>();
+            Map<Long, Delivery> covered = unacked.headMap(inboxSeq, true);
+            covered.values().forEach(d -> newest.merge(d.conversationId(), d, (a, b) -> b.seq() > a.seq() ? b : a));
+            covered.clear();
+            return List.copyOf(newest.values());
+        }
+    }
+
+    /** A message of another user that reached this device: its inbox entry and conversation seq. */
+    record Delivery(String conversationId, long seq, long inboxSeq) {
+    }
+
+    String sessionId() {
+        return sessionId;
+    }
+
+    /** Why the session ended ({@code client_close}, {@code slow_consumer}, ...); null while open. */
+    String closeReason() {
+        synchronized (lock) {
+            return closeReason;
+        }
+    }
+
+    /**
+     * Watches the presence of more users, within a cap per connection.
+     *
+     * @return false (and watches none of them) if the cap would be exceeded
+     */
+    boolean watch(List<String> users, int cap, LiveHub hub) {
+        synchronized (lock) {
+            java.util.Set<String> after = new java.util.HashSet<>(watched);
+            after.addAll(users);
+            if (after.size() > cap) {
+                return false;
+            }
+            watched.addAll(users);
+        }
+        users.forEach(u -> hub.watch(u, this));
+        return true;
+    }
+
+    void unwatch(String user, LiveHub hub) {
+        synchronized (lock) {
+            watched.remove(user);
+        }
+        hub.unwatch(user, this);
+    }
+
+    String deviceId() {
+        synchronized (lock) {
+            return deviceId;
         }
     }
 
@@ -226,6 +295,13 @@ final class Session implements InboxListener {
     private void deliver(InboxEntry entry) {
         lastSent = entry.getInboxSeq();
         trackMembership(entry);
+        if (entry.getItem() instanceof ConversationEvent event && event.getPayload() instanceof MessagePosted
+                && !event.getActorId().equals(userId())) {
+            unacked.put(entry.getInboxSeq(), new Delivery(event.getConversationId(), event.getSeq(), entry.getInboxSeq()));
+            if (unacked.size() > MAX_UNACKED) {
+                unacked.pollFirstEntry(); // a device that never acks: its oldest entries are never reported delivered
+            }
+        }
         send(Frames.event(entry));
     }
 
@@ -244,7 +320,7 @@ final class Session implements InboxListener {
         }
     }
 
-    void sendBroadcast(String frame) {
+    void sendLive(String frame) {
         synchronized (lock) {
             if (state == State.LIVE || state == State.CATCHING_UP) {
                 send(frame);
@@ -310,6 +386,7 @@ final class Session implements InboxListener {
                 return;
             }
             state = State.CLOSED;
+            closeReason = reason.contains(":") ? reason.substring(0, reason.indexOf(':')) : reason;
             pending.clear();
         }
         host.closed(this);
@@ -333,6 +410,7 @@ final class Session implements InboxListener {
                 return;
             }
             state = State.CLOSED;
+            closeReason = "client_close";
             pending.clear();
         }
         host.closed(this);

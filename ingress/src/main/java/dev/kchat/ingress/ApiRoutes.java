@@ -7,6 +7,10 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.api.ApiException;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
+import dev.kchat.api.TopicPublisher;
+import dev.kchat.events.chat.ReadUpTo;
+import dev.kchat.events.chat.Receipt;
+import dev.kchat.store.read.MemberPage;
 import dev.kchat.api.ApiJson;
 import dev.kchat.api.CommandFactory;
 import dev.kchat.api.Limits;
@@ -63,10 +67,13 @@ public final class ApiRoutes {
     private final MeterRegistry metrics;
     private final Clock clock;
     private final EdgeDirectory edges;
+    private final TopicPublisher<Receipt> receipts;
 
-    public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandPublisher commands, ChatRepository repository,
-            Topic<String, InboxEntry> inbox, EdgeDirectory edges, Executor workers, MeterRegistry metrics, Clock clock) {
+    public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandPublisher commands, TopicPublisher<Receipt> receipts,
+            ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, Executor workers,
+            MeterRegistry metrics, Clock clock) {
         this.edges = edges;
+        this.receipts = receipts;
         this.auth = auth;
         this.validation = new CommandFactory(limits);
         this.limits = limits;
@@ -93,6 +100,26 @@ public final class ApiRoutes {
                         accept(ex, validation.sendMessage(caller, Exchanges.pathParam(ex, "id"),
                                 ApiJson.read(body, Requests.SendMessage.class), clock.instant()))))
                 .get("/v1/conversations/{id}/messages", withoutBody("history", this::history))
+                .add("PATCH", "/v1/conversations/{id}/messages/{seq}", withBody("edit_message", (ex, caller, body) ->
+                        accept(ex, validation.editMessage(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
+                                ApiJson.read(body, Requests.EditMessage.class), clock.instant()))))
+                .delete("/v1/conversations/{id}/messages/{seq}", withoutBody("remove_message", (ex, caller) ->
+                        accept(ex, validation.removeMessage(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
+                                Exchanges.stringParam(ex, "mode", "delete"), clock.instant()))))
+                .post("/v1/conversations/{id}/messages/{seq}/reactions", withBody("react", (ex, caller, body) ->
+                        accept(ex, validation.react(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
+                                ApiJson.read(body, Requests.React.class).emoji(), true, clock.instant()))))
+                .delete("/v1/conversations/{id}/messages/{seq}/reactions/{emoji}", withoutBody("unreact", (ex, caller) ->
+                        accept(ex, validation.react(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
+                                Exchanges.pathParam(ex, "emoji"), false, clock.instant()))))
+                .put("/v1/conversations/{id}/members/{user}/role", withBody("change_role", (ex, caller, body) ->
+                        accept(ex, validation.changeRole(caller, Exchanges.pathParam(ex, "id"), Exchanges.pathParam(ex, "user"),
+                                ApiJson.read(body, Requests.ChangeRole.class), clock.instant()))))
+                .add("PATCH", "/v1/conversations/{id}", withBody("rename", (ex, caller, body) ->
+                        accept(ex, validation.rename(caller, Exchanges.pathParam(ex, "id"),
+                                ApiJson.read(body, Requests.Rename.class), clock.instant()))))
+                .get("/v1/conversations/{id}/members", withoutBody("members", this::members))
+                .post("/v1/conversations/{id}/read", withBody("mark_read", this::markRead))
                 .get("/v1/conversations", withoutBody("conversations", this::conversations))
                 .get("/v1/sync", withoutBody("sync", this::sync))
                 .get("/v1/edge", withoutBody("edge", this::edge))
@@ -256,6 +283,54 @@ public final class ApiRoutes {
         }
         body.put("latest_inbox_seq", page.latestInboxSeq()).put("has_more", page.hasMore());
         Exchanges.json(ex, 200, body);
+    }
+
+    /** {@code POST /v1/conversations/{id}/read}: a ReadUpTo receipt; fanout moves the read position. */
+    private void markRead(HttpServerExchange ex, Caller caller, byte[] body) {
+        String conversationId = Exchanges.pathParam(ex, "id");
+        CommandFactory.requireConversation(conversationId);
+        Requests.MarkRead request = ApiJson.read(body, Requests.MarkRead.class);
+        if (request.seq() == null || request.seq() < 1) {
+            throw ApiException.badRequest("missing_field", "seq (1 or more) is required");
+        }
+        membership(caller, conversationId);
+        Receipt receipt = Receipt.newBuilder()
+                .setConversationId(conversationId)
+                .setUserId(caller.userId())
+                .setDeviceId(caller.deviceId())
+                .setAt(clock.instant())
+                .setReceipt(ReadUpTo.newBuilder().setSeq(request.seq()).build())
+                .build();
+        ex.dispatch(SameThreadExecutor.INSTANCE, () -> receipts.publish(conversationId, receipt).whenComplete((metadata, failure) -> {
+            if (failure != null) {
+                respondError(ex, "mark_read", failure);
+            } else {
+                Exchanges.json(ex, 202, ApiJson.JSON.createObjectNode().put("conversation_id", conversationId)
+                        .put("read_seq", request.seq()));
+            }
+        }));
+    }
+
+    /** {@code GET /v1/conversations/{id}/members?after=&limit=}: current members, paged by user id. */
+    private void members(HttpServerExchange ex, Caller caller) {
+        String conversationId = Exchanges.pathParam(ex, "id");
+        CommandFactory.requireConversation(conversationId);
+        membership(caller, conversationId);
+        MemberPage page = repository.members(conversationId, Exchanges.stringParam(ex, "after", ""), pageSize(ex));
+        ObjectNode body = ApiJson.JSON.createObjectNode().put("conversation_id", conversationId);
+        ArrayNode members = body.putArray("members");
+        page.members().forEach(m -> members.addObject().put("user_id", m.userId()).put("role", m.role())
+                .put("joined_seq", m.joinedSeq()));
+        body.put("next_after", page.nextAfter());
+        Exchanges.json(ex, 200, body);
+    }
+
+    private static long seqParam(HttpServerExchange ex) {
+        try {
+            return Long.parseLong(Exchanges.pathParam(ex, "seq"));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid_parameter", "seq must be an integer");
+        }
     }
 
     /** Which edge serves the caller; 503 while no edge owns the caller's partition. */

@@ -3,6 +3,8 @@ package dev.kchat.ingress;
 import com.datastax.oss.driver.api.core.CqlSession;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
+import dev.kchat.api.TopicPublisher;
+import dev.kchat.events.chat.Receipt;
 import dev.kchat.api.auth.JwtAuthenticator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -48,8 +50,11 @@ public final class IngressApp implements AutoCloseable {
     private final Admin kafkaAdmin;
     private final int port;
 
-    private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, ExecutorService workers,
-            KafkaClientMetrics producerMetrics, Admin kafkaAdmin, int port) {
+    private final TopicPublisher<Receipt> receipts;
+
+    private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, TopicPublisher<Receipt> receipts,
+            ExecutorService workers, KafkaClientMetrics producerMetrics, Admin kafkaAdmin, int port) {
+        this.receipts = receipts;
         this.kafkaAdmin = kafkaAdmin;
         this.server = server;
         this.admin = admin;
@@ -79,7 +84,8 @@ public final class IngressApp implements AutoCloseable {
                 AdminClientConfig.CLIENT_ID_CONFIG, "ingress-edge-directory"));
         EdgeDirectory edges = new EdgeDirectory(admin, config.edgeDirectoryGroup(), topics.inbox().name(),
                 topics.inbox().partitions(), Clock.systemUTC());
-        ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), commands, repository,
+        TopicPublisher<Receipt> receipts = new TopicPublisher<>(config.bootstrapServers(), topics.receipts(), "ingress-receipts");
+        ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), commands, receipts, repository,
                 topics.inbox(), edges, workers, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
                 .addHttpListener(config.httpPort(), config.httpHost())
@@ -98,7 +104,7 @@ public final class IngressApp implements AutoCloseable {
                 ? Health.up(workers.getQueue().size() + " queued") : Health.down("worker queue full"));
         AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
         log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
-        return new IngressApp(server, adminServer, commands, workers, producerMetrics, admin, port);
+        return new IngressApp(server, adminServer, commands, receipts, workers, producerMetrics, admin, port);
     }
 
     public int port() {
@@ -125,6 +131,7 @@ public final class IngressApp implements AutoCloseable {
         }
         producerMetrics.close();
         commands.close();
+        receipts.close();
         kafkaAdmin.close();
         admin.close();
         log.info("ingress stopped");

@@ -1,0 +1,168 @@
+package dev.kchat.edge;
+
+import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.TypingEvent;
+import dev.kchat.events.presence.PresenceChanged;
+import dev.kchat.schemas.topic.Topic;
+import dev.kchat.schemas.topic.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The topics every edge reads whole, from the end, and pushes to local subscribers only:
+ * <ul>
+ *   <li>{@code chat.broadcast}: events of large groups and channels (read diffusion), to the
+ *       sessions whose user is a member;</li>
+ *   <li>{@code chat.typing}: typing signals, to the members' sessions other than the typist's;</li>
+ *   <li>{@code presence.changes}: presence, to the sessions that subscribed to that user
+ *       (lazy presence: a client subscribes to the users it is looking at).</li>
+ * </ul>
+ * None of this is stored per device: a device that was away reads large-group history from the
+ * store, and typing and presence are ephemeral. One consumer, no group, one thread.
+ */
+final class LiveHub implements Runnable, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Topic<String, BroadcastEntry> broadcast;
+    private final Topic<String, TypingEvent> typing;
+    private final Topic<String, PresenceChanged> presence;
+    private final Map<String, Set<Session>> conversations = new ConcurrentHashMap<>();
+    private final Map<String, Set<Session>> watchers = new ConcurrentHashMap<>();
+    private final Counter broadcastFrames;
+    private final Counter typingFrames;
+    private final Counter presenceFrames;
+    private volatile boolean running = true;
+
+    LiveHub(String bootstrapServers, String clientId, Topics topics, MeterRegistry metrics) {
+        this.broadcast = topics.broadcast();
+        this.typing = topics.typing();
+        this.presence = topics.presenceChanges();
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                broadcast.keySerde().deserializer(), new ByteArrayDeserializer());
+        this.broadcastFrames = metrics.counter("kchat.edge.live.frames", "kind", "broadcast");
+        this.typingFrames = metrics.counter("kchat.edge.live.frames", "kind", "typing");
+        this.presenceFrames = metrics.counter("kchat.edge.live.frames", "kind", "presence");
+        metrics.gauge("kchat.edge.presence.watched.users", watchers, Map::size);
+    }
+
+    /** The session's user is a member of the conversation: it gets its broadcasts and typing. */
+    void subscribe(String conversationId, Session session) {
+        conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>()).add(session);
+    }
+
+    boolean isSubscribed(String conversationId, Session session) {
+        Set<Session> set = conversations.get(conversationId);
+        return set != null && set.contains(session);
+    }
+
+    void unsubscribe(String conversationId, Session session) {
+        remove(conversations, conversationId, session);
+    }
+
+    /** The session wants presence changes of a user. */
+    void watch(String userId, Session session) {
+        watchers.computeIfAbsent(userId, u -> new CopyOnWriteArraySet<>()).add(session);
+    }
+
+    void unwatch(String userId, Session session) {
+        remove(watchers, userId, session);
+    }
+
+    void unsubscribeAll(Session session) {
+        for (String conversationId : List.copyOf(conversations.keySet())) {
+            remove(conversations, conversationId, session);
+        }
+        for (String userId : List.copyOf(watchers.keySet())) {
+            remove(watchers, userId, session);
+        }
+    }
+
+    private static void remove(Map<String, Set<Session>> map, String key, Session session) {
+        map.computeIfPresent(key, (k, set) -> {
+            set.remove(session);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    @Override
+    public void run() {
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(broadcast.name(), typing.name(), presence.name())) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    deliver(record);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void deliver(ConsumerRecord<String, byte[]> record) {
+        boolean isPresence = record.topic().equals(presence.name());
+        Set<Session> sessions = (isPresence ? watchers : conversations).get(record.key());
+        if (sessions == null || sessions.isEmpty()) {
+            return;
+        }
+        try {
+            if (isPresence) {
+                String frame = Frames.presence(presence.valueSerde().deserializer().deserialize(record.topic(), record.value()));
+                sessions.forEach(s -> s.sendLive(frame));
+                presenceFrames.increment(sessions.size());
+            } else if (record.topic().equals(typing.name())) {
+                TypingEvent event = typing.valueSerde().deserializer().deserialize(record.topic(), record.value());
+                String frame = Frames.typing(event);
+                for (Session s : sessions) {
+                    if (!s.userId().equals(event.getUserId())) {
+                        s.sendLive(frame);
+                        typingFrames.increment();
+                    }
+                }
+            } else {
+                String frame = Frames.broadcast(broadcast.valueSerde().deserializer().deserialize(record.topic(), record.value()));
+                sessions.forEach(s -> s.sendLive(frame));
+                broadcastFrames.increment(sessions.size());
+            }
+        } catch (RuntimeException e) {
+            // Skipped, not fatal: broadcasts are also on chat.conversation.log (members read them in
+            // history); typing and presence are ephemeral and superseded by the next signal.
+            log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+    }
+}
