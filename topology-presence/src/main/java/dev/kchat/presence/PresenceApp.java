@@ -1,5 +1,7 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.presence.PresenceClient;
+
 import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.events.presence.SessionEvent;
 import dev.kchat.presence.state.UserState;

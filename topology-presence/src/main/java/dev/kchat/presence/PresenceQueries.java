@@ -1,5 +1,9 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.presence.PresenceClient;
+import dev.kchat.api.presence.UserPresence;
+
+import dev.kchat.events.presence.PresenceState;
 import dev.kchat.presence.state.UserState;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,7 +94,7 @@ final class PresenceQueries {
             ReadOnlyKeyValueStore<String, UserState> store = store(running, partition);
             for (String user : partitionUsers) {
                 try {
-                    found.put(user, UserPresence.of(user, store.get(user)));
+                    found.put(user, presenceOf(user, store.get(user)));
                 } catch (InvalidStateStoreException e) {
                     throw new Unavailable("partition " + partition + " of " + PresenceApp.USERS_STORE + " moved: " + e.getMessage());
                 }
@@ -142,5 +146,14 @@ final class PresenceQueries {
         Unavailable(String message, Throwable cause) {
             super(message, cause);
         }
+    }
+
+    /** A user's presence as the query answers it, from its stored state (null: never seen). */
+    static UserPresence presenceOf(String userId, UserState state) {
+        if (state == null) {
+            return UserPresence.unknown(userId);
+        }
+        return new UserPresence(userId, PresenceState.valueOf(state.getPublishedState()), state.getLastActiveAt(),
+                PresenceRules.devicesOnline(state));
     }
 }

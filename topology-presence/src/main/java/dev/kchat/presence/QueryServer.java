@@ -1,5 +1,8 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.presence.UserPresence;
+import dev.kchat.api.presence.PresenceClient;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,5 +1,8 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.presence.UserPresence;
+import dev.kchat.api.presence.PresenceClient;
+
 import static dev.kchat.presence.Sessions.closed;
 import static dev.kchat.presence.Sessions.opened;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,7 +108,7 @@ class PresenceBrokerTest {
             producer.flush();
 
             // Then: OFFLINE after the grace, once, and a (through b) says so too
-            await().atMost(Duration.ofSeconds(30)).until(() -> changes.poll().size() >= users.size() + 1);
+            await().atMost(Duration.ofSeconds(90)).until(() -> changes.poll().size() >= users.size() + 1);
             PresenceChanged offline = changes.values().get(users.size());
             assertThat(offline.getUserId()).isEqualTo(leaver);
             assertThat(offline.getState()).isEqualTo(PresenceState.OFFLINE);

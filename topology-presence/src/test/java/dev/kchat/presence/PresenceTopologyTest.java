@@ -1,5 +1,7 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.presence.UserPresence;
+
 import static dev.kchat.presence.Sessions.T0;
 import static dev.kchat.presence.Sessions.closed;
 import static dev.kchat.presence.Sessions.heartbeat;
@@ -110,7 +112,7 @@ class PresenceTopologyTest {
         pipe(opened(ALICE, "laptop/1", now));
         assertThat(readChanges()).extracting(PresenceChanged::getState).containsExactly(PresenceState.ONLINE);
         assertThat(PresenceRules.devicesOnline(user(ALICE))).isEqualTo(2);
-        assertThat(UserPresence.of(ALICE, user(ALICE)).devicesOnline()).isEqualTo(2);
+        assertThat(PresenceQueries.presenceOf(ALICE, user(ALICE)).devicesOnline()).isEqualTo(2);
 
         // When: the phone goes away; well past the grace the laptop is still there
         pipe(closed(ALICE, "phone/1", now));
@@ -183,7 +185,7 @@ class PresenceTopologyTest {
         assertThat(alice.getOfflineSinceMs()).isNull();
         assertThat(alice.getScheduledMs()).isNull();
         assertThat(deadlineKeys()).isEmpty();
-        assertThat(UserPresence.of(ALICE, alice)).isEqualTo(new UserPresence(ALICE, PresenceState.OFFLINE, closedAt, 0));
+        assertThat(PresenceQueries.presenceOf(ALICE, alice)).isEqualTo(new UserPresence(ALICE, PresenceState.OFFLINE, closedAt, 0));
         assertNoMoreRecords();
     }
 

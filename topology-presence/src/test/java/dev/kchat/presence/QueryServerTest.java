@@ -1,5 +1,8 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.presence.UserPresence;
+import dev.kchat.api.presence.PresenceClient;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

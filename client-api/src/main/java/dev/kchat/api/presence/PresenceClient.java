@@ -1,4 +1,4 @@
-package dev.kchat.presence;
+package dev.kchat.api.presence;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,11 +37,11 @@ public final class PresenceClient {
     /** Users per request; the server refuses more with 400 {@code too_many_users}. */
     public static final int MAX_USERS = 200;
 
-    static final String PATH = "/presence";
-    static final String USERS_PARAM = "users";
+    public static final String PATH = "/presence";
+    public static final String USERS_PARAM = "users";
     /** Internal: the receiving instance answers from its own stores only (no second hop). */
-    static final String SCOPE_PARAM = "scope";
-    static final String SCOPE_LOCAL = "local";
+    public static final String SCOPE_PARAM = "scope";
+    public static final String SCOPE_LOCAL = "local";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -86,7 +86,7 @@ public final class PresenceClient {
     }
 
     /** The request, without blocking; {@code localOnly} asks the instance not to forward. */
-    CompletableFuture<Map<String, UserPresence>> queryAsync(List<String> users, boolean localOnly) {
+    public CompletableFuture<Map<String, UserPresence>> queryAsync(List<String> users, boolean localOnly) {
         String query = USERS_PARAM + "=" + URLEncoder.encode(String.join(",", users), StandardCharsets.UTF_8)
                 + (localOnly ? "&" + SCOPE_PARAM + "=" + SCOPE_LOCAL : "");
         HttpRequest request = HttpRequest.newBuilder(baseUri.resolve(PATH + "?" + query))

@@ -1,7 +1,6 @@
-package dev.kchat.presence;
+package dev.kchat.api.presence;
 
 import dev.kchat.events.presence.PresenceState;
-import dev.kchat.presence.state.UserState;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -24,13 +23,5 @@ public record UserPresence(String userId, PresenceState state, Instant lastActiv
     /** A user the app has never seen: OFFLINE, never active. */
     public static UserPresence unknown(String userId) {
         return new UserPresence(userId, PresenceState.OFFLINE, null, 0);
-    }
-
-    static UserPresence of(String userId, UserState state) {
-        if (state == null) {
-            return unknown(userId);
-        }
-        return new UserPresence(userId, PresenceState.valueOf(state.getPublishedState()), state.getLastActiveAt(),
-                PresenceRules.devicesOnline(state));
     }
 }
