@@ -11,6 +11,7 @@ import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.Requests;
 import dev.kchat.api.auth.JwtAuthenticator;
+import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.events.chat.InboxEntry;
@@ -44,6 +45,7 @@ import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.spi.WebSocketHttpExchange;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -138,7 +140,8 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         this.dispatcher = new InboxDispatcher(config.bootstrapServers(), config.groupId(), clientId, topics.inbox(),
                 topics.errors(), errorProducer, metrics);
         this.live = new LiveHub(config.bootstrapServers(), clientId + "_live", topics, metrics);
-        this.presence = null;
+        this.presence = config.presenceUrl().map(url -> presenceLookup(new PresenceClient(URI.create(url),
+                Duration.ofSeconds(2)))).orElse(null);
         this.signals = new ClientSignals(config.bootstrapServers(), topics, clientId, metrics, Clock.systemUTC());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "_directory"));
@@ -612,6 +615,19 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         if (presence != null) {
             workers.execute(() -> presence.currentFrames(ids).forEach(session::sendLive));
         }
+    }
+
+    /** Current presence from the presence app; a failure leaves the subscriber to the change stream. */
+    private static PresenceLookup presenceLookup(PresenceClient client) {
+        return users -> {
+            try {
+                return client.query(users).values().stream().map(p -> Frames.presence(p.userId(), p.state().name(),
+                        p.lastActiveAt() == null ? null : p.lastActiveAt().toString(), p.devicesOnline())).toList();
+            } catch (RuntimeException e) {
+                log.warn("presence of {} users not available: {}", users.size(), e.toString());
+                return List.of();
+            }
+        };
     }
 
     private static String requireConversation(ObjectNode fields) {

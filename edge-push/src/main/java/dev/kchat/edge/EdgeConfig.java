@@ -36,7 +36,8 @@ public record EdgeConfig(
         Duration idleTimeout,
         int maxQueuedFrames,
         Duration catchUpTimeout,
-        Duration longPollMax) {
+        Duration longPollMax,
+        java.util.Optional<String> presenceUrl) {
 
     static final List<String[]> DOCUMENTED = List.of(
             new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
@@ -51,7 +52,8 @@ public record EdgeConfig(
             new String[] {"edge.idle.timeout", "60s", "close a connection silent this long (clients ping)"},
             new String[] {"edge.max.queued.frames", "1000", "unflushed frames per connection before a slow client is cut off"},
             new String[] {"edge.catch.up.timeout", "10s", "wait for a gap to reach the store before asking the device to resync"},
-            new String[] {"edge.long.poll.max", "30s", "longest wait of GET /v1/poll"});
+            new String[] {"edge.long.poll.max", "30s", "longest wait of GET /v1/poll"},
+            new String[] {"edge.presence.url", "(none)", "presence app's query URL, for the current state on subscribe_presence"});
 
     public static EdgeConfig from(Settings s) {
         return new EdgeConfig(
@@ -69,13 +71,14 @@ public record EdgeConfig(
                 s.duration("edge.idle.timeout", Duration.ofSeconds(60)),
                 s.integer("edge.max.queued.frames", 1000),
                 s.duration("edge.catch.up.timeout", Duration.ofSeconds(10)),
-                s.duration("edge.long.poll.max", Duration.ofSeconds(30)));
+                s.duration("edge.long.poll.max", Duration.ofSeconds(30)),
+                s.find("edge.presence.url"));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
     public EdgeConfig withPorts(int newPort, int newAdminPort) {
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
-                registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax);
+                registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl);
     }
 
     static String help() {

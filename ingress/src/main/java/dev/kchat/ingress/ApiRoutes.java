@@ -8,6 +8,10 @@ import dev.kchat.api.ApiException;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.TopicPublisher;
+import dev.kchat.api.presence.PresenceClient;
+import dev.kchat.api.presence.UserPresence;
+import java.util.List;
+import java.util.Map;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.store.read.MemberPage;
@@ -68,10 +72,13 @@ public final class ApiRoutes {
     private final Clock clock;
     private final EdgeDirectory edges;
     private final TopicPublisher<Receipt> receipts;
+    private final PresenceClient presence;
 
+    /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
     public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandPublisher commands, TopicPublisher<Receipt> receipts,
-            ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, Executor workers,
-            MeterRegistry metrics, Clock clock) {
+            ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
+            Executor workers, MeterRegistry metrics, Clock clock) {
+        this.presence = presence;
         this.edges = edges;
         this.receipts = receipts;
         this.auth = auth;
@@ -123,6 +130,7 @@ public final class ApiRoutes {
                 .get("/v1/conversations", withoutBody("conversations", this::conversations))
                 .get("/v1/sync", withoutBody("sync", this::sync))
                 .get("/v1/edge", withoutBody("edge", this::edge))
+                .get("/v1/presence", withoutBody("presence", this::presence))
                 .setFallbackHandler(ex -> Exchanges.error(ex, 404, "not_found", "no such endpoint: "
                         + ex.getRequestMethod() + " " + ex.getRequestPath()))
                 .setInvalidMethodHandler(ex -> Exchanges.error(ex, 405, "method_not_allowed",
@@ -331,6 +339,39 @@ public final class ApiRoutes {
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("invalid_parameter", "seq must be an integer");
         }
+    }
+
+    /** {@code GET /v1/presence?users=a,b}: current presence from the presence app (any instance answers for all). */
+    private void presence(HttpServerExchange ex, Caller caller) {
+        if (presence == null) {
+            throw new ApiException(503, "presence_unavailable", "presence is not configured on this ingress");
+        }
+        String users = Exchanges.stringParam(ex, "users", "");
+        List<String> ids = users.isBlank() ? List.of() : List.of(users.split(","));
+        if (ids.isEmpty() || ids.size() > PresenceClient.MAX_USERS) {
+            throw ApiException.badRequest("invalid_parameter", "users must name 1 to " + PresenceClient.MAX_USERS + " users");
+        }
+        for (String id : ids) {
+            if (!dev.kchat.schemas.Ids.isUserId(id)) {
+                throw ApiException.badRequest("invalid_user_id", "'" + id + "' is not a user id");
+            }
+        }
+        Map<String, UserPresence> found;
+        try {
+            found = presence.query(ids);
+        } catch (PresenceClient.QueryException e) {
+            throw new ApiException(e.status() >= 500 ? 503 : e.status(), e.code(), e.getMessage());
+        } catch (java.io.UncheckedIOException e) {
+            throw new ApiException(503, "presence_unavailable", "presence is temporarily unavailable; retry shortly");
+        }
+        ObjectNode body = ApiJson.JSON.createObjectNode();
+        ArrayNode list = body.putArray("users");
+        for (UserPresence p : found.values()) {
+            ObjectNode u = list.addObject().put("user_id", p.userId()).put("state", p.state().name())
+                    .put("devices_online", p.devicesOnline());
+            u.put("last_active_at", p.lastActiveAt() == null ? null : p.lastActiveAt().toString());
+        }
+        Exchanges.json(ex, 200, body);
     }
 
     /** Which edge serves the caller; 503 while no edge owns the caller's partition. */

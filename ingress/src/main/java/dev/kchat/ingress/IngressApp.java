@@ -4,6 +4,9 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.TopicPublisher;
+import dev.kchat.api.presence.PresenceClient;
+import java.net.URI;
+import java.time.Duration;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.api.auth.JwtAuthenticator;
 import org.apache.kafka.clients.admin.Admin;
@@ -86,7 +89,8 @@ public final class IngressApp implements AutoCloseable {
                 topics.inbox().partitions(), Clock.systemUTC());
         TopicPublisher<Receipt> receipts = new TopicPublisher<>(config.bootstrapServers(), topics.receipts(), "ingress-receipts");
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), commands, receipts, repository,
-                topics.inbox(), edges, workers, metrics, Clock.systemUTC());
+                topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
+                workers, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())

@@ -30,7 +30,8 @@ public record IngressConfig(
         String registryUrl,
         AuthConfig auth,
         Limits limits,
-        String edgeDirectoryGroup) {
+        String edgeDirectoryGroup,
+        java.util.Optional<String> presenceUrl) {
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
     static final List<String[]> DOCUMENTED = List.of(
@@ -41,7 +42,8 @@ public record IngressConfig(
             new String[] {"ingress.worker.threads", "16", "worker threads (store reads, Kafka sends)"},
             new String[] {"kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka bootstrap servers"},
             new String[] {"schema.registry.url", "http://127.0.0.1:8081", "schema registry (Confluent REST API)"},
-            new String[] {"edge.group.id", "kchat-edges", "consumer group of the edges (edge directory)"});
+            new String[] {"edge.group.id", "kchat-edges", "consumer group of the edges (edge directory)"},
+            new String[] {"ingress.presence.url", "(none)", "presence app's query URL, for GET /v1/presence"});
 
     public static IngressConfig from(Settings s) {
         return new IngressConfig(
@@ -54,7 +56,8 @@ public record IngressConfig(
                 s.string("schema.registry.url", "http://127.0.0.1:8081"),
                 AuthConfig.from(s),
                 Limits.from(s),
-                s.string("edge.group.id", "kchat-edges"));
+                s.string("edge.group.id", "kchat-edges"),
+                s.find("ingress.presence.url"));
     }
 
     static String help() {

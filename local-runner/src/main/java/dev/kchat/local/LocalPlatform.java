@@ -8,6 +8,8 @@ import dev.kchat.fanout.FanoutApp;
 import dev.kchat.fanout.FanoutConfig;
 import dev.kchat.ingress.IngressApp;
 import dev.kchat.ingress.IngressConfig;
+import dev.kchat.presence.PresenceApp;
+import dev.kchat.presence.PresenceConfig;
 import dev.kchat.localcql.LocalCqlConfig;
 import dev.kchat.localcql.LocalCqlServer;
 import dev.kchat.localkafka.KafkaBroker;
@@ -67,6 +69,7 @@ public final class LocalPlatform implements AutoCloseable {
     private Map<String, Integer> schemaIds;
     private RoutingApp routing;
     private FanoutApp fanout;
+    private PresenceApp presence;
     private IngressApp ingress;
     private EdgeApp edge;
     private String jwtSecret;
@@ -120,6 +123,9 @@ public final class LocalPlatform implements AutoCloseable {
         running.push(routing);
         fanout = FanoutApp.start(FanoutConfig.from(apps), topics);
         running.push(fanout);
+        presence = PresenceApp.start(PresenceConfig.from(apps), topics);
+        running.push(presence);
+        apps = appSettings(); // now with the presence app's query URL
         ingress = IngressApp.start(IngressConfig.from(apps), topics, session, KEYSPACE);
         running.push(ingress);
         edge = EdgeApp.start(EdgeConfig.from(apps), topics, session, KEYSPACE);
@@ -155,6 +161,17 @@ public final class LocalPlatform implements AutoCloseable {
         s.put("fanout.state.dir", config.dataDir().resolve("streams").toString());
         // Static membership: a restarted instance takes its partitions back at once instead of
         // waiting out the session timeout (Kafka Streams does not leave the group on close otherwise).
+        s.put("presence.admin.host", config.host());
+        s.put("presence.admin.port", String.valueOf(config.adminPort(5)));
+        s.put("presence.query.host", config.host());
+        s.put("presence.query.port", String.valueOf(config.adminPort(6)));
+        s.put("presence.state.dir", config.dataDir().resolve("streams").toString());
+        s.put("presence.streams.group.instance.id", "local-presence");
+        if (presence != null) {
+            String presenceUrl = "http://" + config.host() + ":" + presence.queryPort();
+            s.put("ingress.presence.url", presenceUrl);
+            s.put("edge.presence.url", presenceUrl);
+        }
         s.put("routing.streams.group.instance.id", "local-routing");
         s.put("fanout.streams.group.instance.id", "local-fanout");
         // What the operator set explicitly (-D, KCHAT_*) wins over the runner's wiring.

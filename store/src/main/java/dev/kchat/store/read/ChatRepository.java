@@ -315,7 +315,8 @@ public final class ChatRepository {
             // After leaving, the conversation's later activity is not the user's.
             activity = membership.getInstant("last_activity_at") != null ? membership.getInstant("last_activity_at") : activity;
         }
-        long readSeq = longOr(membership, "read_seq", 0);
+        // Nothing from before the user joined is theirs to read.
+        long readSeq = Math.max(longOr(membership, "read_seq", 0), longOr(membership, "joined_seq", 1) - 1);
         // The preview of whichever source saw the newer message (the user's inbox or the log).
         Row previewSource = membership;
         if (conversation != null && longOr(conversation, "last_message_seq", 0) > longOr(membership, "last_message_seq", 0)

@@ -260,6 +260,14 @@ public final class ChatWriter {
                         .setLong("last_message_seq", event.getSeq())
                         .setString("preview", preview(posted))
                         .setString("sender", event.getActorId())));
+                if (event.getActorId().equals(userId)) {
+                    // What one sends oneself is read: the sender's unread count does not grow with it.
+                    out.add(finish(userConversationRead.boundStatementBuilder()
+                            .setLong("ts", ts)
+                            .setString("user_id", userId)
+                            .setString("conversation_id", conversationId)
+                            .setLong("read_seq", event.getSeq())));
+                }
             } else if (isRemoval(event.getPayload())) {
                 out.add(finish(userConversationPreviewRemoved.boundStatementBuilder()
                         .setLong("ts", WriteTimestamps.of(targetSeqOf(event.getPayload())))
