@@ -107,7 +107,7 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
         List<String> out = new ArrayList<>();
         for (JsonNode f : frames) {
             JsonNode item = f.path("entry").path("item");
-            if (f.path("type").asText().equals("event") && item.path("conversation_id").asText().equals(conversationId)
+            if (f.path("type").asText().equals("event") && item.path("type").asText().equals("ConversationEvent") && item.path("conversation_id").asText().equals(conversationId)
                     && item.path("payload").path("type").asText().equals("MessagePosted")) {
                 out.add(item.path("payload").path("body").asText());
             }
@@ -120,7 +120,7 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
         List<Long> out = new ArrayList<>();
         for (JsonNode f : frames) {
             JsonNode item = f.path("entry").path("item");
-            if (f.path("type").asText().equals("event") && item.path("conversation_id").asText().equals(conversationId)) {
+            if (f.path("type").asText().equals("event") && item.path("type").asText().equals("ConversationEvent") && item.path("conversation_id").asText().equals(conversationId)) {
                 out.add(item.path("seq").asLong());
             }
         }
