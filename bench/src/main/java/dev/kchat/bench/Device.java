@@ -1,0 +1,233 @@
+package dev.kchat.bench;
+
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.CloseMessage;
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+
+/**
+ * One simulated device: a WebSocket to the edge speaking docs/edge-protocol.md. It says hello with
+ * its SyncKey (the newest inbox seq it has), reports posted messages to the client's ledger, and,
+ * when the edge closes it (slow consumer, resync, rebalance), comes back with its SyncKey, as a real
+ * client must. All its callbacks run on the client's I/O threads.
+ */
+public final class Device {
+
+    private static final Logger log = LoggerFactory.getLogger(Device.class);
+
+    final int index;
+    final String user;
+    final String deviceId;
+    final String token;
+    private final LoadClient client;
+    private volatile WebSocketChannel channel;
+    private volatile long lastInboxSeq;
+    private volatile long lastAcked;
+    private volatile boolean wanted;
+    private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
+    private volatile int closeCode = -1;
+    private volatile long events;
+    private int attempts;
+
+    Device(LoadClient client, int index, String user, String deviceId, String token) {
+        this.client = client;
+        this.index = index;
+        this.user = user;
+        this.deviceId = deviceId;
+        this.token = token;
+    }
+
+    /** Inbox events this device received over all its connections. */
+    public long events() {
+        return events;
+    }
+
+    public long lastInboxSeq() {
+        return lastInboxSeq;
+    }
+
+    public boolean isOpen() {
+        WebSocketChannel c = channel;
+        return c != null && c.isOpen();
+    }
+
+    /** Completes when the edge has sent {@code ready} on the current connection (replay done). */
+    public CompletableFuture<Void> ready() {
+        return ready;
+    }
+
+    /** Opens the socket (through the client's connect limiter) and says hello with the SyncKey. */
+    CompletableFuture<Void> open() {
+        wanted = true;
+        CompletableFuture<Void> r = new CompletableFuture<>();
+        ready = r;
+        client.connect(this);
+        return r;
+    }
+
+    void connected(WebSocketChannel ch) {
+        if (!wanted) {
+            IoUtils.safeClose(ch);
+            return;
+        }
+        channel = ch;
+        attempts = 0;
+        closeCode = -1;
+        ch.getReceiveSetter().set(new Listener());
+        ch.addCloseTask(c -> closed());
+        ch.resumeReceives();
+        send("{\"type\":\"hello\",\"device_id\":\"" + deviceId + "\",\"since_inbox_seq\":" + lastInboxSeq + "}", null);
+    }
+
+    void connectFailed(IOException e) {
+        client.stats.connectFailures.increment();
+        if (attempts == 0) {
+            log.warn("device {} of {} could not connect: {}", deviceId, user, e.toString());
+        }
+        retryLater();
+    }
+
+    private void closed() {
+        channel = null;
+        if (!wanted) {
+            return;
+        }
+        // The edge closed us (or the connection broke): resume from the SyncKey, as the protocol asks.
+        client.stats.reconnects.increment();
+        ready = ready.isDone() ? new CompletableFuture<>() : ready;
+        retryLater();
+    }
+
+    private void retryLater() {
+        if (!wanted) {
+            return;
+        }
+        long delayMs = Math.min(2_000, 50L << Math.min(attempts, 6)) + client.jitterMillis(100);
+        attempts++;
+        client.schedule(() -> {
+            if (wanted && channel == null) {
+                client.connect(this);
+            }
+        }, delayMs);
+    }
+
+    /** Closes on purpose: no reconnect until {@link #open} is called again. */
+    void drop() {
+        wanted = false;
+        WebSocketChannel c = channel;
+        if (c != null) {
+            try {
+                c.sendClose();
+            } catch (IOException e) {
+                log.debug("close of {} failed, closing the socket: {}", deviceId, e.toString());
+            }
+            IoUtils.safeClose(c);
+        }
+    }
+
+    /**
+     * Sends a frame; {@code onFailure} (may be null) runs if it cannot be written. Returns false if the
+     * device has no open connection.
+     */
+    boolean send(String frame, Runnable onFailure) {
+        WebSocketChannel c = channel;
+        if (c == null || !c.isOpen()) {
+            return false;
+        }
+        WebSockets.sendText(frame, c, onFailure == null ? null : new WebSocketCallback<Void>() {
+            @Override
+            public void complete(WebSocketChannel ch, Void context) {
+            }
+
+            @Override
+            public void onError(WebSocketChannel ch, Void context, Throwable throwable) {
+                log.debug("send on {} failed: {}", deviceId, throwable.toString());
+                onFailure.run();
+            }
+        });
+        return true;
+    }
+
+    /** Acks the newest inbox seq if it moved since the last ack. */
+    void ackIfDue() {
+        long seq = lastInboxSeq;
+        if (seq > lastAcked && send("{\"type\":\"ack\",\"inbox_seq\":" + seq + "}", null)) {
+            lastAcked = seq;
+            client.stats.acksOut.increment();
+        }
+    }
+
+    void ping() {
+        send("{\"type\":\"ping\"}", null);
+    }
+
+    private void onFrame(String text) {
+        long now = System.nanoTime();
+        ClientStats stats = client.stats;
+        stats.framesIn.increment();
+        FrameScanner.Frame f = FrameScanner.scan(text);
+        switch (f.kind()) {
+            case EVENT -> {
+                stats.events.increment();
+                events++; // written only by this device's I/O thread
+                if (f.inboxSeq() <= lastInboxSeq) {
+                    stats.seqRegressions.increment();
+                    log.warn("device {} got inbox seq {} after {}", deviceId, f.inboxSeq(), lastInboxSeq);
+                } else {
+                    lastInboxSeq = f.inboxSeq();
+                }
+                if (f.messagePosted()) {
+                    client.delivered(index, f.clientMsgId(), now);
+                }
+            }
+            case BROADCAST -> {
+                stats.broadcasts.increment();
+                if (f.messagePosted()) {
+                    client.delivered(index, f.clientMsgId(), now);
+                }
+            }
+            case READY -> ready.complete(null);
+            case SENT -> stats.sentAcks.increment();
+            case ERROR -> {
+                stats.error(f.code());
+                client.refused(f.ref());
+            }
+            default -> {
+                // pong, typing, presence, redirect and reconnect frames: the close that follows a
+                // redirect or reconnect is handled by closed().
+            }
+        }
+    }
+
+    private final class Listener extends AbstractReceiveListener {
+        @Override
+        protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
+            onFrame(message.getData());
+        }
+
+        @Override
+        protected void onCloseMessage(CloseMessage cm, WebSocketChannel ch) {
+            closeCode = cm.getCode();
+            client.stats.closedByServer(cm.getCode());
+        }
+
+        @Override
+        protected void onError(WebSocketChannel ch, Throwable error) {
+            if (wanted) {
+                log.debug("socket of {} failed: {}", deviceId, error.toString());
+            }
+            super.onError(ch, error);
+        }
+    }
+
+    int lastCloseCode() {
+        return closeCode;
+    }
+}
