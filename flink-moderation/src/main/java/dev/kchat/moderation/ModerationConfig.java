@@ -1,0 +1,154 @@
+package dev.kchat.moderation;
+
+import dev.kchat.events.moderation.Severity;
+import dev.kchat.service.Settings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Settings of the moderation detectors. Every key can be set as {@code -Dkey=value}, as the
+ * environment variable {@code KCHAT_KEY} (dots as underscores) or in the properties file named by
+ * {@code KCHAT_CONFIG}; {@link #help()} lists them with their defaults. The sensitive-word
+ * dictionary is not a setting: it arrives at run time on {@code moderation.rules}. The Flink job
+ * will add its own connection and checkpoint settings beside these.
+ *
+ * @param burstMaxMessages        {@link RateBurst}: more than this many messages from one sender ...
+ * @param burstWindow             ... within this window is a burst
+ * @param burstSeverity           severity of a burst verdict
+ * @param floodMaxConversations   {@link Flood}: the same content from one sender in more than this
+ *                                many distinct conversations ...
+ * @param floodWindow             ... within this window is a flood
+ * @param floodMinLength          content shorter than this (code points, after normalising) is never
+ *                                a flood: "ok" and "thanks" are sent everywhere
+ * @param floodSeverity           severity of a flood verdict
+ * @param strangerAccountAge      {@link StrangerSpam}: an account younger than this is new ...
+ * @param strangerMaxConversations ... and sending into more than this many distinct conversations it
+ *                                did not create ...
+ * @param strangerWindow          ... within this window is stranger spam
+ * @param strangerSeverity        severity of a stranger-spam verdict
+ */
+public record ModerationConfig(
+        int burstMaxMessages,
+        Duration burstWindow,
+        Severity burstSeverity,
+        int floodMaxConversations,
+        Duration floodWindow,
+        int floodMinLength,
+        Severity floodSeverity,
+        Duration strangerAccountAge,
+        int strangerMaxConversations,
+        Duration strangerWindow,
+        Severity strangerSeverity) {
+
+    public static final String BURST_MAX_MESSAGES = "moderation.burst.max.messages";
+    public static final String BURST_WINDOW = "moderation.burst.window";
+    public static final String BURST_SEVERITY = "moderation.burst.severity";
+    public static final String FLOOD_MAX_CONVERSATIONS = "moderation.flood.max.conversations";
+    public static final String FLOOD_WINDOW = "moderation.flood.window";
+    public static final String FLOOD_MIN_LENGTH = "moderation.flood.min.length";
+    public static final String FLOOD_SEVERITY = "moderation.flood.severity";
+    public static final String STRANGER_ACCOUNT_AGE = "moderation.stranger.account.age";
+    public static final String STRANGER_MAX_CONVERSATIONS = "moderation.stranger.max.conversations";
+    public static final String STRANGER_WINDOW = "moderation.stranger.window";
+    public static final String STRANGER_SEVERITY = "moderation.stranger.severity";
+
+    /** Faster than anyone types for long: 20 messages in 10 s is a script or a paste loop. */
+    public static final int DEFAULT_BURST_MAX_MESSAGES = 20;
+    public static final Duration DEFAULT_BURST_WINDOW = Duration.ofSeconds(10);
+    public static final Severity DEFAULT_BURST_SEVERITY = Severity.MEDIUM;
+    public static final int DEFAULT_FLOOD_MAX_CONVERSATIONS = 10;
+    public static final Duration DEFAULT_FLOOD_WINDOW = Duration.ofMinutes(10);
+    public static final int DEFAULT_FLOOD_MIN_LENGTH = 16;
+    public static final Severity DEFAULT_FLOOD_SEVERITY = Severity.MEDIUM;
+    public static final Duration DEFAULT_STRANGER_ACCOUNT_AGE = Duration.ofDays(7);
+    public static final int DEFAULT_STRANGER_MAX_CONVERSATIONS = 10;
+    public static final Duration DEFAULT_STRANGER_WINDOW = Duration.ofHours(1);
+    public static final Severity DEFAULT_STRANGER_SEVERITY = Severity.HIGH;
+
+    /** Documented settings: key, default, meaning. */
+    static final List<String[]> DOCUMENTED = List.of(
+            new String[] {BURST_MAX_MESSAGES, String.valueOf(DEFAULT_BURST_MAX_MESSAGES), "rate burst: more than this many messages per sender ..."},
+            new String[] {BURST_WINDOW, "10s", "... within this window"},
+            new String[] {BURST_SEVERITY, DEFAULT_BURST_SEVERITY.name(), "severity of a rate-burst verdict (LOW, MEDIUM, HIGH, CRITICAL)"},
+            new String[] {FLOOD_MAX_CONVERSATIONS, String.valueOf(DEFAULT_FLOOD_MAX_CONVERSATIONS), "flood: same content by one sender in more than this many conversations ..."},
+            new String[] {FLOOD_WINDOW, "10m", "... within this window"},
+            new String[] {FLOOD_MIN_LENGTH, String.valueOf(DEFAULT_FLOOD_MIN_LENGTH), "shorter normalised content (code points) is never a flood"},
+            new String[] {FLOOD_SEVERITY, DEFAULT_FLOOD_SEVERITY.name(), "severity of a flood verdict"},
+            new String[] {STRANGER_ACCOUNT_AGE, "7d", "stranger spam: an account younger than this ..."},
+            new String[] {STRANGER_MAX_CONVERSATIONS, String.valueOf(DEFAULT_STRANGER_MAX_CONVERSATIONS), "... sending into more than this many conversations it did not create ..."},
+            new String[] {STRANGER_WINDOW, "1h", "... within this window"},
+            new String[] {STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY.name(), "severity of a stranger-spam verdict"});
+
+    public ModerationConfig {
+        requireAtLeast(BURST_MAX_MESSAGES, burstMaxMessages, 1);
+        requirePositive(BURST_WINDOW, burstWindow);
+        requireSeverity(BURST_SEVERITY, burstSeverity);
+        requireAtLeast(FLOOD_MAX_CONVERSATIONS, floodMaxConversations, 1);
+        requirePositive(FLOOD_WINDOW, floodWindow);
+        requireAtLeast(FLOOD_MIN_LENGTH, floodMinLength, 1);
+        requireSeverity(FLOOD_SEVERITY, floodSeverity);
+        requirePositive(STRANGER_ACCOUNT_AGE, strangerAccountAge);
+        requireAtLeast(STRANGER_MAX_CONVERSATIONS, strangerMaxConversations, 1);
+        requirePositive(STRANGER_WINDOW, strangerWindow);
+        requireSeverity(STRANGER_SEVERITY, strangerSeverity);
+    }
+
+    /** The documented defaults. */
+    public static ModerationConfig defaults() {
+        return from(Settings.of(Map.of()));
+    }
+
+    /** Reads the settings, applying the documented defaults; a malformed value names its key. */
+    public static ModerationConfig from(Settings settings) {
+        return new ModerationConfig(
+                settings.integer(BURST_MAX_MESSAGES, DEFAULT_BURST_MAX_MESSAGES),
+                settings.duration(BURST_WINDOW, DEFAULT_BURST_WINDOW),
+                severity(settings, BURST_SEVERITY, DEFAULT_BURST_SEVERITY),
+                settings.integer(FLOOD_MAX_CONVERSATIONS, DEFAULT_FLOOD_MAX_CONVERSATIONS),
+                settings.duration(FLOOD_WINDOW, DEFAULT_FLOOD_WINDOW),
+                settings.integer(FLOOD_MIN_LENGTH, DEFAULT_FLOOD_MIN_LENGTH),
+                severity(settings, FLOOD_SEVERITY, DEFAULT_FLOOD_SEVERITY),
+                settings.duration(STRANGER_ACCOUNT_AGE, DEFAULT_STRANGER_ACCOUNT_AGE),
+                settings.integer(STRANGER_MAX_CONVERSATIONS, DEFAULT_STRANGER_MAX_CONVERSATIONS),
+                settings.duration(STRANGER_WINDOW, DEFAULT_STRANGER_WINDOW),
+                severity(settings, STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY));
+    }
+
+    /** Every setting with its environment variable and default, for a {@code --help} text. */
+    public static String help() {
+        StringBuilder out = new StringBuilder("Moderation settings (as -Dkey=value, environment variable, or in the file named by KCHAT_CONFIG):\n");
+        for (String[] s : DOCUMENTED) {
+            out.append(String.format("  %-38s %-46s default %-6s %s%n", s[0], Settings.envName(s[0]), s[1], s[2]));
+        }
+        return out.toString();
+    }
+
+    private static Severity severity(Settings settings, String key, Severity defaultValue) {
+        String value = settings.string(key, defaultValue.name());
+        try {
+            return Severity.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Settings.ConfigException(key, "has invalid value '" + value + "': expected LOW, MEDIUM, HIGH or CRITICAL");
+        }
+    }
+
+    private static void requireAtLeast(String key, int value, int min) {
+        if (value < min) {
+            throw new Settings.ConfigException(key, "must be >= " + min + ", was " + value);
+        }
+    }
+
+    private static void requirePositive(String key, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new Settings.ConfigException(key, "must be a positive duration, was " + value);
+        }
+    }
+
+    private static void requireSeverity(String key, Severity value) {
+        if (value == null) {
+            throw new Settings.ConfigException(key, "is required");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.kchat.moderation;
+
+import java.text.Normalizer;
+
+/**
+ * How moderation compares text: per code point, case-insensitively and across compatibility
+ * variants, so {@code "ＢＡＤ"}, {@code "Bad"} and {@code "ⓑⓐⓓ"} all read as {@code "bad"}.
+ *
+ * <p>{@link #fold(int)} maps one code point to one code point: NFKC of that code point alone when
+ * that is a single code point (full-width and circled letters, ligature-free compatibility forms,
+ * long s), then simple case folding ({@code toLowerCase(toUpperCase(c))}, which also unifies
+ * final sigma, dotted and dotless i). Because it never changes the number of code points,
+ * positions found in folded text are positions in the original text.
+ *
+ * <p>Limits of the one-to-one mapping, stated rather than hidden: {@code "ß"} does not match
+ * {@code "ss"}, a ligature such as {@code "ﬁ"} does not match {@code "fi"}, and a decomposed accent
+ * ({@code "e\u0301"}) does not match the precomposed letter ({@code "é"}).
+ */
+final class TextFold {
+
+    /** Folded value of every BMP code point, computed once: the matcher's hot loop is a table read. */
+    private static final char[] BMP = buildBmpTable();
+
+    private TextFold() {
+    }
+
+    /** The folded form of one code point. */
+    static int fold(int codePoint) {
+        if (codePoint < 0x80) {
+            return codePoint >= 'A' && codePoint <= 'Z' ? codePoint + ('a' - 'A') : codePoint;
+        }
+        if (codePoint <= 0xFFFF) {
+            return BMP[codePoint];
+        }
+        return computeFold(codePoint);
+    }
+
+    /** The folded form of a string, code point by code point. */
+    static String fold(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(cp -> out.appendCodePoint(fold(cp)));
+        return out.toString();
+    }
+
+    private static char[] buildBmpTable() {
+        char[] table = new char[0x10000];
+        for (int cp = 0; cp <= 0xFFFF; cp++) {
+            int folded = Character.isSurrogate((char) cp) ? cp : computeFold(cp);
+            // A BMP code point whose fold leaves the BMP would not fit a char: keep it unfolded.
+            table[cp] = folded <= 0xFFFF ? (char) folded : (char) cp;
+        }
+        return table;
+    }
+
+    private static int computeFold(int codePoint) {
+        int c = codePoint;
+        String alone = new String(Character.toChars(codePoint));
+        String compat = Normalizer.normalize(alone, Normalizer.Form.NFKC);
+        if (compat.codePointCount(0, compat.length()) == 1) {
+            c = compat.codePointAt(0);
+        }
+        return Character.toLowerCase(Character.toUpperCase(c));
+    }
+}
