@@ -1,6 +1,7 @@
 package dev.kchat.fanout;
 
 import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
@@ -106,6 +107,15 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
         Set<String> recipients;
         if (broadcast) {
             recipients = Fanout.affectedUsers(payload);
+            // A mention in a large group still reaches the mentioned member's inbox (and so every
+            // device of theirs, with a badge), though the group itself is read-diffused.
+            if (payload instanceof MessagePosted posted) {
+                for (String mentioned : posted.getMentions()) {
+                    if (members.get(memberKey(conversationId, mentioned)) != null) {
+                        recipients.add(mentioned);
+                    }
+                }
+            }
         } else {
             recipients = currentMembers(conversationId);
             joining.forEach(m -> recipients.add(m.getUserId()));

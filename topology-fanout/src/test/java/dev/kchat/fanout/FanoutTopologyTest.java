@@ -9,6 +9,7 @@ import static dev.kchat.fanout.Events.posted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberJoined;
@@ -181,6 +182,27 @@ class FanoutTopologyTest {
         assertThat(convSeqs(byUser.get(CAROL))).containsExactly(6L);
         assertThat(byUser.get(BOB).get(0).getInboxSeq()).as("bob's inbox continues gap-free").isEqualTo(3);
         assertThat(rosters().get(GROUP).getMemberCount()).isEqualTo(3);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldPutAMentionInALargeGroupIntoTheMentionedMembersInbox() {
+        // Given: a group above the threshold (4 > 3)
+        pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB, CAROL, DAVE));
+        readInboxes();
+        broadcast.readValuesToList();
+
+        // When: alice mentions carol and a non-member
+        ConversationEvent mention = posted(GROUP, 2, ALICE);
+        ((MessagePosted) mention.getPayload()).setMentions(List.of(CAROL, "stranger"));
+        pipe(mention);
+
+        // Then: the message is broadcast, and carol alone also gets it in her inbox
+        assertThat(broadcast.readValuesToList()).extracting(BroadcastEntry::getSeq).containsExactly(2L);
+        Map<String, List<InboxEntry>> byUser = readInboxes();
+        assertThat(byUser.keySet()).containsExactly(CAROL);
+        assertThat(convSeqs(byUser.get(CAROL))).containsExactly(2L);
+        assertThat(byUser.get(CAROL).get(0).getInboxSeq()).as("carol's inbox continues gap-free").isEqualTo(2);
         assertNoMoreRecords();
     }
 
