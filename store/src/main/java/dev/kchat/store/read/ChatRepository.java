@@ -12,9 +12,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -63,6 +66,7 @@ public final class ChatRepository {
     private final PreparedStatement conversation;
     private final PreparedStatement userConversation;
     private final PreparedStatement membersAfter;
+    private final PreparedStatement reactionsBetween;
 
     /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
     public ChatRepository(CqlSession session, String keyspace) {
@@ -84,6 +88,8 @@ public final class ChatRepository {
         userConversation = session.prepare("SELECT conversation_id, role, active, joined_seq, left_seq, last_seq,"
                 + " last_activity_at, last_message_seq, last_message_preview, last_message_sender, read_seq"
                 + " FROM " + keyspace + ".conversations_by_user WHERE user_id = ? AND conversation_id = ?");
+        reactionsBetween = session.prepare("SELECT seq, emoji FROM " + keyspace + ".reactions_by_message"
+                + " WHERE conversation_id = ? AND bucket = ? AND seq >= ? AND seq <= ?");
         membersAfter = session.prepare("SELECT user_id, role, active, joined_seq FROM " + keyspace
                 + ".members_by_conversation WHERE conversation_id = ? AND user_id > ? ORDER BY user_id ASC LIMIT ?");
         conversation = session.prepare("SELECT kind, name, last_seq, last_activity_at, last_message_seq,"
@@ -115,7 +121,32 @@ public final class ChatRepository {
         if (order != natural) {
             Collections.reverse(page);
         }
-        return new HistoryPage(page, hasMore);
+        return new HistoryPage(withReactions(conversationId, page), hasMore);
+    }
+
+    /** Counts of reactions per emoji for the messages of a page: one range read per bucket it spans. */
+    private List<StoredEvent> withReactions(String conversationId, List<StoredEvent> page) {
+        if (page.isEmpty()) {
+            return page;
+        }
+        long low = page.stream().mapToLong(StoredEvent::seq).min().orElseThrow();
+        long high = page.stream().mapToLong(StoredEvent::seq).max().orElseThrow();
+        Map<Long, Map<String, Integer>> counts = new HashMap<>();
+        for (long bucket = Buckets.messageBucket(low); bucket <= Buckets.messageBucket(high); bucket++) {
+            for (Row row : session.execute(reactionsBetween.bind(conversationId, bucket, low, high)
+                    .setConsistencyLevel(HISTORY_CONSISTENCY))) {
+                counts.computeIfAbsent(row.getLong("seq"), s -> new TreeMap<>()).merge(row.getString("emoji"), 1, Integer::sum);
+            }
+        }
+        if (counts.isEmpty()) {
+            return page;
+        }
+        List<StoredEvent> out = new ArrayList<>(page.size());
+        for (StoredEvent e : page) {
+            Map<String, Integer> c = counts.get(e.seq());
+            out.add(c == null ? e : e.withReactions(c));
+        }
+        return out;
     }
 
     /** The newest {@code limit} events of a conversation (empty if the store has none), in the order asked for. */
@@ -360,7 +391,8 @@ public final class ChatRepository {
                 row.isNull("last_change_seq") ? null : row.getLong("last_change_seq"),
                 row.getInstant("edited_at"),
                 row.getString("redaction_rule"),
-                row.getByteBuffer("event"));
+                row.getByteBuffer("event"),
+                Map.of());
     }
 
     private static StoredInboxEntry toInboxEntry(Row row) {

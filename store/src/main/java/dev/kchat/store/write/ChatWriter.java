@@ -52,6 +52,8 @@ public final class ChatWriter {
 
     private final UserDefinedType attachmentType;
     private final PreparedStatement insertEvent;
+    private final PreparedStatement addReaction;
+    private final PreparedStatement removeReaction;
     private final PreparedStatement insertPosted;
     private final PreparedStatement editTarget;
     private final PreparedStatement removeTarget;
@@ -96,6 +98,12 @@ public final class ChatWriter {
                 + " SET body = :body, status = :status, last_change_seq = :last_change_seq, edited_at = :edited_at"
                 + " WHERE conversation_id = :conversation_id AND bucket = :bucket AND seq = :seq");
         // Content cells go; the row stays so history keeps its seq and clients show "message recalled".
+        addReaction = session.prepare("INSERT INTO " + keyspace + ".reactions_by_message"
+                + " (conversation_id, bucket, seq, emoji, user_id) VALUES (:conversation_id, :bucket, :seq, :emoji, :user_id)"
+                + " USING TIMESTAMP :ts");
+        removeReaction = session.prepare("DELETE FROM " + keyspace + ".reactions_by_message USING TIMESTAMP :ts"
+                + " WHERE conversation_id = :conversation_id AND bucket = :bucket AND seq = :seq AND emoji = :emoji"
+                + " AND user_id = :user_id");
         removeTarget = session.prepare("UPDATE " + m + " USING TIMESTAMP :ts"
                 + " SET body = null, mentions = null, attachments = null, event = null,"
                 + " status = :status, last_change_seq = :last_change_seq, redaction_rule = :redaction_rule"
@@ -202,6 +210,7 @@ public final class ChatWriter {
             }
             out.add(finish(row));
             out.addAll(targetChanges(event, payload));
+            out.addAll(reactionChanges(event, payload));
             out.addAll(conversationChanges(event, payload));
             out.addAll(membershipChanges(conversationId, seq, payload));
         }
@@ -283,6 +292,31 @@ public final class ChatWriter {
                     .setLong("read_seq", read.getReadSeq())));
         }
         return out;
+    }
+
+    /** One row per (message, emoji, user): added and removed at the reaction event's seq. */
+    private List<BoundStatement> reactionChanges(ConversationEvent event, Object payload) {
+        String emoji;
+        long target;
+        PreparedStatement statement;
+        if (payload instanceof ReactionAdded added) {
+            emoji = added.getEmoji();
+            target = added.getTargetSeq();
+            statement = addReaction;
+        } else if (payload instanceof ReactionRemoved removed) {
+            emoji = removed.getEmoji();
+            target = removed.getTargetSeq();
+            statement = removeReaction;
+        } else {
+            return List.of();
+        }
+        return List.of(finish(statement.boundStatementBuilder()
+                .setLong("ts", WriteTimestamps.of(event.getSeq()))
+                .setString("conversation_id", event.getConversationId())
+                .setLong("bucket", Buckets.messageBucket(target))
+                .setLong("seq", target)
+                .setString("emoji", emoji)
+                .setString("user_id", event.getActorId())));
     }
 
     private List<BoundStatement> targetChanges(ConversationEvent event, Object payload) {

@@ -10,12 +10,16 @@ import static dev.kchat.store.TestEvents.redacted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.ReactionAdded;
+import dev.kchat.events.chat.ReactionRemoved;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.store.TestEvents;
 import dev.kchat.store.TestStore;
 import dev.kchat.store.read.ChatRepository;
 import dev.kchat.store.read.StoredEvent;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +76,27 @@ class MessageChangesTest {
         assertThat(message.event()).isNull();
         assertThat(message.lastChangeSeq()).isEqualTo(3L);
         assertThat(message.messageId()).isEqualTo("m-c-recall-2");
+    }
+
+    @Test
+    void shouldCountReactionsPerEmojiAndConvergeWhateverTheOrderOfAddsAndRemovals() {
+        // Given a message
+        store(created("c-react", ConversationKind.GROUP, "alice", "bob", "carol"), posted("c-react", 2, "alice", "party?"));
+
+        // When bob and carol react, bob takes his back, and the add is replayed after the removal
+        ConversationEvent bobAdds = TestEvents.event("c-react", 3, "bob", ReactionAdded.newBuilder().setTargetSeq(2).setEmoji("🎉").build());
+        ConversationEvent carolAdds = TestEvents.event("c-react", 4, "carol", ReactionAdded.newBuilder().setTargetSeq(2).setEmoji("🎉").build());
+        ConversationEvent carolThumbs = TestEvents.event("c-react", 5, "carol", ReactionAdded.newBuilder().setTargetSeq(2).setEmoji("👍").build());
+        ConversationEvent bobRemoves = TestEvents.event("c-react", 6, "bob", ReactionRemoved.newBuilder().setTargetSeq(2).setEmoji("🎉").build());
+        store(bobAdds, carolAdds, carolThumbs, bobRemoves);
+        store(bobAdds, carolAdds);
+
+        // Then a history page shows one 🎉 and one 👍 on the message, nothing on other events
+        List<StoredEvent> page = repository.history("c-react", ChatRepository.Direction.AFTER, 0, 10, ChatRepository.Order.OLDEST_FIRST).events();
+        assertThat(page.get(1).seq()).isEqualTo(2);
+        assertThat(page.get(1).reactions()).containsExactlyInAnyOrderEntriesOf(Map.of("🎉", 1, "👍", 1));
+        assertThat(page.get(0).reactions()).isEmpty();
+        assertThat(page.get(2).reactions()).isEmpty();
     }
 
     @Test
