@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kchat.service.Settings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,17 +36,10 @@ class ConversationStateEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        LocalConfig config = LocalConfig.from(Settings.of(Map.of(
-                "local.data.dir", dataDir.toString(),
-                "local.kafka.port", String.valueOf(freePort()),
-                "local.registry.port", String.valueOf(freePort()),
-                "local.ingress.port", String.valueOf(freePort()),
-                "local.edge.port", String.valueOf(freePort()),
-                "local.admin.base.port", "0")));
         // Short presence timings so the test need not wait the production grace.
-        platform = LocalPlatform.start(config, Settings.of(Map.of(
+        platform = TestPlatforms.start(dataDir, Map.of(
                 "presence.offline.grace", "1s",
-                "presence.punctuate.interval", "200ms")));
+                "presence.punctuate.interval", "200ms"));
     }
 
     @AfterAll
@@ -230,9 +221,4 @@ class ConversationStateEndToEndTest {
         return JSON.readTree(response.body());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

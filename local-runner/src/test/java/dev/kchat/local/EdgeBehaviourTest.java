@@ -11,8 +11,6 @@ import dev.kchat.edge.EdgeConfig;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.SendMessage;
 import dev.kchat.schemas.topic.Topic;
-import dev.kchat.service.Settings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,14 +63,7 @@ class EdgeBehaviourTest {
 
     @BeforeAll
     static void start() throws Exception {
-        LocalConfig config = LocalConfig.from(Settings.of(Map.of(
-                "local.data.dir", dataDir.toString(),
-                "local.kafka.port", String.valueOf(freePort()),
-                "local.registry.port", String.valueOf(freePort()),
-                "local.ingress.port", String.valueOf(freePort()),
-                "local.edge.port", String.valueOf(freePort()),
-                "local.admin.base.port", "0")));
-        platform = LocalPlatform.start(config);
+        platform = TestPlatforms.start(dataDir, Map.of());
         partitions = platform.topics().inbox().partitions();
     }
 
@@ -302,7 +293,7 @@ class EdgeBehaviourTest {
         // and a client on it that said hello and then stopped reading, over a small receive buffer
         EdgeApp slowEdge = EdgeApp.start(EdgeConfig.from(platform.appSettings().with(Map.of(
                         "edge.group.id", "t5-edges",
-                        "edge.max.queued.frames", "5"))).withPorts(freePort(), 0),
+                        "edge.max.queued.frames", "5"))).withPorts(TestPlatforms.freePort(), 0),
                 platform.topics(), platform.session(), LocalPlatform.KEYSPACE);
         toClose.add(slowEdge);
         String user = "t5-slow";
@@ -393,7 +384,7 @@ class EdgeBehaviourTest {
 
     /** Starts another edge in the platform's group and waits until the partitions are shared out. */
     private EdgeApp startSecondEdge() throws Exception {
-        EdgeApp second = EdgeApp.start(EdgeConfig.from(platform.appSettings()).withPorts(freePort(), 0),
+        EdgeApp second = EdgeApp.start(EdgeConfig.from(platform.appSettings()).withPorts(TestPlatforms.freePort(), 0),
                 platform.topics(), platform.session(), LocalPlatform.KEYSPACE);
         toClose.add(second);
         await().atMost(DEADLINE).untilAsserted(() -> {
@@ -614,9 +605,4 @@ class EdgeBehaviourTest {
         return wsUrl.replace("ws://", "http://").replace("/v1/ws", "");
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

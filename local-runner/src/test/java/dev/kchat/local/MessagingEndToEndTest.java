@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kchat.service.Settings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,14 +38,7 @@ class MessagingEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        LocalConfig config = LocalConfig.from(Settings.of(Map.of(
-                "local.data.dir", dataDir.toString(),
-                "local.kafka.port", String.valueOf(freePort()),
-                "local.registry.port", String.valueOf(freePort()),
-                "local.ingress.port", String.valueOf(freePort()),
-                "local.edge.port", String.valueOf(freePort()),
-                "local.admin.base.port", "0")));
-        platform = LocalPlatform.start(config);
+        platform = TestPlatforms.start(dataDir, Map.of());
     }
 
     @AfterAll
@@ -225,9 +216,4 @@ class MessagingEndToEndTest {
         return JSON.readTree(response.body());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package dev.kchat.fanout;
 
+import dev.kchat.localkafka.TopicReader;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

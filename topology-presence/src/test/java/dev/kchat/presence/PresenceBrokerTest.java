@@ -1,5 +1,7 @@
 package dev.kchat.presence;
 
+import dev.kchat.localkafka.TopicReader;
+
 import dev.kchat.api.presence.UserPresence;
 import dev.kchat.api.presence.PresenceClient;
 

@@ -1,4 +1,4 @@
-package dev.kchat.presence;
+package dev.kchat.localkafka;
 
 import dev.kchat.schemas.topic.Topic;
 import java.time.Duration;
@@ -11,13 +11,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
-/** Reads a whole topic from the beginning, committed records only, accumulating across polls. */
-final class TopicReader<K, V> implements AutoCloseable {
+/** Reads a whole topic from the beginning, committed records only, accumulating across polls: for tests and tools. */
+public final class TopicReader<K, V> implements AutoCloseable {
 
     private final KafkaConsumer<K, V> consumer;
     private final List<ConsumerRecord<K, V>> records = new ArrayList<>();
 
-    TopicReader(String bootstrapServers, Topic<K, V> topic) {
+    public TopicReader(String bootstrapServers, Topic<K, V> topic) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
@@ -29,12 +29,12 @@ final class TopicReader<K, V> implements AutoCloseable {
     }
 
     /** Polls once more and returns everything read so far. */
-    List<ConsumerRecord<K, V>> poll() {
+    public List<ConsumerRecord<K, V>> poll() {
         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
         return records;
     }
 
-    List<V> values() {
+    public List<V> values() {
         return records.stream().map(ConsumerRecord::value).toList();
     }
 

@@ -1,0 +1,35 @@
+package dev.kchat.local;
+
+import dev.kchat.service.Settings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Starts a whole local platform for a test class: its own data folder and free ports. */
+final class TestPlatforms {
+
+    private TestPlatforms() {
+    }
+
+    /** A platform on free ports; {@code appSettings} override the apps' settings (e.g. short timeouts). */
+    static LocalPlatform start(Path dataDir, Map<String, String> appSettings) {
+        LocalConfig config = LocalConfig.from(Settings.of(Map.of(
+                "local.data.dir", dataDir.toString(),
+                "local.kafka.port", String.valueOf(freePort()),
+                "local.registry.port", String.valueOf(freePort()),
+                "local.ingress.port", String.valueOf(freePort()),
+                "local.edge.port", String.valueOf(freePort()),
+                "local.admin.base.port", "0")));
+        return LocalPlatform.start(config, Settings.of(appSettings));
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
