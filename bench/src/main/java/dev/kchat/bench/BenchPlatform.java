@@ -36,7 +36,11 @@ public final class BenchPlatform {
     public static void main(String[] args) throws IOException, InterruptedException {
         Settings settings = Settings.fromEnvironment();
         LocalConfig config = LocalConfig.from(settings);
-        try (LocalPlatform platform = LocalPlatform.start(config, settings)) {
+        LocalPlatform started = LocalPlatform.start(config, settings);
+        // Terminated (not asked to stop): still stop the broker and the CQL server, our child JVMs.
+        Thread hook = new Thread(started::close, "bench-platform-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (LocalPlatform platform = started) {
             ObjectNode ready = JSON.createObjectNode().put("event", "ready")
                     .put("ingress", platform.ingressUrl()).put("edge", platform.edgeUrl())
                     .put("bootstrap", platform.bootstrapServers())
@@ -54,6 +58,7 @@ public final class BenchPlatform {
                 }
             }
             log.info("stopping the benchmark platform");
+            Runtime.getRuntime().removeShutdownHook(hook);
         }
     }
 

@@ -122,13 +122,23 @@ public final class GroupChatBench {
         h.report(out, summary);
     }
 
-    /** Sends at the rate for the duration, cycling over the groups, each message from a random member. */
-    static long phase(Harness h, DeliveryLedger ledger, Harness.Groups groups, List<Device> devices, double rate,
-            Duration duration, int bodyBytes) {
+    /** Registers every group in the ledger; returns the ledger's conversation index of each group. */
+    static int[] register(DeliveryLedger ledger, Harness.Groups groups) {
         int[] conv = new int[groups.count()];
         for (int g = 0; g < conv.length; g++) {
             conv[g] = ledger.conversation(groups.members()[g]);
         }
+        return conv;
+    }
+
+    static long phase(Harness h, DeliveryLedger ledger, Harness.Groups groups, List<Device> devices, double rate,
+            Duration duration, int bodyBytes) {
+        return phase(h, ledger, register(ledger, groups), groups, devices, rate, duration, bodyBytes);
+    }
+
+    /** Sends at the rate for the duration, cycling over the groups, each message from a random member. */
+    static long phase(Harness h, DeliveryLedger ledger, int[] conv, Harness.Groups groups, List<Device> devices, double rate,
+            Duration duration, int bodyBytes) {
         h.client.ledger(ledger);
         long[] k = {0};
         return Pacer.run(rate, duration, intended -> {

@@ -88,7 +88,7 @@ public final class Harness implements AutoCloseable {
                 sources.add("127.0.0." + (i + 1));
             }
         }
-        PlatformProcess platform = PlatformProcess.start(runDir, args.string("platform-heap"), settings);
+        PlatformProcess platform = startPlatform(runDir, args.string("platform-heap"), settings);
         try {
             LoadClient client = new LoadClient(new LoadClient.Config(platform.edgeUrl(), args.integer("io-threads"), sources,
                     perSource, args.integer("connects-in-flight"), args.duration("ping-interval"), args.duration("ack-interval")));
@@ -98,6 +98,24 @@ public final class Harness implements AutoCloseable {
         } catch (RuntimeException e) {
             platform.close();
             throw e;
+        }
+    }
+
+    /**
+     * Starts the platform, up to three times: its ports are picked free just before the child binds
+     * them, and on a shared machine another process can take one in between.
+     */
+    static PlatformProcess startPlatform(Path runDir, String heap, Map<String, String> settings) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return PlatformProcess.start(attempt == 1 ? runDir : runDir.resolveSibling(runDir.getFileName() + "-" + attempt),
+                        heap, settings);
+            } catch (IllegalStateException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                log.warn("platform start failed ({}); trying again with other ports", e.getMessage());
+            }
         }
     }
 

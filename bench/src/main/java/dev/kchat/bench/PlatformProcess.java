@@ -78,6 +78,8 @@ public final class PlatformProcess implements AutoCloseable {
         cmd.add(BenchPlatform.class.getName());
         log.info("starting the platform (log: {})", logFile);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        // If this JVM is stopped (Ctrl-C) at any point, the platform and its broker and CQL server go too.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopTree(p), "platform-stop-on-exit"));
         PlatformProcess[] self = new PlatformProcess[1];
         BlockingQueue<JsonNode> early = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> pump(p, logFile, early), "platform-stdout");
@@ -161,10 +163,9 @@ public final class PlatformProcess implements AutoCloseable {
     }
 
     private Optional<Long> childWith(String mainClass) {
-        return process.toHandle().descendants()
-                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(mainClass)).orElse(false)
-                        || h.info().commandLine().map(c -> c.contains(mainClass)).orElse(false))
-                .map(ProcessHandle::pid).findFirst();
+        // ProcessHandle.info() truncates long command lines (the classpath); /proc has all of it.
+        return process.toHandle().descendants().map(ProcessHandle::pid)
+                .filter(pid -> ProcStats.commandLine(pid).contains(mainClass)).findFirst();
     }
 
     /** Heap after GC, RSS and buffer memory of the platform JVM (which holds the edge). */
@@ -176,6 +177,23 @@ public final class PlatformProcess implements AutoCloseable {
             throw new IllegalStateException("the platform did not answer 'mem' within 60 s");
         }
         return reply;
+    }
+
+    /** Terminates the process's children first (its broker and CQL server), then the process. */
+    private static void stopTree(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> children = p.descendants().toList();
+        p.destroy();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroy);
     }
 
     static int freePort() {

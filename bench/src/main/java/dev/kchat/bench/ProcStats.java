@@ -39,6 +39,17 @@ public final class ProcStats {
         }
     }
 
+    /** A process's command line, arguments separated by spaces; empty if it is gone. */
+    public static String commandLine(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline")).replace('\0', ' ');
+        } catch (NoSuchFileException e) {
+            return "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the command line of process " + pid, e);
+        }
+    }
+
     /** CPU seconds (user + system) a process has used; -1 if it is gone. */
     public static double cpuSeconds(long pid) {
         String stat = read(Path.of("/proc", String.valueOf(pid), "stat"));
