@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -57,7 +59,14 @@ public final class StreamsService implements AutoCloseable {
      */
     public static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
             int adminPort, Duration startTimeout) {
-        KafkaStreams streams = new KafkaStreams(topology, properties);
+        Properties props = new Properties();
+        props.putAll(properties);
+        // Under exactly-once, a new transaction's first AddPartitions often meets the previous
+        // commit's markers still being written (CONCURRENT_TRANSACTIONS) and the producer backs off
+        // exponentially up to retry.backoff.max.ms (1 s by default): measured, that stall more than
+        // doubled end-to-end latency (docs/benchmarks.md). Cap it unless the operator set it.
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 100);
+        KafkaStreams streams = new KafkaStreams(topology, props);
         CompletableFuture<KafkaStreams.State> settled = new CompletableFuture<>();
         CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
         streams.setStateListener((now, before) -> {
