@@ -1,8 +1,11 @@
 package dev.kchat.streams;
 
+import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
+import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.AdminServer;
 import dev.kchat.service.Health;
 import dev.kchat.service.Metrics;
+import dev.kchat.service.Settings;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -167,5 +170,46 @@ public final class StreamsService implements AutoCloseable {
             admin.close();
         }
         metrics.close();
+    }
+
+    /** What a Streams app's {@code main} runs: started from settings, stopped by the shutdown hook. */
+    public interface RunningApp extends AutoCloseable {
+        /** Blocks until the app stopped for good; true if it failed. */
+        boolean awaitTermination() throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    /** Starts an app from its settings and the topics (their registry client from the URL setting). */
+    @FunctionalInterface
+    public interface Starter<A extends RunningApp> {
+        A start(Settings settings, java.util.function.Function<String, Topics> topicsForRegistryUrl);
+    }
+
+    /**
+     * The body of every Streams app's {@code main}: {@code --help} prints the settings; otherwise
+     * starts from {@code KCHAT_*}/{@code -D} settings, closes on the shutdown hook, and exits 1 if
+     * Kafka Streams fails for good, so that a supervisor restarts the process.
+     */
+    public static void runMain(String appName, String[] args, String help, Starter<?> starter) throws InterruptedException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(help);
+            return;
+        }
+        RunningApp app = starter.start(Settings.fromEnvironment(), url -> Topics.create(registryClient(url)));
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, appName + "-shutdown"));
+        if (app.awaitTermination()) {
+            log.error("{} failed; exiting so that the supervisor restarts it", appName);
+            System.exit(1);
+        }
+    }
+
+    /** The schema registry client of a Streams app; only http(s) registries serve a deployment. */
+    public static HttpSchemaRegistryClient registryClient(String url) {
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new Settings.ConfigException("schema.registry.url", "must be an http(s) URL, was " + url);
+        }
+        return new HttpSchemaRegistryClient(url);
     }
 }

@@ -11,10 +11,8 @@ import dev.kchat.events.chat.Receipt;
 import dev.kchat.fanout.state.AuthorStatus;
 import dev.kchat.fanout.state.ReceiptPosition;
 import dev.kchat.fanout.state.Roster;
-import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
-import dev.kchat.service.Settings;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,8 +27,6 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The fan-out topology: {@code chat.conversation.log} to per-user {@code chat.inbox} entries (write
@@ -44,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
  */
-public final class FanoutApp implements AutoCloseable {
+public final class FanoutApp implements StreamsService.RunningApp {
 
     /** Component name: {@code app_id} of its error records and the metrics {@code app} tag. */
     public static final String APP_NAME = "topology-fanout";
@@ -77,7 +73,6 @@ public final class FanoutApp implements AutoCloseable {
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
 
-    private static final Logger log = LoggerFactory.getLogger(FanoutApp.class);
 
     private final StreamsService service;
 
@@ -202,25 +197,11 @@ public final class FanoutApp implements AutoCloseable {
         return service.awaitTermination();
     }
 
-    static HttpSchemaRegistryClient registryClient(String url) {
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new Settings.ConfigException(FanoutConfig.SCHEMA_REGISTRY_URL, "must be an http(s) URL, was " + url);
-        }
-        return new HttpSchemaRegistryClient(url);
-    }
-
     /** Runs the app from {@code KCHAT_*} settings until the process is stopped; {@code --help} lists them. */
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(FanoutConfig.help());
-            return;
-        }
-        FanoutConfig config = FanoutConfig.from(Settings.fromEnvironment());
-        FanoutApp app = start(config, Topics.create(registryClient(config.schemaRegistryUrl())));
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, APP_NAME + "-shutdown"));
-        if (app.awaitTermination()) {
-            log.error("{} failed; exiting so that the supervisor restarts it", APP_NAME);
-            System.exit(1);
-        }
+        StreamsService.runMain(APP_NAME, args, FanoutConfig.help(), (settings, topics) -> {
+            FanoutConfig config = FanoutConfig.from(settings);
+            return start(config, topics.apply(config.schemaRegistryUrl()));
+        });
     }
 }

@@ -5,10 +5,8 @@ import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.events.presence.SessionEvent;
 import dev.kchat.presence.state.UserState;
-import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
-import dev.kchat.service.Settings;
 import dev.kchat.streams.ErrorTopicHandler;
 import dev.kchat.streams.StateSerde;
 import dev.kchat.streams.StreamsService;
@@ -38,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Store names are constants: they name changelog topics, which must not change.
  */
-public final class PresenceApp implements AutoCloseable {
+public final class PresenceApp implements StreamsService.RunningApp {
 
     /** Component name: {@code app_id} of its error records and the metrics {@code app} tag. */
     public static final String APP_NAME = "topology-presence";
@@ -173,25 +171,11 @@ public final class PresenceApp implements AutoCloseable {
         return service.awaitTermination();
     }
 
-    static HttpSchemaRegistryClient registryClient(String url) {
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new Settings.ConfigException(PresenceConfig.SCHEMA_REGISTRY_URL, "must be an http(s) URL, was " + url);
-        }
-        return new HttpSchemaRegistryClient(url);
-    }
-
     /** Runs the app from {@code KCHAT_*} settings until the process is stopped; {@code --help} lists them. */
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(PresenceConfig.help());
-            return;
-        }
-        PresenceConfig config = PresenceConfig.from(Settings.fromEnvironment());
-        PresenceApp app = start(config, Topics.create(registryClient(config.schemaRegistryUrl())));
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, APP_NAME + "-shutdown"));
-        if (app.awaitTermination()) {
-            log.error("{} failed; exiting so that the supervisor restarts it", APP_NAME);
-            System.exit(1);
-        }
+        StreamsService.runMain(APP_NAME, args, PresenceConfig.help(), (settings, topics) -> {
+            PresenceConfig config = PresenceConfig.from(settings);
+            return start(config, topics.apply(config.schemaRegistryUrl()));
+        });
     }
 }

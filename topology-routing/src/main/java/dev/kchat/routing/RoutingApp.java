@@ -11,10 +11,8 @@ import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
 import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
-import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
-import dev.kchat.service.Settings;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,8 +25,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The routing topology: {@code chat.commands} (keyed by conversation) to the sequenced
@@ -39,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * sequence lives in that task's stores and needs no coordination. Store names are constants: they
  * name the changelog topics ({@code <application.id>-<store>-changelog}), which must not change.
  */
-public final class RoutingApp implements AutoCloseable {
+public final class RoutingApp implements StreamsService.RunningApp {
 
     /** Component name: {@code app_id} of its error records and the metrics {@code app} tag. */
     public static final String APP_NAME = "topology-routing";
@@ -62,7 +58,6 @@ public final class RoutingApp implements AutoCloseable {
     static final String LOG_SINK = "routing-log-sink";
     static final String RESULTS_SINK = "routing-results-sink";
 
-    private static final Logger log = LoggerFactory.getLogger(RoutingApp.class);
 
     private final StreamsService service;
 
@@ -168,25 +163,11 @@ public final class RoutingApp implements AutoCloseable {
         return service.awaitTermination();
     }
 
-    static HttpSchemaRegistryClient registryClient(String url) {
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new Settings.ConfigException(RoutingConfig.SCHEMA_REGISTRY_URL, "must be an http(s) URL, was " + url);
-        }
-        return new HttpSchemaRegistryClient(url);
-    }
-
     /** Runs the app from {@code KCHAT_*} settings until the process is stopped; {@code --help} lists them. */
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(RoutingConfig.help());
-            return;
-        }
-        RoutingConfig config = RoutingConfig.from(Settings.fromEnvironment());
-        RoutingApp app = start(config, Topics.create(registryClient(config.schemaRegistryUrl())));
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, APP_NAME + "-shutdown"));
-        if (app.awaitTermination()) {
-            log.error("{} failed; exiting so that the supervisor restarts it", APP_NAME);
-            System.exit(1);
-        }
+        StreamsService.runMain(APP_NAME, args, RoutingConfig.help(), (settings, topics) -> {
+            RoutingConfig config = RoutingConfig.from(settings);
+            return start(config, topics.apply(config.schemaRegistryUrl()));
+        });
     }
 }
