@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,11 +75,17 @@ public final class GroupChatBench {
         DeliveryLedger ledger = new DeliveryLedger(h.tag, users, (int) (rate * duration.toSeconds() * 1.2) + 1000);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         List<Long> perSecond = new ArrayList<>();
+        // Latency of each second's deliveries (p50, p99 in ms): shows whether the platform reached a
+        // steady state (JIT warm-up and a backlog from the warm-up phase show as a falling curve).
+        List<double[]> latencyPerSecond = new ArrayList<>();
         long[] previous = {0};
         sampler.scheduleAtFixedRate(() -> {
             long n = ledger.deliveries();
+            Histogram second = ledger.interval();
             synchronized (perSecond) {
                 perSecond.add(n - previous[0]);
+                latencyPerSecond.add(new double[] {
+                        round(second.getValueAtPercentile(50) / 1000.0), round(second.getValueAtPercentile(99) / 1000.0)});
             }
             previous[0] = n;
         }, 1, 1, TimeUnit.SECONDS);
@@ -105,21 +112,43 @@ public final class GroupChatBench {
         out.set("client", h.client.stats().json());
         out.set("cpu", cpuJson);
         ArrayNode series = out.putArray("deliveries_per_second");
+        ArrayNode p50s = out.putArray("latency_p50_ms_per_second");
+        ArrayNode p99s = out.putArray("latency_p99_ms_per_second");
+        String trend;
         synchronized (perSecond) {
             perSecond.forEach(series::add);
+            latencyPerSecond.forEach(l -> {
+                p50s.add(l[0]);
+                p99s.add(l[1]);
+            });
+            trend = p99Trend(latencyPerSecond);
         }
         String summary = String.format("""
                 group chat: %,d users in %,d groups of %d, %s, offered %,.0f msg/s for %s
                   sent        %,d messages (%,.0f msg/s)
                   delivered   %,d of %,d expected (%,.0f deliveries/s during sending; offered %,.0f incl. the sender's own device)
                   latency     %s
+                  p99 by 10 s %s
                   lost %,d  duplicates %,d  send failures %,d  errors %,d  (drain %,d ms)
                   cpu (cores) %s""",
                 users, groups.count(), size, args.string("guarantee"), rate, duration,
                 r.messagesSent(), sent / sendSeconds, r.delivered(), r.expected(), deliveredInWindow / sendSeconds, rate * size,
-                r.latency().line(), r.lost(), r.duplicates(), r.sendFailures(), h.client.stats().errors(), drainMs,
+                r.latency().line(), trend, r.lost(), r.duplicates(), r.sendFailures(), h.client.stats().errors(), drainMs,
                 cpuJson.path("cores"));
         h.report(out, summary);
+    }
+
+    /** The highest per-second p99 of each 10 s of the window, in ms: "812 240 95 90 ...". */
+    static String p99Trend(List<double[]> latencyPerSecond) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < latencyPerSecond.size(); i += 10) {
+            double max = 0;
+            for (int j = i; j < Math.min(i + 10, latencyPerSecond.size()); j++) {
+                max = Math.max(max, latencyPerSecond.get(j)[1]);
+            }
+            out.append(out.length() == 0 ? "" : " ").append(Math.round(max));
+        }
+        return out.append(" ms").toString();
     }
 
     /** Registers every group in the ledger; returns the ledger's conversation index of each group. */

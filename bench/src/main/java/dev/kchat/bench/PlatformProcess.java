@@ -72,6 +72,12 @@ public final class PlatformProcess implements AutoCloseable {
         cmd.add("-Xms" + heap);
         cmd.add("-Xmx" + heap);
         cmd.add("-XX:+UseG1GC");
+        // Extra JVM options for the platform only, e.g. a flight recording:
+        // KCHAT_BENCH_PLATFORM_JAVA_OPTS="-XX:StartFlightRecording=filename=platform.jfr,settings=profile"
+        String extra = System.getenv("KCHAT_BENCH_PLATFORM_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
         all.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -1,9 +1,17 @@
 package dev.kchat.store.write;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 
@@ -48,16 +56,77 @@ public final class AsyncWriter {
 
     /**
      * Sends all statements (through the window) and completes when every one has completed.
+     * Statements that write the same partition (same keyspace and partition key value, e.g. a user's
+     * inbox head and their row of the conversation list) go as one single-partition {@code UNLOGGED}
+     * batch (see {@link #plan}).
      *
      * @return completes normally if all succeeded, else exceptionally with the first failure
      *     (the others still ran to completion: they are idempotent and retried as a group)
      */
     public CompletableFuture<Void> executeAll(List<? extends Statement<?>> statements) throws InterruptedException {
-        CompletableFuture<?>[] all = new CompletableFuture<?>[statements.size()];
+        List<Statement<?>> planned = plan(statements);
+        CompletableFuture<?>[] all = new CompletableFuture<?>[planned.size()];
         for (int i = 0; i < all.length; i++) {
-            all[i] = execute(statements.get(i));
+            all[i] = execute(planned.get(i));
         }
         return CompletableFuture.allOf(all);
+    }
+
+    /**
+     * The requests that carry {@code statements}: those of one partition (equal routing keyspace and
+     * routing key) become one {@code UNLOGGED} batch, in their original order; every other statement
+     * goes alone. A single-partition batch is one mutation on the replica (one commit-log entry, one
+     * request, the same atomicity and isolation as a single statement), so a posted message costs two
+     * requests per inbox entry instead of four or five. Batches across partitions are never built: they
+     * would make one coordinator forward to other replicas. Statements without a routing key, or
+     * that are not batchable, go alone. The batch is idempotent only if every member is, and takes the
+     * first member's consistency level.
+     */
+    static List<Statement<?>> plan(List<? extends Statement<?>> statements) {
+        if (statements.size() < 2) {
+            return List.copyOf(statements);
+        }
+        Map<Object, List<BatchableStatement<?>>> byPartition = new LinkedHashMap<>();
+        List<Object> order = new ArrayList<>(statements.size());
+        for (Statement<?> statement : statements) {
+            ByteBuffer key = statement.getRoutingKey();
+            CqlIdentifier keyspace = statement.getRoutingKeyspace();
+            if (key == null || keyspace == null || !(statement instanceof BatchableStatement<?> batchable)
+                    || statement.getQueryTimestamp() != Statement.NO_DEFAULT_TIMESTAMP) {
+                order.add(statement);
+                continue;
+            }
+            PartitionKey partition = new PartitionKey(keyspace, key);
+            List<BatchableStatement<?>> group = byPartition.get(partition);
+            if (group == null) {
+                group = new ArrayList<>(2);
+                byPartition.put(partition, group);
+                order.add(partition);
+            }
+            group.add(batchable);
+        }
+        List<Statement<?>> out = new ArrayList<>(order.size());
+        for (Object item : order) {
+            if (item instanceof PartitionKey partition) {
+                List<BatchableStatement<?>> group = byPartition.get(partition);
+                out.add(group.size() == 1 ? group.get(0) : batch(group));
+            } else {
+                out.add((Statement<?>) item);
+            }
+        }
+        return out;
+    }
+
+    private static BatchStatement batch(List<BatchableStatement<?>> group) {
+        BatchableStatement<?> first = group.get(0);
+        boolean idempotent = group.stream().allMatch(s -> Boolean.TRUE.equals(s.isIdempotent()));
+        return BatchStatement.newInstance(BatchType.UNLOGGED, group)
+                .setConsistencyLevel(first.getConsistencyLevel())
+                .setIdempotent(idempotent);
+    }
+
+    /** Keyspace and serialized partition key: statements with equal ones write one partition. */
+    private record PartitionKey(CqlIdentifier keyspace, ByteBuffer key) {
     }
 
     public int maxInFlight() {
