@@ -759,8 +759,8 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     }
 
     @Override
-    public void subscribeBroadcast(String conversationId, Session session) {
-        live.subscribe(conversationId, session);
+    public void subscribeBroadcast(String conversationId, Session session, long joinedSeq) {
+        live.subscribeJoined(conversationId, session, joinedSeq);
     }
 
     @Override

@@ -48,7 +48,23 @@ final class LiveHub implements Runnable, AutoCloseable {
     private final Counter broadcastFrames;
     private final Counter typingFrames;
     private final Counter presenceFrames;
+    /**
+     * Guards {@link #recent} together with the subscriber sets' changes on join: a broadcast is
+     * remembered and its subscribers read in one step, a joiner is added and the remembered frames
+     * read in one step, so every frame after the join reaches the joiner (live, replayed, or both:
+     * {@link Session#sendBroadcast} drops a seq it already sent). Never held while calling a session.
+     */
+    private final Object broadcastLock = new Object();
+    private final RecentBroadcasts recent = new RecentBroadcasts(RECENT_PER_CONVERSATION, RECENT_MAX_AGE, RECENT_CONVERSATIONS);
+    private final Counter replayedFrames;
     private volatile boolean running = true;
+
+    /** Broadcast frames kept per large conversation for members who join (see {@link RecentBroadcasts}). */
+    static final int RECENT_PER_CONVERSATION = 256;
+    /** How long a broadcast frame is kept for members who join: far above the join's extra hop. */
+    static final Duration RECENT_MAX_AGE = Duration.ofSeconds(60);
+    /** Large conversations whose recent broadcasts are kept. */
+    static final int RECENT_CONVERSATIONS = 2_000;
 
     LiveHub(String bootstrapServers, String clientId, Topics topics, MeterRegistry metrics) {
         this.broadcast = topics.broadcast();
@@ -61,6 +77,7 @@ final class LiveHub implements Runnable, AutoCloseable {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 broadcast.keySerde().deserializer(), new ByteArrayDeserializer());
         this.broadcastFrames = metrics.counter("kchat.edge.live.frames", "kind", "broadcast");
+        this.replayedFrames = metrics.counter("kchat.edge.live.frames", "kind", "broadcast_replayed_on_join");
         this.typingFrames = metrics.counter("kchat.edge.live.frames", "kind", "typing");
         this.presenceFrames = metrics.counter("kchat.edge.live.frames", "kind", "presence");
         metrics.gauge("kchat.edge.presence.watched.users", watchers, Map::size);
@@ -69,6 +86,27 @@ final class LiveHub implements Runnable, AutoCloseable {
     /** The session's user is a member of the conversation: it gets its broadcasts and typing. */
     void subscribe(String conversationId, Session session) {
         conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>()).add(session);
+    }
+
+    /**
+     * The session's user joined the conversation at {@code joinedSeq}: it gets its broadcasts and
+     * typing from now on, and first the broadcasts after {@code joinedSeq} this edge already passed on
+     * (they travel one hop less than the join and often arrive first). Nothing if already subscribed.
+     */
+    void subscribeJoined(String conversationId, Session session, long joinedSeq) {
+        List<String> missed;
+        List<Long> seqs = new ArrayList<>();
+        synchronized (broadcastLock) {
+            Set<Session> set = conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>());
+            if (!set.add(session)) {
+                return;
+            }
+            missed = recent.after(conversationId, joinedSeq, System.nanoTime(), seqs);
+        }
+        for (int i = 0; i < missed.size(); i++) {
+            session.sendBroadcast(conversationId, seqs.get(i), missed.get(i));
+        }
+        replayedFrames.increment(missed.size());
     }
 
     boolean isSubscribed(String conversationId, Session session) {
@@ -129,6 +167,10 @@ final class LiveHub implements Runnable, AutoCloseable {
     }
 
     private void deliver(ConsumerRecord<String, byte[]> record) {
+        if (record.topic().equals(broadcast.name())) {
+            deliverBroadcast(record);
+            return;
+        }
         boolean isPresence = record.topic().equals(presence.name());
         Set<Session> sessions = (isPresence ? watchers : conversations).get(record.key());
         if (sessions == null || sessions.isEmpty()) {
@@ -148,16 +190,35 @@ final class LiveHub implements Runnable, AutoCloseable {
                         typingFrames.increment();
                     }
                 }
-            } else {
-                String frame = Frames.broadcast(broadcast.valueSerde().deserializer().deserialize(record.topic(), record.value()));
-                sessions.forEach(s -> s.sendLive(frame));
-                broadcastFrames.increment(sessions.size());
             }
         } catch (RuntimeException e) {
-            // Skipped, not fatal: broadcasts are also on chat.conversation.log (members read them in
-            // history); typing and presence are ephemeral and superseded by the next signal.
+            // Skipped, not fatal: typing and presence are ephemeral and superseded by the next signal.
             log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
         }
+    }
+
+    /** Sends a broadcast to the local members' sessions and keeps it for members who are joining. */
+    private void deliverBroadcast(ConsumerRecord<String, byte[]> record) {
+        BroadcastEntry entry;
+        String frame;
+        try {
+            entry = broadcast.valueSerde().deserializer().deserialize(record.topic(), record.value());
+            frame = Frames.broadcast(entry);
+        } catch (RuntimeException e) {
+            // Skipped, not fatal: broadcasts are also on chat.conversation.log (members read them in history).
+            log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+            return;
+        }
+        Set<Session> sessions;
+        synchronized (broadcastLock) {
+            recent.add(entry.getConversationId(), entry.getSeq(), frame, System.nanoTime());
+            Set<Session> current = conversations.get(entry.getConversationId());
+            sessions = current == null ? Set.of() : Set.copyOf(current);
+        }
+        for (Session s : sessions) {
+            s.sendBroadcast(entry.getConversationId(), entry.getSeq(), frame);
+        }
+        broadcastFrames.increment(sessions.size());
     }
 
     @Override

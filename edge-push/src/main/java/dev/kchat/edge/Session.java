@@ -12,6 +12,7 @@ import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,8 @@ final class Session implements InboxListener {
 
     private final String sessionId = UUID.randomUUID().toString();
     private final TreeMap<Long, Delivery> unacked = new TreeMap<>();
+    /** Per large conversation, the newest broadcast seq sent (guarded by the lock). */
+    private final Map<String, Long> lastBroadcastSeq = new HashMap<>();
     private final java.util.Set<String> watched = new java.util.HashSet<>();
     private String closeReason;
     private State state = State.AWAITING_HELLO;
@@ -77,7 +80,7 @@ final class Session implements InboxListener {
         /** Starts (or continues) catching the session up from the store, on a worker. */
         void scheduleCatchUp(Session session);
 
-        void subscribeBroadcast(String conversationId, Session session);
+        void subscribeBroadcast(String conversationId, Session session, long joinedSeq);
 
         void unsubscribeBroadcast(String conversationId, Session session);
 
@@ -314,9 +317,28 @@ final class Session implements InboxListener {
         boolean joined = payload instanceof ConversationCreated c && c.getMembers().stream().map(Member::getUserId).anyMatch(userId()::equals)
                 || payload instanceof MemberJoined j && j.getMembers().stream().map(Member::getUserId).anyMatch(userId()::equals);
         if (joined) {
-            host.subscribeBroadcast(event.getConversationId(), this);
+            host.subscribeBroadcast(event.getConversationId(), this, event.getSeq());
         } else if (payload instanceof MemberLeft left && left.getUserId().equals(userId())) {
             host.unsubscribeBroadcast(event.getConversationId(), this);
+            lastBroadcastSeq.remove(event.getConversationId());
+        }
+    }
+
+    /**
+     * Sends a large conversation's broadcast unless this session already sent that seq or a later one
+     * of it (a joiner may get the same frame replayed and live; see {@link LiveHub#subscribeJoined}).
+     */
+    void sendBroadcast(String conversationId, long seq, String frame) {
+        synchronized (lock) {
+            if (state != State.LIVE && state != State.CATCHING_UP) {
+                return;
+            }
+            Long last = lastBroadcastSeq.get(conversationId);
+            if (last != null && seq <= last) {
+                return;
+            }
+            lastBroadcastSeq.put(conversationId, seq);
+            send(frame);
         }
     }
 

@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BatchableStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -92,7 +93,7 @@ public final class AsyncWriter {
             ByteBuffer key = statement.getRoutingKey();
             CqlIdentifier keyspace = statement.getRoutingKeyspace();
             if (key == null || keyspace == null || !(statement instanceof BatchableStatement<?> batchable)
-                    || statement.getQueryTimestamp() != Statement.NO_DEFAULT_TIMESTAMP) {
+                    || statement.getQueryTimestamp() != Statement.NO_DEFAULT_TIMESTAMP || isConditional(statement)) {
                 order.add(statement);
                 continue;
             }
@@ -117,10 +118,22 @@ public final class AsyncWriter {
         return out;
     }
 
+    /** A lightweight transaction ({@code IF ...}): its result row has {@code [applied]}; never batched. */
+    private static boolean isConditional(Statement<?> statement) {
+        return statement instanceof BoundStatement bound
+                && bound.getPreparedStatement().getResultSetDefinitions().contains("[applied]");
+    }
+
     private static BatchStatement batch(List<BatchableStatement<?>> group) {
         BatchableStatement<?> first = group.get(0);
         boolean idempotent = group.stream().allMatch(s -> Boolean.TRUE.equals(s.isIdempotent()));
-        return BatchStatement.newInstance(BatchType.UNLOGGED, group)
+        // A child's serial consistency (inherited from the prepare request) means nothing for plain
+        // upserts and the driver warns about it on every batch: drop it (no LWT is ever batched).
+        List<BatchableStatement<?>> children = new ArrayList<>(group.size());
+        for (BatchableStatement<?> s : group) {
+            children.add(s.getSerialConsistencyLevel() == null ? s : (BatchableStatement<?>) s.setSerialConsistencyLevel(null));
+        }
+        return BatchStatement.newInstance(BatchType.UNLOGGED, children)
                 .setConsistencyLevel(first.getConsistencyLevel())
                 .setIdempotent(idempotent);
     }
