@@ -93,6 +93,39 @@ class ConversationStateEndToEndTest {
     }
 
     @Test
+    void shouldBringAJoinerTheChannelBroadcastsSequencedRightAfterTheirJoin() throws Exception {
+        // Given a channel (always read-diffused: its events go to chat.broadcast, not to inboxes)
+        // and hank, online but not a member
+        String ivy = token("ivy");
+        WsDevice hank = WsDevice.connect(platform.edgeUrl(), token("hank"), "hank", "h-phone", 0);
+        await().atMost(DEADLINE).until(() -> !hank.framesOfType("ready").isEmpty());
+        String channel = request("POST", ivy, "/v1/conversations", "{"kind":"channel","name":"news","members":["jill"]}", 202)
+                .get("conversation_id").asText();
+
+        // When ivy adds hank and posts at once: the posts reach the edge on chat.broadcast one
+        // transaction before hank's MemberJoined reaches his inbox
+        request("POST", ivy, "/v1/conversations/" + channel + "/members", "{"members":["hank"]}", 202);
+        for (int i = 1; i <= 3; i++) {
+            request("POST", ivy, "/v1/conversations/" + channel + "/messages",
+                    "{\"client_msg_id\":\"n" + i + "\",\"body\":\"news " + i + "\"}", 202);
+        }
+
+        // Then hank gets all three, once each, in seq order
+        await().atMost(DEADLINE).until(() -> broadcastBodies(hank, channel).size() >= 3);
+        Thread.sleep(500); // room for a duplicate to show up
+        assertThat(broadcastBodies(hank, channel)).containsExactly("news 1", "news 2", "news 3");
+        hank.close();
+    }
+
+    private static List<String> broadcastBodies(WsDevice device, String conversationId) {
+        return device.framesOfType("broadcast").stream()
+                .filter(f -> f.path("conversation_id").asText().equals(conversationId))
+                .filter(f -> f.path("event").path("payload").path("type").asText().equals("MessagePosted"))
+                .map(f -> f.path("event").path("payload").path("body").asText())
+                .toList();
+    }
+
+    @Test
     void shouldTellSubscribersOnceWhenAUsersOnlyConnectionGoesAway() throws Exception {
         // Given carol watching dave, who is offline
         WsDevice carol = WsDevice.connect(platform.edgeUrl(), token("carol"), "carol", "c-phone", 0);
