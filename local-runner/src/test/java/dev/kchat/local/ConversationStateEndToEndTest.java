@@ -99,12 +99,12 @@ class ConversationStateEndToEndTest {
         String ivy = token("ivy");
         WsDevice hank = WsDevice.connect(platform.edgeUrl(), token("hank"), "hank", "h-phone", 0);
         await().atMost(DEADLINE).until(() -> !hank.framesOfType("ready").isEmpty());
-        String channel = request("POST", ivy, "/v1/conversations", "{"kind":"channel","name":"news","members":["jill"]}", 202)
+        String channel = request("POST", ivy, "/v1/conversations", "{\"kind\":\"channel\",\"name\":\"news\",\"members\":[\"jill\"]}", 202)
                 .get("conversation_id").asText();
 
         // When ivy adds hank and posts at once: the posts reach the edge on chat.broadcast one
         // transaction before hank's MemberJoined reaches his inbox
-        request("POST", ivy, "/v1/conversations/" + channel + "/members", "{"members":["hank"]}", 202);
+        request("POST", ivy, "/v1/conversations/" + channel + "/members", "{\"user_ids\":[\"hank\"]}", 202);
         for (int i = 1; i <= 3; i++) {
             request("POST", ivy, "/v1/conversations/" + channel + "/messages",
                     "{\"client_msg_id\":\"n" + i + "\",\"body\":\"news " + i + "\"}", 202);
