@@ -34,7 +34,7 @@ public final class GroupChatBench {
                 .option("group-size", "10", "members per group (owner included); users must be a multiple")
                 .option("rate", "2000", "offered messages/s, all groups together")
                 .option("duration", "60s", "measured sending time")
-                .option("warmup", "10s", "sending at the same rate before measuring (JIT, caches, batching)")
+                .option("warmup", "120s", "sending at the same rate before measuring: on 2 shared cores the JVMs need 2-4 min to compile their hot code (docs/benchmarks.md)")
                 .option("body-bytes", "100", "message body size")
                 .option("drain-quiet", "10s", "after sending, stop waiting once nothing arrived for this long")
                 .option("drain-max", "60s", "longest wait for stragglers after sending");
