@@ -127,11 +127,19 @@ public final class AsyncWriter {
     private static BatchStatement batch(List<BatchableStatement<?>> group) {
         BatchableStatement<?> first = group.get(0);
         boolean idempotent = group.stream().allMatch(s -> Boolean.TRUE.equals(s.isIdempotent()));
-        // A child's serial consistency (inherited from the prepare request) means nothing for plain
-        // upserts and the driver warns about it on every batch: drop it (no LWT is ever batched).
+        // The batch's consistency level is the one that applies; the driver ignores the children's own
+        // (and warns on every batch that has one), so they are cleared. No LWT is ever batched, so a
+        // serial consistency means nothing here either.
         List<BatchableStatement<?>> children = new ArrayList<>(group.size());
         for (BatchableStatement<?> s : group) {
-            children.add(s.getSerialConsistencyLevel() == null ? s : (BatchableStatement<?>) s.setSerialConsistencyLevel(null));
+            BatchableStatement<?> child = s;
+            if (child.getConsistencyLevel() != null) {
+                child = (BatchableStatement<?>) child.setConsistencyLevel(null);
+            }
+            if (child.getSerialConsistencyLevel() != null) {
+                child = (BatchableStatement<?>) child.setSerialConsistencyLevel(null);
+            }
+            children.add(child);
         }
         return BatchStatement.newInstance(BatchType.UNLOGGED, children)
                 .setConsistencyLevel(first.getConsistencyLevel())

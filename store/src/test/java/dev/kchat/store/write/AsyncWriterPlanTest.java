@@ -47,6 +47,8 @@ class AsyncWriterPlanTest {
         List<String> members = new ArrayList<>();
         batch.forEach(s -> members.add(describe(s)));
         assertThat(members).containsExactlyElementsOf(statements.subList(1, 5).stream().map(AsyncWriterPlanTest::describe).toList());
+        // children carry no consistency of their own (the batch's applies; the driver warns otherwise)
+        batch.forEach(s -> assertThat(s.getConsistencyLevel()).isNull());
         batch.forEach(s -> assertThat(s.getSerialConsistencyLevel()).isNull());
         assertThat(batch.isIdempotent()).isTrue();
         assertThat(batch.getConsistencyLevel()).isEqualTo(statements.get(1).getConsistencyLevel());
