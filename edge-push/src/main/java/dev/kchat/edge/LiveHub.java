@@ -94,18 +94,15 @@ final class LiveHub implements Runnable, AutoCloseable {
      * (they travel one hop less than the join and often arrive first). Nothing if already subscribed.
      */
     void subscribeJoined(String conversationId, Session session, long joinedSeq) {
-        List<String> missed;
-        List<Long> seqs = new ArrayList<>();
+        List<RecentBroadcasts.Frame> missed;
         synchronized (broadcastLock) {
             Set<Session> set = conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>());
             if (!set.add(session)) {
                 return;
             }
-            missed = recent.after(conversationId, joinedSeq, System.nanoTime(), seqs);
+            missed = recent.after(conversationId, joinedSeq, System.nanoTime());
         }
-        for (int i = 0; i < missed.size(); i++) {
-            session.sendBroadcast(conversationId, seqs.get(i), missed.get(i));
-        }
+        missed.forEach(f -> session.sendBroadcast(conversationId, f.seq(), f.frame()));
         replayedFrames.increment(missed.size());
     }
 
@@ -212,8 +209,9 @@ final class LiveHub implements Runnable, AutoCloseable {
         Set<Session> sessions;
         synchronized (broadcastLock) {
             recent.add(entry.getConversationId(), entry.getSeq(), frame, System.nanoTime());
-            Set<Session> current = conversations.get(entry.getConversationId());
-            sessions = current == null ? Set.of() : Set.copyOf(current);
+            // No copy: iterating a copy-on-write set walks a snapshot, and one taken later only adds
+            // joiners, who drop a seq they already got.
+            sessions = conversations.getOrDefault(entry.getConversationId(), Set.of());
         }
         for (Session s : sessions) {
             s.sendBroadcast(entry.getConversationId(), entry.getSeq(), frame);

@@ -53,22 +53,16 @@ final class RecentBroadcasts {
     }
 
     /** The remembered frames of the conversation with a seq above {@code afterSeq}, in seq order. */
-    List<String> after(String conversationId, long afterSeq, long nowNanos) {
-        return after(conversationId, afterSeq, nowNanos, new ArrayList<>());
-    }
-
-    /** As {@link #after(String, long, long)}, adding each returned frame's seq to {@code seqs}. */
-    List<String> after(String conversationId, long afterSeq, long nowNanos, List<Long> seqs) {
+    List<Frame> after(String conversationId, long afterSeq, long nowNanos) {
         Deque<Frame> frames = byConversation.get(conversationId);
         if (frames == null) {
             return List.of();
         }
         expire(frames, nowNanos);
-        List<String> out = new ArrayList<>();
+        List<Frame> out = new ArrayList<>();
         for (Frame f : frames) {
             if (f.seq > afterSeq) {
-                out.add(f.frame);
-                seqs.add(f.seq);
+                out.add(f);
             }
         }
         return out;
@@ -84,6 +78,7 @@ final class RecentBroadcasts {
         }
     }
 
-    private record Frame(long seq, String frame, long atNanos) {
+    /** A broadcast frame of a conversation at its seq, remembered at {@code atNanos}. */
+    record Frame(long seq, String frame, long atNanos) {
     }
 }
