@@ -65,6 +65,32 @@ public final class Harness implements AutoCloseable {
                 .option("run-dir", "bench/target/runs", "where each run's data folder, platform log and results.jsonl go");
     }
 
+    /** A scenario over {@code users} users in groups of {@code size}, on a started harness. */
+    @FunctionalInterface
+    interface GroupScenario {
+        void run(Harness h, Args args, int users, int size) throws Exception;
+    }
+
+    /**
+     * The main of a scenario with {@code --users} in groups of {@code --group-size}: prints the help
+     * if asked, checks the sizes, starts the harness, runs the scenario, stops everything.
+     */
+    static void runInGroups(String scenario, Args options, String[] argv, GroupScenario body) throws Exception {
+        Args args = options.parse(argv);
+        if (args.helpRequested()) {
+            System.out.print(args.help());
+            return;
+        }
+        int users = args.integer("users");
+        int size = args.integer("group-size");
+        if (size < 2 || users % size != 0) {
+            throw new IllegalArgumentException("--users must be a multiple of --group-size (>= 2)");
+        }
+        try (Harness h = start(scenario, args, users)) {
+            body.run(h, args, users, size);
+        }
+    }
+
     /** Starts the platform and the load client for a scenario sized for {@code devices} sockets. */
     static Harness start(String scenario, Args args, int devices) throws IOException, InterruptedException {
         Path base = Path.of(args.string("run-dir")).toAbsolutePath();

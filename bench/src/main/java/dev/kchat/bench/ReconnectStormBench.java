@@ -37,19 +37,7 @@ public final class ReconnectStormBench {
     }
 
     public static void main(String[] argv) throws Exception {
-        Args args = options().parse(argv);
-        if (args.helpRequested()) {
-            System.out.print(args.help());
-            return;
-        }
-        int users = args.integer("users");
-        int size = args.integer("group-size");
-        if (size < 2 || users % size != 0) {
-            throw new IllegalArgumentException("--users must be a multiple of --group-size (>= 2)");
-        }
-        try (Harness h = Harness.start("reconnect-storm", args, users)) {
-            run(h, args, users, size);
-        }
+        Harness.runInGroups("reconnect-storm", options(), argv, ReconnectStormBench::run);
     }
 
     private static void run(Harness h, Args args, int users, int size) throws Exception {
