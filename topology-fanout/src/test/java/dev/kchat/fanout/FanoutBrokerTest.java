@@ -169,7 +169,11 @@ class FanoutBrokerTest {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                // One request at a time per partition: a first batch refused with NOT_LEADER_OR_FOLLOWER
+                // while a new topic's partitions come up is retried before the next, instead of the
+                // later batches failing OUT_OF_ORDER_SEQUENCE_NUMBER for minutes (seen in CI).
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
                 topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
