@@ -26,7 +26,8 @@ import java.util.Objects;
  *                            read-diffused through {@code chat.broadcast}
  * @param receiptsPerRecipientMax  groups with at most this many members (and every direct chat) tell
  *                            an author who got and read their messages, one status per reader;
- *                            larger ones send counts
+ *                            larger ones send counts. Default 2: 1:1 conversations only (direct
+ *                            chats and groups of two); an operator may raise it
  * @param receiptsStatusInterval  at most one count status per (conversation, author) per this
  *                            wall-clock interval
  * @param receiptsWindow      the last this many seqs of each conversation keep their message's
@@ -75,7 +76,12 @@ public record FanoutConfig(
     public static final String DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "kchat-streams").toString();
     public static final int DEFAULT_ADMIN_PORT = 9402;
     public static final int DEFAULT_BROADCAST_THRESHOLD = 500;
-    public static final int DEFAULT_RECEIPTS_PER_RECIPIENT_MAX = 100;
+    /**
+     * Per-recipient statuses in 1:1 conversations only (direct chats, and groups of two), as production
+     * messengers do: groups get counts, and who read a message is asked for on demand
+     * ({@code GET /v1/conversations/{id}/messages/{seq}/receipts}).
+     */
+    public static final int DEFAULT_RECEIPTS_PER_RECIPIENT_MAX = 2;
     public static final Duration DEFAULT_RECEIPTS_STATUS_INTERVAL = Duration.ofSeconds(5);
     public static final int DEFAULT_RECEIPTS_WINDOW = 1_000;
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
@@ -94,7 +100,7 @@ public record FanoutConfig(
             new String[] {BROADCAST_THRESHOLD, String.valueOf(DEFAULT_BROADCAST_THRESHOLD),
                     "above this many members (and for channels) events go to chat.broadcast instead of inboxes"},
             new String[] {RECEIPTS_PER_RECIPIENT_MAX, String.valueOf(DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
-                    "up to this many members (and in direct chats) authors get a status per reader; above it, counts"},
+                    "up to this many members (always in direct chats) authors get a status per reader; above it, counts (2: 1:1 only)"},
             new String[] {RECEIPTS_STATUS_INTERVAL, "5s",
                     "at most one count status per conversation and author per interval (wall clock)"},
             new String[] {RECEIPTS_WINDOW, String.valueOf(DEFAULT_RECEIPTS_WINDOW),

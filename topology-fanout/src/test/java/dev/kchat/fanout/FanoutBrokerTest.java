@@ -156,6 +156,8 @@ class FanoutBrokerTest {
                 FanoutConfig.STATE_DIR, stateDir.toString(),
                 FanoutConfig.ADMIN_PORT, "0",
                 FanoutConfig.START_TIMEOUT, "90s",
+                // Per-recipient statuses in these groups of 2-4 (the default gives them to 1:1 only).
+                FanoutConfig.RECEIPTS_PER_RECIPIENT_MAX, "10",
                 // Static membership: the replaced instance leaves at once (see docs/topologies.md).
                 FanoutConfig.STREAMS_PREFIX + "group.instance.id", "fanout-it")));
     }

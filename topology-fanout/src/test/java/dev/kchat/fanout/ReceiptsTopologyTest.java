@@ -111,6 +111,12 @@ class ReceiptsTopologyTest {
         start(Map.of());
     }
 
+    /** Starts with the documented default of {@code fanout.receipts.per.recipient.max}. */
+    private void startWithDefaultPerRecipientMax() {
+        start(Map.of(FanoutConfig.RECEIPTS_PER_RECIPIENT_MAX,
+                String.valueOf(FanoutConfig.DEFAULT_RECEIPTS_PER_RECIPIENT_MAX)));
+    }
+
     @AfterEach
     void stop() {
         if (driver != null) {
@@ -208,6 +214,38 @@ class ReceiptsTopologyTest {
         assertThat(position(DM, BOB)).isEqualTo(position(3, 3, 1));
         assertThat(position(DM, ALICE)).as("alice sent no receipt").isNull();
         assertThat(authors().get(key(DM, ALICE))).isEqualTo(author(3, 1, 1));
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldGiveAuthorsCountsInAGroupOfThreeAndPerRecipientStatusesInADirectChatByDefault() {
+        // Given: the default limit (1:1 only); a direct chat and a group of three, alice posts in both
+        startWithDefaultPerRecipientMax();
+        assertThat(FanoutConfig.DEFAULT_RECEIPTS_PER_RECIPIENT_MAX).isEqualTo(2);
+        pipe(created(DM, ConversationKind.DIRECT, ALICE, BOB));
+        pipe(posted(DM, 2, ALICE));
+        pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB, CAROL));
+        pipe(posted(GROUP, 2, ALICE));
+        inbox.readRecordsToList();
+
+        // When: bob gets and reads both; carol gets the group's message
+        pipe(delivered(DM, BOB, "phone", 2, 2));
+        pipe(read(DM, BOB, "phone", 2));
+        pipe(delivered(GROUP, BOB, "phone", 3, 2));
+        pipe(read(GROUP, BOB, "phone", 2));
+        pipe(delivered(GROUP, CAROL, "phone", 2, 2));
+
+        // Then: in the direct chat alice hears per recipient at once; in the group only counts, once
+        // per interval
+        assertThat(inbox.readKeyValuesToList()).extracting(kv -> kv.key + ":" + describe(kv.value.getItem())).containsExactly(
+                "alice:DELIVERED<=2 by bob",
+                "bob:read 2 unread 0",
+                "alice:READ<=2 by bob",
+                "bob:read 2 unread 0");
+        assertThat(keys(pending())).containsExactly(key(GROUP, ALICE));
+        driver.advanceWallClockTime(INTERVAL);
+        assertThat(inbox.readValuesToList()).extracting(InboxEntry::getItem)
+                .containsExactly(counts(GROUP, 2, DeliveryStatus.READ, 2, 1));
         assertNoMoreRecords();
     }
 
