@@ -1,13 +1,10 @@
 package dev.kchat.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.local.LocalConfig;
 import dev.kchat.local.LocalPlatform;
 import dev.kchat.service.Settings;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
@@ -20,15 +17,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The platform under test, as its own JVM (started by {@link PlatformProcess}): the load client
  * must not share its heap, its CPU accounting or its 20,000 open files. Starts {@link LocalPlatform}
- * with the settings given as system properties, prints one {@code @bench} line with where
- * everything is, then answers commands on stdin ({@code mem}: collect garbage and report heap and
- * RSS; {@code stop}) until stdin closes.
+ * with the settings given as system properties, prints its ready line with where everything is
+ * (and the settings an extra edge needs to join), then answers commands ({@code mem}: collect garbage
+ * and report heap, RSS and the edge's connections) until told to stop ({@link ChildJvm}'s protocol).
  */
 public final class BenchPlatform {
 
     private static final Logger log = LoggerFactory.getLogger(BenchPlatform.class);
-    static final String PREFIX = "@bench ";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private BenchPlatform() {
     }
@@ -41,22 +36,19 @@ public final class BenchPlatform {
         Thread hook = new Thread(started::close, "bench-platform-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try (LocalPlatform platform = started) {
-            ObjectNode ready = JSON.createObjectNode().put("event", "ready")
+            ObjectNode ready = ChildJvm.object()
                     .put("ingress", platform.ingressUrl()).put("edge", platform.edgeUrl())
                     .put("bootstrap", platform.bootstrapServers())
                     .put("registry", "http://" + config.host() + ":" + config.registryPort())
-                    .put("jwt_secret", Files.readString(config.dataDir().resolve("jwt-secret"), StandardCharsets.UTF_8).trim())
-                    .put("pid", ProcessHandle.current().pid());
-            reply(ready);
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String line = in.readLine(); line != null && !line.equals("stop"); line = in.readLine()) {
-                if (line.equals("mem")) {
-                    reply(memory());
-                } else {
-                    log.warn("unknown command '{}'", line);
-                    reply(JSON.createObjectNode().put("event", "error").put("message", "unknown command " + line));
+                    .put("jwt_secret", Files.readString(config.dataDir().resolve("jwt-secret"), StandardCharsets.UTF_8).trim());
+            ObjectNode edgeSettings = ready.putObject("edge_settings");
+            platform.edgeSettings().forEach(edgeSettings::put);
+            ChildJvm.serve(ready, command -> {
+                if (command.equals("mem")) {
+                    return memory().put("connections", platform.edgeConnections());
                 }
-            }
+                throw new IllegalArgumentException("unknown command");
+            });
             log.info("stopping the benchmark platform");
             Runtime.getRuntime().removeShutdownHook(hook);
         }
@@ -72,15 +64,10 @@ public final class BenchPlatform {
         MemoryUsage nonHeap = ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage();
         long direct = ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
                 .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
-        return JSON.createObjectNode().put("event", "mem").put("heap_used", heap.getUsed())
+        return ChildJvm.object().put("event", "mem").put("heap_used", heap.getUsed())
                 .put("heap_committed", heap.getCommitted()).put("non_heap_used", nonHeap.getUsed())
                 .put("buffers_used", direct).put("rss", ProcStats.rssBytes(ProcessHandle.current().pid()))
                 .put("threads", Thread.activeCount());
-    }
-
-    private static void reply(ObjectNode o) {
-        System.out.println(PREFIX + o);
-        System.out.flush();
     }
 
     static Duration startTimeout() {

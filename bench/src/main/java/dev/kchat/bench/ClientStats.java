@@ -13,6 +13,7 @@ public final class ClientStats {
     final LongAdder connects = new LongAdder();
     final LongAdder connectFailures = new LongAdder();
     final LongAdder reconnects = new LongAdder();
+    final LongAdder redirects = new LongAdder();
     final LongAdder framesIn = new LongAdder();
     final LongAdder events = new LongAdder();
     final LongAdder broadcasts = new LongAdder();
@@ -49,7 +50,7 @@ public final class ClientStats {
     public ObjectNode json() {
         ObjectNode o = JsonNodeFactory.instance.objectNode()
                 .put("connects", connects.sum()).put("connect_failures", connectFailures.sum())
-                .put("reconnects", reconnects.sum()).put("frames_in", framesIn.sum()).put("events", events.sum())
+                .put("reconnects", reconnects.sum()).put("redirects", redirects.sum()).put("frames_in", framesIn.sum()).put("events", events.sum())
                 .put("broadcasts", broadcasts.sum()).put("sends", sendsOut.sum()).put("send_failures", sendFailures.sum())
                 .put("sent_acks", sentAcks.sum()).put("acks", acksOut.sum()).put("inbox_seq_regressions", seqRegressions.sum());
         ObjectNode errors = o.putObject("error_frames");

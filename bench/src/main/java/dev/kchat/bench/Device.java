@@ -16,7 +16,9 @@ import org.xnio.IoUtils;
  * One simulated device: a WebSocket to the edge speaking docs/edge-protocol.md. It says hello with
  * its SyncKey (the newest inbox seq it has), reports posted messages to the client's ledger, and,
  * when the edge closes it (slow consumer, resync, rebalance), comes back with its SyncKey, as a real
- * client must. All its callbacks run on the client's I/O threads.
+ * client must: at once to the edge a {@code redirect} or {@code reconnect} frame names (another edge
+ * owns its user's inbox partition), with backoff otherwise. All its callbacks run on the client's I/O
+ * threads.
  */
 public final class Device {
 
@@ -33,6 +35,10 @@ public final class Device {
     private volatile boolean wanted;
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile int closeCode = -1;
+    /** The edge to connect to, as the last redirect named it; null: the client's configured edge. */
+    private volatile String edgeUrl;
+    /** The edge named the owner of this user: the close that follows is not a failure. */
+    private volatile boolean redirected;
     private volatile long events;
     private int attempts;
 
@@ -56,6 +62,11 @@ public final class Device {
     public boolean isOpen() {
         WebSocketChannel c = channel;
         return c != null && c.isOpen();
+    }
+
+    /** Where this device connects: the edge its last redirect named, else null (the configured edge). */
+    String edgeUrl() {
+        return edgeUrl;
     }
 
     /** Completes when the edge has sent {@code ready} on the current connection (replay done). */
@@ -100,8 +111,18 @@ public final class Device {
             return;
         }
         // The edge closed us (or the connection broke): resume from the SyncKey, as the protocol asks.
-        client.stats.reconnects.increment();
         ready = ready.isDone() ? new CompletableFuture<>() : ready;
+        if (redirected) {
+            redirected = false;
+            attempts = 0;
+            client.schedule(() -> {
+                if (wanted && channel == null) {
+                    client.connect(this);
+                }
+            }, client.jitterMillis(20));
+            return;
+        }
+        client.stats.reconnects.increment();
         retryLater();
     }
 
@@ -199,9 +220,17 @@ public final class Device {
                 stats.error(f.code());
                 client.refused(f.ref());
             }
+            case REDIRECT, RECONNECT -> {
+                // The close that follows is handled by closed(): to the named edge at once, else
+                // back to the configured one (which redirects once the group names an owner).
+                edgeUrl = f.edge();
+                if (f.edge() != null) {
+                    redirected = true;
+                    stats.redirects.increment();
+                }
+            }
             default -> {
-                // pong, typing, presence, redirect and reconnect frames: the close that follows a
-                // redirect or reconnect is handled by closed().
+                // pong, typing, presence
             }
         }
     }

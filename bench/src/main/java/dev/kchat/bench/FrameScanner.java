@@ -20,8 +20,10 @@ public final class FrameScanner {
      * @param clientMsgId   the posted message's {@code client_msg_id}, else null
      * @param code          an error frame's {@code code}, else null
      * @param ref           an error frame's {@code ref} (the refused send's client_msg_id), else null
+     * @param edge          the edge a redirect or reconnect frame names, else null
      */
-    public record Frame(Kind kind, long inboxSeq, boolean messagePosted, String clientMsgId, String code, String ref) {
+    public record Frame(Kind kind, long inboxSeq, boolean messagePosted, String clientMsgId, String code, String ref,
+            String edge) {
     }
 
     private static final String TYPE_PREFIX = "{\"type\":\"";
@@ -30,6 +32,7 @@ public final class FrameScanner {
     private static final String CLIENT_MSG_ID = "\"client_msg_id\":\"";
     private static final String CODE = "\"code\":\"";
     private static final String REF = "\"ref\":\"";
+    private static final String EDGE = "\"edge\":\"";
 
     private FrameScanner() {
     }
@@ -47,7 +50,8 @@ public final class FrameScanner {
         }
         String code = kind == Kind.ERROR ? stringAfter(text, CODE) : null;
         String ref = kind == Kind.ERROR ? stringAfter(text, REF) : null;
-        return new Frame(kind, inboxSeq, posted, clientMsgId, code, ref);
+        String edge = kind == Kind.REDIRECT || kind == Kind.RECONNECT ? stringAfter(text, EDGE) : null;
+        return new Frame(kind, inboxSeq, posted, clientMsgId, code, ref, edge);
     }
 
     static Kind kind(String text) {

@@ -161,7 +161,8 @@ public final class LoadClient implements AutoCloseable {
             d.connectFailed(new IOException("interrupted while waiting for a connect permit", e));
             return;
         }
-        URI uri = URI.create(config.edgeUrl() + "?access_token=" + URLEncoder.encode(d.token, StandardCharsets.UTF_8));
+        String edge = d.edgeUrl() != null ? d.edgeUrl() : config.edgeUrl();
+        URI uri = URI.create(edge + "?access_token=" + URLEncoder.encode(d.token, StandardCharsets.UTF_8));
         WebSocketClient.ConnectionBuilder builder = WebSocketClient.connectionBuilder(worker, buffers, uri);
         int source = d.index / config.connectionsPerSource();
         if (!config.sourceAddresses().isEmpty()) {

@@ -33,4 +33,14 @@ class FrameScannerTest {
                 .clientMsgId()).isEqualTo("x-1");
         assertThat(FrameScanner.scan("not json").kind()).isEqualTo(FrameScanner.Kind.OTHER);
     }
+
+    @Test
+    void shouldReadTheEdgeOfRedirectAndReconnectFrames() {
+        FrameScanner.Frame redirect = FrameScanner.scan("{\"type\":\"redirect\",\"edge\":\"ws://127.0.0.1:8091/v1/ws\"}");
+        assertThat(redirect.kind()).isEqualTo(FrameScanner.Kind.REDIRECT);
+        assertThat(redirect.edge()).isEqualTo("ws://127.0.0.1:8091/v1/ws");
+        FrameScanner.Frame moved = FrameScanner.scan("{\"type\":\"reconnect\",\"reason\":\"rebalance\",\"edge\":\"ws://h:1/v1/ws\"}");
+        assertThat(moved.edge()).isEqualTo("ws://h:1/v1/ws");
+        assertThat(FrameScanner.scan("{\"type\":\"reconnect\",\"reason\":\"wrong_edge\"}").edge()).isNull();
+    }
 }

@@ -178,6 +178,23 @@ public final class LocalPlatform implements AutoCloseable {
         return Settings.of(s).with(overrides.withPrefix(""));
     }
 
+    /**
+     * What an extra edge needs to join this platform as another process: where Kafka, the registry,
+     * the store and the presence app are, the token secret, limits and the edge settings, without
+     * the edge's ports (each edge sets its own {@code edge.port} and {@code edge.admin.port}).
+     */
+    public Map<String, String> edgeSettings() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        appSettings().withPrefix("").forEach((k, v) -> {
+            boolean shared = k.startsWith("kafka.") || k.startsWith("schema.registry.") || k.startsWith("cql.")
+                    || k.startsWith("auth.") || k.startsWith("limits.") || k.startsWith("edge.");
+            if (shared && !k.equals("edge.port") && !k.equals("edge.admin.port")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     private void startSink(Settings apps) {
         PrometheusMeterRegistry metrics = Metrics.newRegistry("store-sink");
         StoreSink sink = StoreSink.create(SinkConfig.fromSettings(apps), topics, session, KEYSPACE, metrics);
@@ -229,6 +246,11 @@ public final class LocalPlatform implements AutoCloseable {
 
     public CqlSession session() {
         return session;
+    }
+
+    /** WebSockets and long-polls the platform's edge holds now. */
+    public int edgeConnections() {
+        return edge.connections();
     }
 
     /** The platform's edge (tests: which partitions it owns, its URL, its connections). */
