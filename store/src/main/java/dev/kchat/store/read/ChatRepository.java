@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 
 /**
  * The read side of the store, used by ingress and edges: conversation history, inbox sync and the
@@ -43,6 +44,10 @@ public final class ChatRepository {
     public static final ConsistencyLevel HISTORY_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
     public static final ConsistencyLevel SYNC_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
     public static final ConsistencyLevel LIST_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
+    /** Receipts on demand: like the list, a position a moment stale is corrected by asking again. */
+    public static final ConsistencyLevel RECEIPTS_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
+    /** Members read per request by {@link #receipts}. */
+    public static final int RECEIPTS_MEMBER_PAGE = 200;
 
     /** Which side of the given seq a history page lies on. */
     public enum Direction { BEFORE, AFTER }
@@ -67,6 +72,8 @@ public final class ChatRepository {
     private final PreparedStatement userConversation;
     private final PreparedStatement membersAfter;
     private final PreparedStatement reactionsBetween;
+    private final PreparedStatement memberPositions;
+    private final PreparedStatement receiptCounts;
 
     /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
     public ChatRepository(CqlSession session, String keyspace) {
@@ -92,6 +99,10 @@ public final class ChatRepository {
                 + " WHERE conversation_id = ? AND bucket = ? AND seq >= ? AND seq <= ?");
         membersAfter = session.prepare("SELECT user_id, role, active, joined_seq FROM " + keyspace
                 + ".members_by_conversation WHERE conversation_id = ? AND user_id > ? ORDER BY user_id ASC LIMIT ?");
+        memberPositions = session.prepare("SELECT read_seq, delivered_seq FROM " + keyspace
+                + ".conversations_by_user WHERE user_id = ? AND conversation_id = ?");
+        receiptCounts = session.prepare("SELECT delivered_count, read_count FROM " + keyspace
+                + ".receipt_counts_by_message WHERE conversation_id = ? AND bucket = ? AND seq = ?");
         conversation = session.prepare("SELECT kind, name, last_seq, last_activity_at, last_message_seq,"
                 + " last_message_preview, last_message_sender FROM " + keyspace + ".conversations WHERE conversation_id = ?");
     }
@@ -276,6 +287,92 @@ public final class ChatRepository {
             }
         }
         return new MemberPage(members, scanned == size ? last : null);
+    }
+
+    /** A conversation has more current members than a receipts query may read. */
+    public static final class TooManyMembersException extends RuntimeException {
+
+        private final int limit;
+
+        TooManyMembersException(String conversationId, int limit) {
+            super("conversation " + conversationId + " has more than " + limit + " members");
+            this.limit = limit;
+        }
+
+        public int limit() {
+            return limit;
+        }
+    }
+
+    /**
+     * Who has read and who has received message {@code seq} ("Message info"): the current members who
+     * joined at or before it, the author excluded, each in the furthest list that their stored positions
+     * reach (read: {@code read_seq}; delivered: {@code delivered_seq}, or the read position). Members are
+     * read in pages of {@value #RECEIPTS_MEMBER_PAGE}, and only when there are at most
+     * {@code maxMembers}; then one point read per counted member, at most {@code parallelism} in flight.
+     * The caller checks that {@code seq} is a message and who wrote it ({@link #event}).
+     *
+     * @throws TooManyMembersException if the conversation has more than {@code maxMembers} current
+     *     members (found after reading at most {@code maxMembers + }{@value #RECEIPTS_MEMBER_PAGE} rows)
+     */
+    public MessageReceipts receipts(String conversationId, long seq, String authorId, int maxMembers, int parallelism) {
+        Objects.requireNonNull(conversationId, "conversationId");
+        Objects.requireNonNull(authorId, "authorId");
+        if (seq < 1 || maxMembers < 1 || parallelism < 1) {
+            throw new IllegalArgumentException("seq, maxMembers and parallelism must be >= 1, were " + seq + ", "
+                    + maxMembers + ", " + parallelism);
+        }
+        CompletableFuture<AsyncResultSet> counts = session.executeAsync(receiptCounts
+                .bind(conversationId, Buckets.messageBucket(seq), seq).setConsistencyLevel(RECEIPTS_CONSISTENCY))
+                .toCompletableFuture();
+        // Members first, without their positions: a conversation over the limit costs a bounded scan only.
+        List<String> counted = new ArrayList<>();
+        int current = 0;
+        String after = "";
+        while (after != null) {
+            AsyncResultSet page = await(session.executeAsync(membersAfter.bind(conversationId, after, RECEIPTS_MEMBER_PAGE)
+                    .setConsistencyLevel(RECEIPTS_CONSISTENCY)).toCompletableFuture());
+            int scanned = 0;
+            String last = null;
+            for (Row row : page.currentPage()) {
+                scanned++;
+                last = row.getString("user_id");
+                if (!row.isNull("active") && !row.getBoolean("active")) {
+                    continue;
+                }
+                if (++current > maxMembers) {
+                    counts.cancel(false);
+                    throw new TooManyMembersException(conversationId, maxMembers);
+                }
+                // Only members for whom the message was theirs to receive: joined at or before it.
+                if (!last.equals(authorId) && longOr(row, "joined_seq", 1) <= seq) {
+                    counted.add(last);
+                }
+            }
+            after = scanned == RECEIPTS_MEMBER_PAGE ? last : null;
+        }
+        Semaphore inFlight = new Semaphore(parallelism);
+        List<CompletableFuture<AsyncResultSet>> positions = new ArrayList<>(counted.size());
+        for (String userId : counted) {
+            inFlight.acquireUninterruptibly();
+            CompletableFuture<AsyncResultSet> read = session.executeAsync(memberPositions.bind(userId, conversationId)
+                    .setConsistencyLevel(RECEIPTS_CONSISTENCY)).toCompletableFuture();
+            read.whenComplete((rs, failure) -> inFlight.release());
+            positions.add(read);
+        }
+        List<String> read = new ArrayList<>();
+        List<String> delivered = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        for (int i = 0; i < counted.size(); i++) {
+            Row row = await(positions.get(i)).one();
+            long readSeq = row == null ? 0 : longOr(row, "read_seq", 0);
+            long deliveredSeq = Math.max(readSeq, row == null ? 0 : longOr(row, "delivered_seq", 0));
+            (readSeq >= seq ? read : deliveredSeq >= seq ? delivered : pending).add(counted.get(i));
+        }
+        Row countsRow = await(counts).one();
+        return new MessageReceipts(conversationId, seq, read, delivered, pending, current,
+                countsRow == null || countsRow.isNull("delivered_count") ? null : countsRow.getInt("delivered_count"),
+                countsRow == null || countsRow.isNull("read_count") ? null : countsRow.getInt("read_count"));
     }
 
     private List<StoredEvent> readBefore(String conversationId, long seq, int want) {

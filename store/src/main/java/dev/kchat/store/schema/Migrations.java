@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * The CQL schema as versioned migration files ({@code V001__name.cql}, listed in
  * {@value #INDEX}), applied in order at start and recorded in {@code <keyspace>.schema_version}.
  *
- * <p>Idempotent: every statement is {@code IF NOT EXISTS}, a version is recorded only after all its
- * statements ran, so a run interrupted half-way is simply completed by the next one. A recorded version
+ * <p>Idempotent: every statement is {@code IF NOT EXISTS} (an {@code ALTER TABLE t ADD c type}, which
+ * ScyllaDB cannot say {@code IF NOT EXISTS} of, is skipped when the table has the column), a version is
+ * recorded only after all its statements ran, so a run interrupted half-way is simply completed by the
+ * next one. A recorded version
  * whose file has changed since (checksum) stops the start: applied migrations are immutable.
  *
  * <p>Run it from one process at a time (the sink at start, or the local runner): concurrent
@@ -45,6 +47,9 @@ public final class Migrations {
     static final String RESOURCE_DIR = "/dev/kchat/store/migrations/";
     static final String INDEX = RESOURCE_DIR + "index.txt";
     private static final Pattern FILE_NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.cql");
+    /** {@code ALTER TABLE ks.table ADD column type}: keyspace, table, column. */
+    private static final Pattern ADD_COLUMN = Pattern.compile(
+            "(?is)ALTER\\s+TABLE\\s+(\\w+)\\.(\\w+)\\s+ADD\\s+(\\w+)\\s+.+");
     /** DDL waits for schema agreement across the cluster; much slower than a data request. */
     private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -121,6 +126,10 @@ public final class Migrations {
             }
             log.info("applying migration V{} {} to keyspace {}", migration.version(), migration.name(), keyspace);
             for (String statement : migration.statements(keyspace)) {
+                if (addsExistingColumn(session, statement)) {
+                    log.info("V{}: column exists already, skipping: {}", migration.version(), statement);
+                    continue;
+                }
                 ddl(session, statement);
             }
             session.execute(SimpleStatement.newInstance(
@@ -160,6 +169,18 @@ public final class Migrations {
                         wanted.toCql());
             }
         });
+    }
+
+    /** Whether the statement adds a column the table already has (a migration re-run after a failure). */
+    static boolean addsExistingColumn(CqlSession session, String statement) {
+        Matcher m = ADD_COLUMN.matcher(statement.strip());
+        if (!m.matches()) {
+            return false;
+        }
+        return session.getMetadata().getKeyspace(m.group(1))
+                .flatMap(ks -> ks.getTable(m.group(2)))
+                .map(table -> table.getColumn(m.group(3)).isPresent())
+                .orElse(false);
     }
 
     private static void ddl(CqlSession session, String cql) {

@@ -18,6 +18,7 @@ import dev.kchat.events.chat.MessageEdited;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.MessageRecalled;
 import dev.kchat.events.chat.MessageRedacted;
+import dev.kchat.events.chat.MessageStatusChanged;
 import dev.kchat.events.chat.OwnershipTransferred;
 import dev.kchat.events.chat.ReactionAdded;
 import dev.kchat.events.chat.ReactionRemoved;
@@ -72,6 +73,8 @@ public final class ChatWriter {
     private final PreparedStatement userConversationPreview;
     private final PreparedStatement userConversationPreviewRemoved;
     private final PreparedStatement userConversationRead;
+    private final PreparedStatement userConversationDelivered;
+    private final PreparedStatement receiptCounts;
     private final PreparedStatement insertInbox;
     private final PreparedStatement inboxHead;
 
@@ -150,6 +153,11 @@ public final class ChatWriter {
                 + " (user_id, bucket, inbox_seq, conversation_id, conv_seq, item_type, created_at, entry)"
                 + " VALUES (:user_id, :bucket, :inbox_seq, :conversation_id, :conv_seq, :item_type, :created_at, :entry)"
                 + " USING TIMESTAMP :ts");
+        userConversationDelivered = session.prepare("UPDATE " + cu + " USING TIMESTAMP :ts SET delivered_seq = :delivered_seq"
+                + " WHERE user_id = :user_id AND conversation_id = :conversation_id");
+        receiptCounts = session.prepare("UPDATE " + keyspace + ".receipt_counts_by_message USING TIMESTAMP :ts"
+                + " SET delivered_count = :delivered_count, read_count = :read_count"
+                + " WHERE conversation_id = :conversation_id AND bucket = :bucket AND seq = :seq");
         inboxHead = session.prepare("UPDATE " + keyspace + ".inbox_heads USING TIMESTAMP :ts"
                 + " SET last_inbox_seq = :last_inbox_seq WHERE user_id = :user_id");
     }
@@ -227,7 +235,9 @@ public final class ChatWriter {
      * delivered, so a device's sync replays exactly what it would have received live), the user's inbox
      * head in {@code inbox_heads} (only ever moves forward), and the user's
      * view of the conversation in {@code conversations_by_user} (last seq and preview from a carried
-     * conversation event, read position from {@code ReadPositionChanged}).
+     * conversation event, read position from {@code ReadPositionChanged}), and what a
+     * {@code MessageStatusChanged} to an author says for "who got my message": the recipient's
+     * delivered position (per-recipient statuses) or the message's counts.
      *
      * @param rawValue the record's value exactly as read from the topic (Confluent wire format)
      * @throws IllegalArgumentException if the entry cannot be stored (bad inbox seq)
@@ -290,8 +300,38 @@ public final class ChatWriter {
                     .setString("user_id", userId)
                     .setString("conversation_id", read.getConversationId())
                     .setLong("read_seq", read.getReadSeq())));
+        } else if (item instanceof MessageStatusChanged status) {
+            out.addAll(statusChanges(status, inboxSeq));
         }
         return out;
+    }
+
+    /**
+     * A status to an author, stored for receipts on demand. Per recipient ({@code by_user_id} set): the
+     * recipient got the author's messages up to {@code up_to_seq} (READ includes delivered), written to
+     * the recipient's {@code delivered_seq} at timestamp = that seq, so it only moves forward, like
+     * {@code read_seq}. Counts: the message's row in {@code receipt_counts_by_message} at timestamp = the
+     * author's inbox seq, so the newest status wins.
+     */
+    private List<BoundStatement> statusChanges(MessageStatusChanged status, long inboxSeq) {
+        long upTo = status.getUpToSeq();
+        if (upTo < 1) {
+            return List.of();
+        }
+        if (status.getByUserId() != null) {
+            return List.of(finish(userConversationDelivered.boundStatementBuilder()
+                    .setLong("ts", WriteTimestamps.of(upTo))
+                    .setString("user_id", status.getByUserId())
+                    .setString("conversation_id", status.getConversationId())
+                    .setLong("delivered_seq", upTo)));
+        }
+        return List.of(finish(receiptCounts.boundStatementBuilder()
+                .setLong("ts", WriteTimestamps.of(inboxSeq))
+                .setString("conversation_id", status.getConversationId())
+                .setLong("bucket", Buckets.messageBucket(upTo))
+                .setLong("seq", upTo)
+                .setInt("delivered_count", status.getDeliveredCount())
+                .setInt("read_count", status.getReadCount())));
     }
 
     /** One row per (message, emoji, user): added and removed at the reaction event's seq. */

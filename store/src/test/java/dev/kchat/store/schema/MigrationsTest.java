@@ -28,9 +28,23 @@ class MigrationsTest {
         assertThat(session.getMetadata().getKeyspace(keyspace).orElseThrow().getTables().keySet())
                 .extracting(Object::toString)
                 .contains("messages_by_conversation", "inbox_by_user", "inbox_heads", "conversations_by_user",
-                        "conversations", "members_by_conversation", "schema_version");
+                        "conversations", "members_by_conversation", "receipt_counts_by_message", "schema_version");
         assertThat(session.getMetadata().getKeyspace(keyspace).orElseThrow().getReplication())
                 .containsEntry("replication_factor", "1");
+    }
+
+    @Test
+    void shouldSkipAddingAColumnATableHasAlready() {
+        // Given a migrated keyspace (V003 added conversations_by_user.delivered_seq)
+        String keyspace = TestStore.newKeyspace("alter");
+
+        // Then re-adding that column is skipped (a run interrupted after the ALTER), a new one is not
+        assertThat(Migrations.addsExistingColumn(session,
+                "ALTER TABLE " + keyspace + ".conversations_by_user ADD delivered_seq bigint")).isTrue();
+        assertThat(Migrations.addsExistingColumn(session,
+                "ALTER TABLE " + keyspace + ".conversations_by_user ADD something_new bigint")).isFalse();
+        assertThat(Migrations.addsExistingColumn(session,
+                "CREATE TABLE IF NOT EXISTS " + keyspace + ".x (a int PRIMARY KEY)")).isFalse();
     }
 
     @Test
