@@ -15,6 +15,7 @@ import java.util.Map;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.store.read.MemberPage;
+import dev.kchat.store.read.MessageReceipts;
 import dev.kchat.api.ApiJson;
 import dev.kchat.api.CommandFactory;
 import dev.kchat.api.Limits;
@@ -60,6 +61,7 @@ public final class ApiRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
     static final String METRIC_REQUESTS = "kchat.ingress.requests";
+    private static final String MESSAGE_POSTED = "MessagePosted";
 
     private final JwtAuthenticator auth;
     private final CommandFactory validation;
@@ -73,12 +75,14 @@ public final class ApiRoutes {
     private final EdgeDirectory edges;
     private final TopicPublisher<Receipt> receipts;
     private final PresenceClient presence;
+    private final IngressConfig.Receipts receiptQueries;
 
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
     public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandPublisher commands, TopicPublisher<Receipt> receipts,
             ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
-            Executor workers, MeterRegistry metrics, Clock clock) {
+            IngressConfig.Receipts receiptQueries, Executor workers, MeterRegistry metrics, Clock clock) {
         this.presence = presence;
+        this.receiptQueries = receiptQueries;
         this.edges = edges;
         this.receipts = receipts;
         this.auth = auth;
@@ -116,6 +120,7 @@ public final class ApiRoutes {
                 .post("/v1/conversations/{id}/messages/{seq}/reactions", withBody("react", (ex, caller, body) ->
                         accept(ex, validation.react(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
                                 ApiJson.read(body, Requests.React.class).emoji(), true, clock.instant()))))
+                .get("/v1/conversations/{id}/messages/{seq}/receipts", withoutBody("receipts", this::receipts))
                 .delete("/v1/conversations/{id}/messages/{seq}/reactions/{emoji}", withoutBody("unreact", (ex, caller) ->
                         accept(ex, validation.react(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
                                 Exchanges.pathParam(ex, "emoji"), false, clock.instant()))))
@@ -331,6 +336,55 @@ public final class ApiRoutes {
                 .put("joined_seq", m.joinedSeq()));
         body.put("next_after", page.nextAfter());
         Exchanges.json(ex, 200, body);
+    }
+
+    /**
+     * {@code GET /v1/conversations/{id}/messages/{seq}/receipts}: who read and who received one's own
+     * message ("Message info"), from the positions the store keeps. Current members only, and only the
+     * message's author: who read a message is the author's to know.
+     */
+    private void receipts(HttpServerExchange ex, Caller caller) {
+        String conversationId = Exchanges.pathParam(ex, "id");
+        CommandFactory.requireConversation(conversationId);
+        long seq = seqParam(ex);
+        if (seq < 1) {
+            throw ApiException.badRequest("invalid_parameter", "seq must be 1 or more");
+        }
+        ConversationSummary membership = membership(caller, conversationId);
+        if (!membership.active()) {
+            throw new ApiException(403, "not_a_member", "only current members of '" + conversationId + "' may ask");
+        }
+        StoredEvent message = repository.event(conversationId, seq)
+                .filter(e -> MESSAGE_POSTED.equals(e.eventType()))
+                .orElseThrow(() -> ApiException.notFound("message_not_found",
+                        "no message at seq " + seq + " in '" + conversationId + "'"));
+        if (!caller.userId().equals(message.actorId())) {
+            throw new ApiException(403, "not_author", "only the author of a message sees who read it");
+        }
+        MessageReceipts found;
+        try {
+            found = repository.receipts(conversationId, seq, caller.userId(), receiptQueries.maxMembers(),
+                    receiptQueries.parallelism());
+        } catch (ChatRepository.TooManyMembersException e) {
+            throw new ApiException(422, "conversation_too_large", "receipts are answered for conversations of up to "
+                    + e.limit() + " members; use the counts in MessageStatusChanged");
+        }
+        // Delivered positions are stored only where fanout sends per-recipient statuses.
+        boolean deliveredPerMember = "DIRECT".equals(membership.kind()) || found.currentMembers() <= receiptQueries.perRecipientMax();
+        int known = found.read().size() + found.delivered().size();
+        ObjectNode body = ApiJson.JSON.createObjectNode().put("conversation_id", conversationId).put("seq", seq);
+        userList(body.putArray("read"), found.read());
+        userList(body.putArray("delivered"), found.delivered());
+        userList(body.putArray("pending"), found.pending());
+        body.put("delivered_per_member", deliveredPerMember)
+                .put("read_count", found.read().size())
+                .put("delivered_count", deliveredPerMember || found.countsDelivered() == null
+                        ? known : Math.max(known, found.countsDelivered()));
+        Exchanges.json(ex, 200, body);
+    }
+
+    private static void userList(ArrayNode into, List<String> userIds) {
+        userIds.forEach(u -> into.addObject().put("user_id", u));
     }
 
     private static long seqParam(HttpServerExchange ex) {

@@ -90,7 +90,7 @@ public final class IngressApp implements AutoCloseable {
         TopicPublisher<Receipt> receipts = new TopicPublisher<>(config.bootstrapServers(), topics.receipts(), "ingress-receipts");
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), commands, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
-                workers, metrics, Clock.systemUTC());
+                config.receipts(), workers, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())

@@ -19,6 +19,8 @@ import java.util.List;
  * @param auth             how bearer tokens are verified
  * @param limits           request limits
  * @param edgeDirectoryGroup consumer group of the edges, for {@code GET /v1/edge}
+ * @param presenceUrl      the presence app's query URL, for {@code GET /v1/presence}
+ * @param receipts         limits of {@code GET .../messages/{seq}/receipts}
  */
 public record IngressConfig(
         String httpHost,
@@ -31,7 +33,44 @@ public record IngressConfig(
         AuthConfig auth,
         Limits limits,
         String edgeDirectoryGroup,
-        java.util.Optional<String> presenceUrl) {
+        java.util.Optional<String> presenceUrl,
+        Receipts receipts) {
+
+    /**
+     * How receipts on demand ("who read my message") are answered.
+     *
+     * @param maxMembers      conversations with more current members are refused
+     *                        ({@code 422 conversation_too_large}) after a bounded scan
+     * @param parallelism     per-member position reads in flight for one request
+     * @param perRecipientMax the fanout's {@code fanout.receipts.per.recipient.max} (same key): up to this
+     *                        many members (and in direct chats) fanout sends per-recipient statuses, the
+     *                        only source of stored delivered positions, so only there is "delivered"
+     *                        known per member
+     */
+    public record Receipts(int maxMembers, int parallelism, int perRecipientMax) {
+
+        public Receipts {
+            if (maxMembers < 1 || parallelism < 1 || perRecipientMax < 1) {
+                throw new IllegalArgumentException("receipts settings must be >= 1: max members " + maxMembers
+                        + ", parallelism " + parallelism + ", per-recipient max " + perRecipientMax);
+            }
+        }
+
+        static Receipts from(Settings s) {
+            return new Receipts(s.integer(RECEIPTS_MAX_MEMBERS, DEFAULT_RECEIPTS_MAX_MEMBERS),
+                    s.integer(RECEIPTS_PARALLELISM, DEFAULT_RECEIPTS_PARALLELISM),
+                    s.integer(RECEIPTS_PER_RECIPIENT_MAX, DEFAULT_RECEIPTS_PER_RECIPIENT_MAX));
+        }
+    }
+
+    public static final String RECEIPTS_MAX_MEMBERS = "ingress.receipts.max.members";
+    public static final String RECEIPTS_PARALLELISM = "ingress.receipts.parallelism";
+    /** The fanout's key, read here too so one setting configures both. */
+    public static final String RECEIPTS_PER_RECIPIENT_MAX = "fanout.receipts.per.recipient.max";
+    public static final int DEFAULT_RECEIPTS_MAX_MEMBERS = 1_000;
+    public static final int DEFAULT_RECEIPTS_PARALLELISM = 32;
+    /** Equal to the fanout's default (topology-fanout's FanoutConfig). */
+    public static final int DEFAULT_RECEIPTS_PER_RECIPIENT_MAX = 2;
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
     static final List<String[]> DOCUMENTED = List.of(
@@ -43,7 +82,13 @@ public record IngressConfig(
             new String[] {"kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka bootstrap servers"},
             new String[] {"schema.registry.url", "http://127.0.0.1:8081", "schema registry (Confluent REST API)"},
             new String[] {"edge.group.id", "kchat-edges", "consumer group of the edges (edge directory)"},
-            new String[] {"ingress.presence.url", "(none)", "presence app's query URL, for GET /v1/presence"});
+            new String[] {"ingress.presence.url", "(none)", "presence app's query URL, for GET /v1/presence"},
+            new String[] {RECEIPTS_MAX_MEMBERS, String.valueOf(DEFAULT_RECEIPTS_MAX_MEMBERS),
+                    "GET .../messages/{seq}/receipts: conversations with more current members answer 422 conversation_too_large"},
+            new String[] {RECEIPTS_PARALLELISM, String.valueOf(DEFAULT_RECEIPTS_PARALLELISM),
+                    "GET .../receipts: member position reads in flight per request"},
+            new String[] {RECEIPTS_PER_RECIPIENT_MAX, String.valueOf(DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
+                    "the fanout's setting (keep them equal): where delivered positions are stored per member"});
 
     public static IngressConfig from(Settings s) {
         return new IngressConfig(
@@ -57,7 +102,8 @@ public record IngressConfig(
                 AuthConfig.from(s),
                 Limits.from(s),
                 s.string("edge.group.id", "kchat-edges"),
-                s.find("ingress.presence.url"));
+                s.find("ingress.presence.url"),
+                Receipts.from(s));
     }
 
     static String help() {
