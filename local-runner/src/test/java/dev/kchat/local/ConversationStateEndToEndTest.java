@@ -73,6 +73,14 @@ class ConversationStateEndToEndTest {
                             && i.path("up_to_seq").asLong() == seq));
         }
 
+        // And alice's message info says so (the sink stored bob's delivered position from that status)
+        String info = "/v1/conversations/" + dm + "/messages/" + seq + "/receipts";
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            JsonNode receipts = request("GET", alice, info, null, 200);
+            assertThat(receipts.get("delivered").findValuesAsText("user_id")).containsExactly("bob");
+            assertThat(receipts.get("delivered_per_member").asBoolean()).isTrue();
+        });
+
         // When bob reads it on his phone
         bPhone.send("{\"type\":\"read\",\"conversation_id\":\"" + dm + "\",\"seq\":" + seq + "}");
 
@@ -89,7 +97,41 @@ class ConversationStateEndToEndTest {
             assertThat(line.get("unread").asLong()).isZero();
             assertThat(line.get("read_seq").asLong()).isEqualTo(seq);
         });
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(
+                request("GET", alice, info, null, 200).get("read").findValuesAsText("user_id")).containsExactly("bob"));
         List.of(aPhone, aLaptop, bPhone, bLaptop).forEach(WsDevice::close);
+    }
+
+    @Test
+    void shouldGiveAGroupMessagesAuthorCountsLiveAndWhoReadItOnDemand() throws Exception {
+        // Given kim's group with lee and max (groups get counts by default), lee's device online
+        String kim = token("kim");
+        WsDevice kPhone = WsDevice.connect(platform.edgeUrl(), kim, "kim", "k-phone", 0);
+        WsDevice lPhone = WsDevice.connect(platform.edgeUrl(), token("lee"), "lee", "l-phone", 0);
+        String group = request("POST", kim, "/v1/conversations", "{\"kind\":\"group\",\"name\":\"g\",\"members\":[\"lee\",\"max\"]}", 202)
+                .get("conversation_id").asText();
+        request("POST", kim, "/v1/conversations/" + group + "/messages", "{\"client_msg_id\":\"q1\",\"body\":\"who's in?\"}", 202);
+        await().atMost(DEADLINE).until(() -> lPhone.messages(group).contains("who's in?"));
+        long seq = lPhone.convSeqs(group).get(lPhone.convSeqs(group).size() - 1);
+
+        // When lee reads it over HTTP
+        request("POST", token("lee"), "/v1/conversations/" + group + "/read", "{\"seq\":" + seq + "}", 202);
+
+        // Then kim's devices get counts (no per-reader status), and her message info names lee as the reader
+        await().atMost(DEADLINE).until(() -> hasItem(kPhone, "MessageStatusChanged",
+                i -> i.path("read_count").asInt() == 1 && !i.path("by_user_id").isTextual()));
+        assertThat(hasItem(kPhone, "MessageStatusChanged", i -> i.path("by_user_id").isTextual())).isFalse();
+        String info = "/v1/conversations/" + group + "/messages/" + seq + "/receipts";
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            JsonNode receipts = request("GET", kim, info, null, 200);
+            assertThat(receipts.get("read").findValuesAsText("user_id")).containsExactly("lee");
+            assertThat(receipts.get("pending").findValuesAsText("user_id")).containsExactly("max");
+            assertThat(receipts.get("delivered_per_member").asBoolean()).isFalse();
+            assertThat(receipts.get("delivered_count").asInt()).isGreaterThanOrEqualTo(1);
+        });
+        // Only the author may ask
+        assertThat(request("GET", token("lee"), info, null, 403).at("/error/code").asText()).isEqualTo("not_author");
+        List.of(kPhone, lPhone).forEach(WsDevice::close);
     }
 
     @Test
