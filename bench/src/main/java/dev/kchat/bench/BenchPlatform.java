@@ -67,7 +67,16 @@ public final class BenchPlatform {
         return ChildJvm.object().put("event", "mem").put("heap_used", heap.getUsed())
                 .put("heap_committed", heap.getCommitted()).put("non_heap_used", nonHeap.getUsed())
                 .put("buffers_used", direct).put("rss", ProcStats.rssBytes(ProcessHandle.current().pid()))
-                .put("threads", Thread.activeCount());
+                .put("threads", Thread.activeCount()).put("open_files", openFiles());
+    }
+
+    /** File descriptors this process has open (sockets included); -1 where /proc is missing. */
+    static long openFiles() {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     static Duration startTimeout() {

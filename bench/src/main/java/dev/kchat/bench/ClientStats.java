@@ -24,13 +24,18 @@ public final class ClientStats {
     final LongAdder seqRegressions = new LongAdder();
     private final Map<String, LongAdder> errorCodes = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
+    /** Closes by code, the edge's port and the connection's age: tells which edge dropped what, when. */
+    private final Map<String, LongAdder> closeDetail = new ConcurrentHashMap<>();
 
     void error(String code) {
         errorCodes.computeIfAbsent(code == null ? "unknown" : code, k -> new LongAdder()).increment();
     }
 
-    void closedByServer(int code) {
+    void closedByServer(int code, String edgeUrl, long ageMillis) {
         closeCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
+        String edge = edgeUrl == null ? "?" : edgeUrl.replaceFirst("^ws://[^:]*:", "").replace("/v1/ws", "");
+        String age = ageMillis < 1_000 ? "<1s" : ageMillis < 10_000 ? "1-10s" : ageMillis < 60_000 ? "10-60s" : ">=60s";
+        closeDetail.computeIfAbsent(code + " edge:" + edge + " age:" + age, k -> new LongAdder()).increment();
     }
 
     /** Error frames plus failed connects and sends plus inbox order violations. */
@@ -57,6 +62,8 @@ public final class ClientStats {
         new TreeMap<>(errorCodes).forEach((k, v) -> errors.put(k, v.sum()));
         ObjectNode closes = o.putObject("server_closes");
         new TreeMap<>(closeCodes).forEach((k, v) -> closes.put(String.valueOf(k), v.sum()));
+        ObjectNode detail = o.putObject("server_closes_by_edge_and_age");
+        new TreeMap<>(closeDetail).forEach((k, v) -> detail.put(k, v.sum()));
         return o;
     }
 }

@@ -27,12 +27,13 @@ public final class ClientWorker {
     /**
      * Starts worker {@code n} for users {@code first .. first+count-1}.
      *
+     * @param edgeUrls the edges its devices connect to first (spread evenly; redirects do the rest)
      * @param sources the loopback addresses it connects from, {@code perSource} sockets each
      */
-    static ChildJvm start(int n, Path runDir, Args args, String edgeUrl, String jwtSecret, int first, int count,
+    static ChildJvm start(int n, Path runDir, Args args, List<String> edgeUrls, String jwtSecret, int first, int count,
             List<String> sources, int perSource) throws IOException, InterruptedException {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put(PREFIX + "edge", edgeUrl);
+        p.put(PREFIX + "edges", String.join(",", edgeUrls));
         p.put(PREFIX + "secret", jwtSecret);
         p.put(PREFIX + "first", String.valueOf(first));
         p.put(PREFIX + "count", String.valueOf(count));
@@ -47,15 +48,16 @@ public final class ClientWorker {
     }
 
     public static void main(String[] argv) throws IOException {
-        String edge = System.getProperty(PREFIX + "edge");
+        List<String> edges = List.of(System.getProperty(PREFIX + "edges").split(","));
         int first = Integer.getInteger(PREFIX + "first");
         int count = Integer.getInteger(PREFIX + "count");
         List<String> sources = List.of(System.getProperty(PREFIX + "sources").split(","));
         Duration ping = Args.parseDuration("ping-interval", System.getProperty(PREFIX + "ping.interval", "30s"));
         TokenMinter tokens = new TokenMinter(System.getProperty(PREFIX + "secret"), null);
-        try (LoadClient client = new LoadClient(new LoadClient.Config(edge, Integer.getInteger(PREFIX + "io.threads", 2), sources,
+        try (LoadClient client = new LoadClient(new LoadClient.Config(edges.get(0), Integer.getInteger(PREFIX + "io.threads", 2), sources,
                 Integer.getInteger(PREFIX + "per.source"), Integer.getInteger(PREFIX + "connects.in.flight", 500), ping,
                 Duration.ZERO))) {
+            client.initialEdges(edges);
             List<Device> devices = new ArrayList<>(count);
             for (int i = first; i < first + count; i++) {
                 String user = Harness.user(i);

@@ -83,7 +83,16 @@ public final class Device {
         return r;
     }
 
+    /** The edge the current connection was opened to, and when it opened. */
+    private volatile String connectedEdge;
+    private volatile long connectedAt;
+
+    void connecting(String edge) {
+        connectedEdge = edge;
+    }
+
     void connected(WebSocketChannel ch) {
+        connectedAt = System.nanoTime();
         if (!wanted) {
             IoUtils.safeClose(ch);
             return;
@@ -244,7 +253,7 @@ public final class Device {
         @Override
         protected void onCloseMessage(CloseMessage cm, WebSocketChannel ch) {
             closeCode = cm.getCode();
-            client.stats.closedByServer(cm.getCode());
+            client.stats.closedByServer(cm.getCode(), connectedEdge, (System.nanoTime() - connectedAt) / 1_000_000);
         }
 
         @Override

@@ -85,6 +85,10 @@ public final class IdleConnectionsBench {
             children.add(edge);
             edges.add(new EdgeUnderTest("edge-" + e, edge, null));
         }
+        List<String> edgeUrls = new ArrayList<>();
+        edgeUrls.add(h.platform.edgeUrl());
+        edges.stream().filter(e -> e.extra() != null).forEach(e -> edgeUrls.add(e.extra().ready().path("edge").asText()));
+        h.client.initialEdges(edgeUrls);
         List<ChildJvm> workers = new ArrayList<>();
         int perSource = args.integer("connections-per-source");
         int nextAddress = 2; // 127.0.0.1 stays for the platform's own connections
@@ -95,7 +99,7 @@ public final class IdleConnectionsBench {
             for (int i = 0; i < (count + perSource - 1) / perSource; i++) {
                 sources.add("127.0.0." + nextAddress++);
             }
-            ChildJvm worker = ClientWorker.start(w + 1, h.runDir, args, h.platform.edgeUrl(), h.platform.jwtSecret(), first,
+            ChildJvm worker = ClientWorker.start(w + 1, h.runDir, args, edgeUrls, h.platform.jwtSecret(), first,
                     count, sources, perSource);
             children.add(worker);
             workers.add(worker);
@@ -152,8 +156,9 @@ public final class IdleConnectionsBench {
             held += conns;
             ObjectNode r = edgeReports.addObject().put("name", edges.get(i).name()).put("connections", conns);
             perConnection(r, edgeBefore.get(i), after, conns);
-            summary.append(String.format("  %-7s %,7d conns  heap %+,.1f KB/conn  RSS %+,.1f KB/conn  (heap %,d -> %,d MB, RSS %,d -> %,d MB)%n",
-                    edges.get(i).name(), conns, r.path("heap_kb_per_conn").asDouble(), r.path("rss_kb_per_conn").asDouble(),
+            summary.append(String.format("  %-7s %,7d conns  %,6d files  heap %+,.1f KB/conn  RSS %+,.1f KB/conn  (heap %,d -> %,d MB, RSS %,d -> %,d MB)%n",
+                    edges.get(i).name(), conns, after.path("open_files").asLong(), r.path("heap_kb_per_conn").asDouble(),
+                    r.path("rss_kb_per_conn").asDouble(),
                     edgeBefore.get(i).path("heap_used").asLong() >> 20, after.path("heap_used").asLong() >> 20,
                     edgeBefore.get(i).path("rss").asLong() >> 20, after.path("rss").asLong() >> 20));
         }

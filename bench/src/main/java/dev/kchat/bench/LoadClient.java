@@ -60,9 +60,11 @@ public final class LoadClient implements AutoCloseable {
     private final Semaphore connectPermits;
     private final List<Device> devices = Collections.synchronizedList(new ArrayList<>());
     private volatile DeliveryLedger ledger;
+    private volatile List<String> initialEdges;
 
     public LoadClient(Config config) {
         this.config = config;
+        this.initialEdges = List.of(config.edgeUrl());
         try {
             this.worker = Xnio.getInstance(LoadClient.class.getClassLoader()).createWorker(OptionMap.builder()
                     .set(Options.WORKER_IO_THREADS, config.ioThreads())
@@ -94,6 +96,15 @@ public final class LoadClient implements AutoCloseable {
 
     public ClientStats stats() {
         return stats;
+    }
+
+    /**
+     * Spreads first connections over these edges (device {@code i} starts at edge {@code i mod n}),
+     * as a load balancer in front of several edges does; each edge redirects the devices it does not
+     * serve. Until called, every device starts at the configured edge.
+     */
+    public void initialEdges(List<String> edgeUrls) {
+        this.initialEdges = List.copyOf(edgeUrls);
     }
 
     /** Where posted messages are reported from now on (a new ledger per measured phase). */
@@ -161,7 +172,9 @@ public final class LoadClient implements AutoCloseable {
             d.connectFailed(new IOException("interrupted while waiting for a connect permit", e));
             return;
         }
-        String edge = d.edgeUrl() != null ? d.edgeUrl() : config.edgeUrl();
+        List<String> initial = initialEdges;
+        String edge = d.edgeUrl() != null ? d.edgeUrl() : initial.get(d.index % initial.size());
+        d.connecting(edge);
         URI uri = URI.create(edge + "?access_token=" + URLEncoder.encode(d.token, StandardCharsets.UTF_8));
         WebSocketClient.ConnectionBuilder builder = WebSocketClient.connectionBuilder(worker, buffers, uri);
         int source = d.index / config.connectionsPerSource();

@@ -8,9 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -24,24 +25,39 @@ import org.apache.kafka.common.utils.Utils;
  * <p>An edge announces its address in its consumer's {@code client.id} ({@link #clientIdOf});
  * the directory reads the group's members and assignments through the Admin client and caches
  * them briefly, since assignments change only on rebalances.
+ *
+ * <p>One read of the group is in flight at a time, and nobody holds a lock while it runs: callers that
+ * need a fresh answer share it; callers whose partition is in a slightly stale copy get that copy at
+ * once while it is renewed (an edge that no longer owns the partition redirects once more). Under a
+ * connect storm every wrong-edge hello asks the directory, and serialising them behind one slow Admin
+ * call (as a synchronized cache did) left WebSockets waiting past their idle timeout.
  */
 public final class EdgeDirectory {
 
     static final String CLIENT_ID_PREFIX = "kchat-edge_";
-    private static final Duration CACHE_FOR = Duration.ofSeconds(2);
+    /** How long a read of the group is used without asking again. */
+    static final Duration CACHE_FOR = Duration.ofSeconds(2);
+    /** How long a stale copy may still answer while a newer read is in flight. */
+    static final Duration STALE_FOR = Duration.ofSeconds(10);
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
 
-    private final Admin admin;
-    private final String groupId;
-    private final String inboxTopic;
+    private final Supplier<CompletableFuture<Map<Integer, String>>> fetch;
     private final int inboxPartitions;
     private final Clock clock;
-    private Map<Integer, String> owners = Map.of();
-    private Instant fetchedAt = Instant.EPOCH;
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.EPOCH);
+    /** The read in flight, else null; guarded by {@code this}. */
+    private CompletableFuture<Snapshot> inFlight;
+
+    private record Snapshot(Map<Integer, String> owners, Instant fetchedAt) {
+    }
 
     public EdgeDirectory(Admin admin, String groupId, String inboxTopic, int inboxPartitions, Clock clock) {
-        this.admin = admin;
-        this.groupId = groupId;
-        this.inboxTopic = inboxTopic;
+        this(() -> fetchOwners(admin, groupId, inboxTopic), inboxPartitions, clock);
+    }
+
+    /** A directory over any source of the partition → edge URL map (tests). */
+    EdgeDirectory(Supplier<CompletableFuture<Map<Integer, String>>> fetch, int inboxPartitions, Clock clock) {
+        this.fetch = fetch;
         this.inboxPartitions = inboxPartitions;
         this.clock = clock;
     }
@@ -74,61 +90,99 @@ public final class EdgeDirectory {
     }
 
     /**
-     * Where a user is served, as of at most {@code CACHE_FOR} ago: the answer may name the previous
-     * owner for that long after a rebalance (the client is then redirected once more). The edge is
-     * empty while no edge owns the partition (e.g. during a rebalance). Reads the group through the
-     * Admin client when the cache is stale: call it off I/O threads.
+     * Where a user is served, as of at most {@code CACHE_FOR} ago (or {@code STALE_FOR} while a newer
+     * read is in flight): the answer may name the previous owner for that long after a rebalance (the
+     * client is then redirected once more). The edge is empty while no edge owns the partition (e.g.
+     * during a rebalance). May wait for a read of the group: call it off I/O threads.
+     *
+     * @throws IllegalStateException if the group cannot be read and no usable copy is cached
      */
-    public synchronized Location locate(String userId) {
+    public Location locate(String userId) {
         int partition = partitionOf(userId, inboxPartitions);
-        if (Duration.between(fetchedAt, clock.instant()).compareTo(CACHE_FOR) > 0 || !owners.containsKey(partition)) {
-            refresh();
+        Snapshot s = snapshot;
+        Duration age = Duration.between(s.fetchedAt(), clock.instant());
+        boolean known = s.owners().containsKey(partition);
+        if (known && age.compareTo(CACHE_FOR) <= 0) {
+            return location(userId, partition, s);
         }
-        return new Location(userId, partition, Optional.ofNullable(owners.get(partition)));
+        CompletableFuture<Snapshot> next = refresh();
+        if (known && age.compareTo(STALE_FOR) <= 0) {
+            return location(userId, partition, s);
+        }
+        return location(userId, partition, await(next));
     }
 
     /**
-     * Where a user is served right now: reads the group's assignment (and refreshes the cache). For
-     * an edge that knows the cached answer is wrong, e.g. one that has just lost the partition.
+     * Where a user is served now: waits for a read of the group that started no earlier than this
+     * call's predecessor (the one in flight, else a new one). For an edge that knows the cached
+     * answer is wrong, e.g. one that has just lost the partition.
      */
     public Location locateNow(String userId) {
-        return new Location(userId, partitionOf(userId, inboxPartitions),
-                Optional.ofNullable(ownersNow().get(partitionOf(userId, inboxPartitions))));
+        int partition = partitionOf(userId, inboxPartitions);
+        return location(userId, partition, await(refresh()));
     }
 
-    /** Every partition's edge right now (partitions that no edge owns are absent); refreshes the cache. */
-    public synchronized Map<Integer, String> ownersNow() {
-        refresh();
-        return owners;
+    /** Every partition's edge as the group says now (partitions no edge owns are absent). */
+    public Map<Integer, String> ownersNow() {
+        return await(refresh()).owners();
     }
 
-    private void refresh() {
-        owners = Map.copyOf(fetchOwners());
-        fetchedAt = clock.instant();
+    private static Location location(String userId, int partition, Snapshot s) {
+        return new Location(userId, partition, Optional.ofNullable(s.owners().get(partition)));
     }
 
-    private Map<Integer, String> fetchOwners() {
+    /** The read in flight, or a new one. */
+    private synchronized CompletableFuture<Snapshot> refresh() {
+        if (inFlight != null) {
+            return inFlight;
+        }
+        CompletableFuture<Snapshot> f;
         try {
-            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).all()
-                    .get(5, TimeUnit.SECONDS).get(groupId);
-            Map<Integer, String> out = new HashMap<>();
-            for (MemberDescription member : group.members()) {
-                Optional<String> url = urlOf(member.clientId());
-                if (url.isEmpty()) {
-                    continue;
+            f = fetch.get().thenApply(owners -> new Snapshot(Map.copyOf(owners), clock.instant()));
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f = f.orTimeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        inFlight = f;
+        f.whenComplete((next, error) -> {
+            synchronized (EdgeDirectory.this) {
+                if (next != null) {
+                    snapshot = next;
                 }
-                for (TopicPartition tp : member.assignment().topicPartitions()) {
-                    if (tp.topic().equals(inboxTopic)) {
-                        out.put(tp.partition(), url.get());
-                    }
-                }
+                inFlight = null;
             }
-            return out;
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot read the edges' consumer group " + groupId + ": " + e, e);
+        });
+        return f;
+    }
+
+    private static Snapshot await(CompletableFuture<Snapshot> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the edges' consumer group: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the edge directory", e);
         }
+    }
+
+    private static CompletableFuture<Map<Integer, String>> fetchOwners(Admin admin, String groupId, String inboxTopic) {
+        return admin.describeConsumerGroups(List.of(groupId)).all().toCompletionStage().toCompletableFuture()
+                .thenApply(groups -> {
+                    ConsumerGroupDescription group = groups.get(groupId);
+                    Map<Integer, String> out = new HashMap<>();
+                    for (MemberDescription member : group.members()) {
+                        Optional<String> url = urlOf(member.clientId());
+                        if (url.isEmpty()) {
+                            continue;
+                        }
+                        for (TopicPartition tp : member.assignment().topicPartitions()) {
+                            if (tp.topic().equals(inboxTopic)) {
+                                out.put(tp.partition(), url.get());
+                            }
+                        }
+                    }
+                    return out;
+                });
     }
 }
