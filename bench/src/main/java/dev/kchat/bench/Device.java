@@ -85,6 +85,8 @@ public final class Device {
 
     /** The edge the current connection was opened to, and when it opened. */
     private volatile String connectedEdge;
+    /** This connection holds one of the client's connect permits (from connect until set up). */
+    private final java.util.concurrent.atomic.AtomicBoolean settling = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long connectedAt;
 
     void connecting(String edge) {
@@ -94,9 +96,11 @@ public final class Device {
     void connected(WebSocketChannel ch) {
         connectedAt = System.nanoTime();
         if (!wanted) {
+            client.connectSettled();
             IoUtils.safeClose(ch);
             return;
         }
+        settling.set(true);
         channel = ch;
         attempts = 0;
         closeCode = -1;
@@ -114,7 +118,15 @@ public final class Device {
         retryLater();
     }
 
+    /** Gives the connect permit back once per connection: set up, redirected or closed. */
+    private void settled() {
+        if (settling.compareAndSet(true, false)) {
+            client.connectSettled();
+        }
+    }
+
     private void closed() {
+        settled();
         channel = null;
         if (!wanted) {
             return;
@@ -223,7 +235,10 @@ public final class Device {
                     client.delivered(index, f.clientMsgId(), now);
                 }
             }
-            case READY -> ready.complete(null);
+            case READY -> {
+                settled();
+                ready.complete(null);
+            }
             case SENT -> stats.sentAcks.increment();
             case ERROR -> {
                 stats.error(f.code());
@@ -232,6 +247,7 @@ public final class Device {
             case REDIRECT, RECONNECT -> {
                 // The close that follows is handled by closed(): to the named edge at once, else
                 // back to the configured one (which redirects once the group names an owner).
+                settled();
                 edgeUrl = f.edge();
                 if (f.edge() != null) {
                     redirected = true;

@@ -32,8 +32,10 @@ import org.xnio.XnioWorker;
  * Many WebSocket devices over one XNIO worker with a few I/O threads (Undertow's client: non-blocking,
  * about the cost of its socket buffers per idle connection). Connections are spread over loopback
  * source addresses ({@code 127.0.0.1}, {@code 127.0.0.2}, ...) so more than one address's ~28k
- * ephemeral ports can reach one edge, and opened through a limiter so the handshakes in flight stay
- * below the listen backlog ({@code somaxconn} 4096).
+ * ephemeral ports can reach one edge, and opened through a limiter: a connection counts as in flight
+ * from its TCP connect until the edge says {@code ready} (or redirects it, or it closes), which keeps
+ * the handshakes below the listen backlog ({@code somaxconn} 4096) and the sessions being set up
+ * within what the edges can answer.
  */
 public final class LoadClient implements AutoCloseable {
 
@@ -198,7 +200,9 @@ public final class LoadClient implements AutoCloseable {
         future.addNotifier(new IoFuture.HandlingNotifier<WebSocketChannel, Device>() {
             @Override
             public void handleDone(WebSocketChannel ch, Device device) {
-                connectPermits.release();
+                // The permit stays with the device until the edge has set the session up (ready or
+                // redirect) or the socket closes: a storm of sockets that are open but not yet
+                // answered would only queue up at the edges.
                 stats.connects.increment();
                 device.connected(ch);
             }
@@ -215,6 +219,11 @@ public final class LoadClient implements AutoCloseable {
                 device.connectFailed(new IOException("connect cancelled"));
             }
         }, d);
+    }
+
+    /** A device's connection is set up (ready, redirected or closed): the next handshake may start. */
+    void connectSettled() {
+        connectPermits.release();
     }
 
     void delivered(int device, String clientMsgId, long nanos) {
