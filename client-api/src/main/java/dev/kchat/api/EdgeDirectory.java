@@ -38,7 +38,7 @@ public final class EdgeDirectory {
     /** How long a read of the group is used without asking again. */
     static final Duration CACHE_FOR = Duration.ofSeconds(2);
     /** How long a stale copy may still answer while a newer read is in flight. */
-    static final Duration STALE_FOR = Duration.ofSeconds(10);
+    static final Duration STALE_FOR = Duration.ofSeconds(5);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
 
     private final Supplier<CompletableFuture<Map<Integer, String>>> fetch;
@@ -127,6 +127,15 @@ public final class EdgeDirectory {
         return await(refresh()).owners();
     }
 
+    /**
+     * Forgets the copy: the next call waits for a new read of the group, and a read in flight is not
+     * kept. For a member of the group that has just seen a rebalance.
+     */
+    public synchronized void invalidate() {
+        snapshot = new Snapshot(snapshot.owners(), Instant.EPOCH);
+        inFlight = null;
+    }
+
     private static Location location(String userId, int partition, Snapshot s) {
         return new Location(userId, partition, Optional.ofNullable(s.owners().get(partition)));
     }
@@ -142,17 +151,20 @@ public final class EdgeDirectory {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        f = f.orTimeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        inFlight = f;
-        f.whenComplete((next, error) -> {
+        CompletableFuture<Snapshot> read = f.orTimeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        inFlight = read;
+        read.whenComplete((next, error) -> {
             synchronized (EdgeDirectory.this) {
+                if (inFlight != read) {
+                    return; // invalidated while in flight: its answer may predate the rebalance
+                }
                 if (next != null) {
                     snapshot = next;
                 }
                 inFlight = null;
             }
         });
-        return f;
+        return read;
     }
 
     private static Snapshot await(CompletableFuture<Snapshot> f) {

@@ -145,6 +145,30 @@ class EdgeDirectoryTest {
         assertThat(owners.get(5, TimeUnit.SECONDS)).isEqualTo(all(B));
     }
 
+    @Test
+    void shouldWaitForANewReadAfterARebalanceInsteadOfAnsweringFromTheCopyOrAnOlderRead() throws Exception {
+        Future<EdgeDirectory.Location> first = callers.submit(() -> directory.locate("alice"));
+        awaitReads(1);
+        lastRead().complete(all(A));
+        assertThat(first.get(5, TimeUnit.SECONDS).edgeUrl()).contains(A);
+
+        // A stale read starts, then this edge sees a rebalance
+        clock.advance(Duration.ofSeconds(3));
+        directory.locate("alice");
+        awaitReads(2);
+        CompletableFuture<Map<Integer, String>> beforeRebalance = lastRead();
+        directory.invalidate();
+
+        Future<EdgeDirectory.Location> after = callers.submit(() -> directory.locate("alice"));
+        awaitReads(3);
+        beforeRebalance.complete(all(A));
+        Thread.sleep(50);
+        assertThat(after.isDone()).isFalse();
+        lastRead().complete(all(B));
+        assertThat(after.get(5, TimeUnit.SECONDS).edgeUrl()).contains(B);
+        assertThat(directory.locate("alice").edgeUrl()).contains(B);
+    }
+
     private static final class MutableClock extends Clock {
         private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
 

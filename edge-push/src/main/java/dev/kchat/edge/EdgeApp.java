@@ -120,6 +120,10 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private final PrometheusMeterRegistry metrics;
     private final Counter slowClosed;
     private final Counter framesIn;
+    private final Counter busyRefused;
+    private final Counter helloTimedOut;
+    /** Sessions between the upgrade and their set-up (ready, redirect or close). */
+    private final AtomicInteger settingUp = new AtomicInteger();
     private Undertow server;
     private AdminServer adminServer;
     private int port;
@@ -146,11 +150,16 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "_directory"));
         this.directory = new EdgeDirectory(admin, config.groupId(), topics.inbox().name(), topics.inbox().partitions(), Clock.systemUTC());
+        // The group's assignment just changed: answers cached from before it are not to be given out.
+        dispatcher.onRebalance(directory::invalidate);
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newScheduledThreadPool(config.workerThreads(), r -> new Thread(r, "edge-worker-" + n.incrementAndGet()));
         this.slowClosed = metrics.counter("kchat.edge.closed", "reason", "slow_consumer");
         this.framesIn = metrics.counter("kchat.edge.frames.in");
         metrics.gauge("kchat.edge.connections", sessions, Set::size);
+        this.busyRefused = metrics.counter("kchat.edge.upgrades.refused", "reason", "edge_busy");
+        this.helloTimedOut = metrics.counter("kchat.edge.closed", "reason", "hello_timeout");
+        metrics.gauge("kchat.edge.sessions.setting.up", settingUp, AtomicInteger::get);
     }
 
     /**
@@ -178,7 +187,7 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
             throw new IllegalStateException("interrupted while joining the edges' group", e);
         }
         HttpHandler routes = Handlers.routing()
-                .get("/v1/ws", authenticated(Handlers.websocket(this::onConnect)))
+                .get("/v1/ws", authenticated(admitted(Handlers.websocket(this::onConnect))))
                 .get("/v1/poll", authenticated(this::poll))
                 .get("/v1/edge", authenticated(this::locate))
                 .get("/", this::chatPage)
@@ -236,6 +245,26 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
             } catch (AuthenticationException e) {
                 ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
                 error(ex, 401, e.code(), e.getMessage());
+                return;
+            }
+            next.handleRequest(ex);
+        };
+    }
+
+    /**
+     * Admission: while {@code edge.max.session.setups} sessions are between their upgrade and their
+     * {@code ready} (or redirect), new upgrades are refused with 503 {@code edge_busy} and a
+     * Retry-After, before any WebSocket state exists. A mass reconnect (an edge restart moves its
+     * clients at once) then backs off instead of queueing sessions that time out and come back. The
+     * bound is approximate: upgrades checked at the same moment may pass together.
+     */
+    private HttpHandler admitted(HttpHandler next) {
+        return ex -> {
+            if (settingUp.get() >= config.maxSessionSetUps()) {
+                busyRefused.increment();
+                ex.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                error(ex, 503, "edge_busy", "this edge is setting up " + config.maxSessionSetUps()
+                        + " sessions; retry after a short random pause");
                 return;
             }
             next.handleRequest(ex);
@@ -435,6 +464,7 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
     private void onConnect(WebSocketHttpExchange exchange, WebSocketChannel channel) {
         Caller caller = exchange.getAttachment(CALLER);
         Session session = new Session(channel, caller, config.maxQueuedFrames(), this);
+        settingUp.incrementAndGet();
         if (stopping.get()) {
             session.send(Frames.reconnect("edge_shutdown", null));
             session.close(Frames.CLOSE_GOING_AWAY, "edge shutting down");
@@ -463,6 +493,14 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         });
         channel.addCloseTask(ch -> session.closedByPeer());
         channel.resumeReceives();
+        workers.schedule(() -> {
+            if (session.state() == Session.State.AWAITING_HELLO) {
+                helloTimedOut.increment();
+                session.send(Frames.error("hello_timeout", "send hello within " + config.helloTimeout().toSeconds()
+                        + " s of connecting", null));
+                session.close(Frames.CLOSE_PROTOCOL_ERROR, "hello_timeout");
+            }
+        }, config.helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void onFrame(Session session, String text) {
@@ -787,6 +825,11 @@ public final class EdgeApp implements AutoCloseable, Session.SessionHost {
         slowClosed.increment();
         log.info("{} does not read what it is sent (over {} frames queued): cut off with {}", session,
                 config.maxQueuedFrames(), Frames.CLOSE_SLOW_CONSUMER);
+    }
+
+    @Override
+    public void setUpDone(Session session) {
+        settingUp.decrementAndGet();
     }
 
     @Override

@@ -20,6 +20,9 @@ import java.util.List;
  * @param maxQueuedFrames   frames written but not yet flushed to one client before it is cut off
  * @param catchUpTimeout    how long a device waits for a gap to reach the store before it must resync
  * @param longPollMax       longest wait of {@code GET /v1/poll}
+ * @param maxSessionSetUps  sessions between upgrade and {@code ready} (or redirect) beyond which new
+ *                          WebSocket upgrades are refused with 503 {@code edge_busy}
+ * @param helloTimeout      a connection that has not said {@code hello} this long after the upgrade is closed
  */
 public record EdgeConfig(
         String host,
@@ -37,7 +40,9 @@ public record EdgeConfig(
         int maxQueuedFrames,
         Duration catchUpTimeout,
         Duration longPollMax,
-        java.util.Optional<String> presenceUrl) {
+        java.util.Optional<String> presenceUrl,
+        int maxSessionSetUps,
+        Duration helloTimeout) {
 
     static final List<String[]> DOCUMENTED = List.of(
             new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
@@ -53,7 +58,9 @@ public record EdgeConfig(
             new String[] {"edge.max.queued.frames", "1000", "unflushed frames per connection before a slow client is cut off"},
             new String[] {"edge.catch.up.timeout", "10s", "wait for a gap to reach the store before asking the device to resync"},
             new String[] {"edge.long.poll.max", "30s", "longest wait of GET /v1/poll"},
-            new String[] {"edge.presence.url", "(none)", "presence app's query URL, for the current state on subscribe_presence"});
+            new String[] {"edge.presence.url", "(none)", "presence app's query URL, for the current state on subscribe_presence"},
+            new String[] {"edge.max.session.setups", "1000", "sessions being set up (upgrade to ready) beyond which upgrades get 503 edge_busy"},
+            new String[] {"edge.hello.timeout", "10s", "close a connection that has not said hello this long after the upgrade"});
 
     public static EdgeConfig from(Settings s) {
         return new EdgeConfig(
@@ -72,13 +79,16 @@ public record EdgeConfig(
                 s.integer("edge.max.queued.frames", 1000),
                 s.duration("edge.catch.up.timeout", Duration.ofSeconds(10)),
                 s.duration("edge.long.poll.max", Duration.ofSeconds(30)),
-                s.find("edge.presence.url"));
+                s.find("edge.presence.url"),
+                s.integer("edge.max.session.setups", 1000),
+                s.duration("edge.hello.timeout", Duration.ofSeconds(10)));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
     public EdgeConfig withPorts(int newPort, int newAdminPort) {
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
-                registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl);
+                registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl,
+                maxSessionSetUps, helloTimeout);
     }
 
     static String help() {

@@ -49,6 +49,7 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
     private final Topic<String, ProcessingError> errors;
     private final Producer<String, ProcessingError> errorProducer;
     private final Map<String, Set<InboxListener>> listeners = new ConcurrentHashMap<>();
+    private volatile Runnable rebalanceHook = () -> { };
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final RecentEntries recent = new RecentEntries(RECENT_ENTRIES);
     private final CountDownLatch firstAssignment = new CountDownLatch(1);
@@ -180,8 +181,15 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
         return listeners.values().stream().mapToInt(Set::size).sum();
     }
 
+    /** Runs on the consumer thread after every rebalance this edge takes part in (must not block). */
+    void onRebalance(Runnable hook) {
+        this.rebalanceHook = hook;
+    }
+
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        // Cooperative rebalancing calls this on every member after each rebalance, even with nothing new.
+        rebalanceHook.run();
         partitions.forEach(tp -> owned.add(tp.partition()));
         log.info("edge now owns inbox partitions {}", owned);
         firstAssignment.countDown();
@@ -201,6 +209,7 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
         if (partitions.isEmpty()) {
             return;
         }
+        rebalanceHook.run();
         partitions.forEach(tp -> owned.remove(tp.partition()));
         log.info("edge lost inbox partitions {}; telling their clients to reconnect", partitions);
         for (Set<InboxListener> set : listeners.values()) {

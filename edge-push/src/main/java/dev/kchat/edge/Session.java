@@ -61,6 +61,7 @@ final class Session implements InboxListener {
     private final TreeMap<Long, InboxEntry> pending = new TreeMap<>();
     private final SessionHost host;
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean setUp = new java.util.concurrent.atomic.AtomicBoolean();
     /** Entries remembered until acked, to report Delivered; a device that never acks costs at most this. */
     static final int MAX_UNACKED = 4_096;
 
@@ -94,6 +95,9 @@ final class Session implements InboxListener {
 
         /** The session is being cut off for not reading (metrics, logs). */
         void slowConsumer(Session session);
+
+        /** The session is set up: live ({@code ready} sent) or closed, whichever comes first; called once. */
+        void setUpDone(Session session);
     }
 
     Session(WebSocketChannel channel, Caller caller, int maxQueuedFrames, SessionHost host) {
@@ -270,6 +274,7 @@ final class Session implements InboxListener {
             if (pending.isEmpty()) {
                 state = State.LIVE;
                 send(Frames.ready(caller.userId(), deviceId, lastSent));
+                setUpDone();
                 return CatchUp.DONE;
             }
             return CatchUp.WAITING_FOR_STORE;
@@ -412,6 +417,7 @@ final class Session implements InboxListener {
             pending.clear();
         }
         host.closed(this);
+        setUpDone();
         WebSockets.sendClose(code, reason, channel, new WebSocketCallback<Void>() {
             @Override
             public void complete(WebSocketChannel ch, Void context) {
@@ -436,6 +442,13 @@ final class Session implements InboxListener {
             pending.clear();
         }
         host.closed(this);
+        setUpDone();
+    }
+
+    private void setUpDone() {
+        if (setUp.compareAndSet(false, true)) {
+            host.setUpDone(this);
+        }
     }
 
     private static void closeQuietly(WebSocketChannel ch) {

@@ -1,6 +1,7 @@
 package dev.kchat.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -335,6 +336,45 @@ class EdgeBehaviourTest {
         resumed.messages(dm).forEach(body -> all.add(body.substring(0, 5)));
         assertThat(all).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(resumed.closeCode()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ admission
+
+    @Test
+    void shouldRefuseUpgradesWith503WhileTooManySessionsAreSettingUpAndCloseAConnectionThatNeverSaysHello() throws Exception {
+        // Given an edge (in its own group) that sets up one session at a time and waits 2 s for hello
+        EdgeApp edge = EdgeApp.start(EdgeConfig.from(platform.appSettings().with(Map.of(
+                        "edge.group.id", "t9-edges",
+                        "edge.max.session.setups", "1",
+                        "edge.hello.timeout", "2s"))).withPorts(TestPlatforms.freePort(), 0),
+                platform.topics(), platform.session(), LocalPlatform.KEYSPACE);
+        toClose.add(edge);
+
+        // When a client connects and says nothing
+        RawWsClient silent = RawWsClient.connect(edge.url(), token("t9-silent"), 65_536);
+        toClose.add(silent);
+
+        // Then the next upgrade is refused before any WebSocket exists: 503 edge_busy with a Retry-After
+        assertThatThrownBy(() -> RawWsClient.connect(edge.url(), token("t9-next"), 65_536))
+                .hasMessageContaining("503")
+                .hasMessageContaining("Retry-After");
+
+        // And the silent connection is told and closed with 4400 when its hello is overdue
+        RawWsClient.Frame error = silent.readUntil("error");
+        assertThat(error.json().path("code").asText()).isEqualTo("hello_timeout");
+        RawWsClient.Frame close = silent.read();
+        assertThat(close.isClose()).isTrue();
+        assertThat(close.closeCode()).isEqualTo(4400);
+
+        // Then upgrades are admitted again, and a client that says hello goes live, which frees its slot
+        RawWsClient next = RawWsClient.connect(edge.url(), token("t9-next"), 65_536);
+        toClose.add(next);
+        next.sendText("{\"type\":\"hello\",\"device_id\":\"phone\",\"since_inbox_seq\":0}");
+        assertThat(next.readUntil("ready").type()).isEqualTo("ready");
+        RawWsClient third = RawWsClient.connect(edge.url(), token("t9-third"), 65_536);
+        toClose.add(third);
+        third.sendText("{\"type\":\"hello\",\"device_id\":\"phone\",\"since_inbox_seq\":0}");
+        assertThat(third.readUntil("ready").type()).isEqualTo("ready");
     }
 
     // ------------------------------------------------------------------ protocol errors
