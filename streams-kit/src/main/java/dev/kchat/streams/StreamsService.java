@@ -54,6 +54,14 @@ public final class StreamsService implements AutoCloseable {
     }
 
     /**
+     * {@link #start(String, Topology, Properties, String, int, Duration)} with the admin server and
+     * start timeout of an app's {@link StreamsAppSettings}.
+     */
+    public static StreamsService start(String appName, Topology topology, Properties properties, StreamsAppSettings app) {
+        return start(appName, topology, properties, app.adminHost(), app.adminPort(), app.startTimeout());
+    }
+
+    /**
      * Starts Kafka Streams over a topology (whose topics must exist), its metrics and its admin
      * server. Returns once RUNNING.
      *

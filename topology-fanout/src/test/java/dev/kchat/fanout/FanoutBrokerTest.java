@@ -17,6 +17,7 @@ import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
+import dev.kchat.streams.StreamsAppSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,15 +152,15 @@ class FanoutBrokerTest {
 
     private static FanoutConfig config(Path stateDir) {
         return FanoutConfig.from(Settings.of(Map.of(
-                FanoutConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                FanoutConfig.APPLICATION_ID, "fanout-it",
-                FanoutConfig.STATE_DIR, stateDir.toString(),
-                FanoutConfig.ADMIN_PORT, "0",
-                FanoutConfig.START_TIMEOUT, "90s",
+                StreamsAppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                FanoutConfig.KEYS.applicationId(), "fanout-it",
+                FanoutConfig.KEYS.stateDir(), stateDir.toString(),
+                FanoutConfig.KEYS.adminPort(), "0",
+                FanoutConfig.KEYS.startTimeout(), "90s",
                 // Per-recipient statuses in these groups of 2-4 (the default gives them to 1:1 only).
                 FanoutConfig.RECEIPTS_PER_RECIPIENT_MAX, "10",
                 // Static membership: the replaced instance leaves at once (see docs/topologies.md).
-                FanoutConfig.STREAMS_PREFIX + "group.instance.id", "fanout-it")));
+                FanoutConfig.KEYS.streamsPrefix() + "group.instance.id", "fanout-it")));
     }
 
     private static MessageStatusChanged readBy(String conversationId, long upTo, String reader) {

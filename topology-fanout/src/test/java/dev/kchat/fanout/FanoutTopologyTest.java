@@ -68,8 +68,8 @@ class FanoutTopologyTest {
     void start() {
         Topics topics = Topics.create(new InMemorySchemaRegistry());
         FanoutConfig config = FanoutConfig.from(Settings.of(Map.of(
-                FanoutConfig.APPLICATION_ID, "fanout-test",
-                FanoutConfig.STATE_DIR, stateDir.toString(),
+                FanoutConfig.KEYS.applicationId(), "fanout-test",
+                FanoutConfig.KEYS.stateDir(), stateDir.toString(),
                 FanoutConfig.BROADCAST_THRESHOLD, String.valueOf(THRESHOLD))));
         Properties props = ErrorTopicHandler.bind(FanoutApp.streamsConfig(config), topics);
         driver = new TopologyTestDriver(FanoutApp.buildTopology(config, topics), props, Events.T0);

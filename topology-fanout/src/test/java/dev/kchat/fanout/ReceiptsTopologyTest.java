@@ -86,8 +86,8 @@ class ReceiptsTopologyTest {
     private void start(Map<String, String> overrides) {
         topics = Topics.create(new InMemorySchemaRegistry());
         Map<String, String> settings = new HashMap<>(Map.of(
-                FanoutConfig.APPLICATION_ID, "fanout-receipts-test",
-                FanoutConfig.STATE_DIR, stateDir.toString(),
+                FanoutConfig.KEYS.applicationId(), "fanout-receipts-test",
+                FanoutConfig.KEYS.stateDir(), stateDir.toString(),
                 FanoutConfig.BROADCAST_THRESHOLD, String.valueOf(THRESHOLD),
                 FanoutConfig.RECEIPTS_PER_RECIPIENT_MAX, String.valueOf(PER_RECIPIENT_MAX),
                 FanoutConfig.RECEIPTS_STATUS_INTERVAL, INTERVAL.toMillis() + "ms"));

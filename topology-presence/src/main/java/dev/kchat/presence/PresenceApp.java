@@ -9,6 +9,7 @@ import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.streams.ErrorTopicHandler;
 import dev.kchat.streams.StateSerde;
+import dev.kchat.streams.StreamsAppSettings;
 import dev.kchat.streams.StreamsService;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -83,25 +84,13 @@ public final class PresenceApp implements StreamsService.RunningApp {
     }
 
     /**
-     * The Kafka Streams properties of the app: guarantee, threads, standbys, state dir,
-     * {@code application.server} (advertised host and query port), the error topic handlers, then
-     * any {@code presence.streams.*} overrides. The commit interval is left at Kafka Streams'
-     * default for the guarantee (100 ms under exactly-once).
+     * The Kafka Streams properties of the app ({@link StreamsAppSettings#streamsProperties}) with
+     * {@code application.server}: the advertised host and the configured query port, unless a
+     * {@code presence.streams.*} override sets it ({@link #start} puts the bound port there).
      */
     public static Properties streamsConfig(PresenceConfig config) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
-        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
-        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
-        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedHost() + ":" + config.queryPort());
-        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ErrorTopicHandler.class);
-        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ErrorTopicHandler.class);
-        p.put(ErrorTopicHandler.APP_ID_CONFIG, APP_NAME);
-        p.put(ErrorTopicHandler.REGISTRY_URL_CONFIG, config.schemaRegistryUrl());
-        p.putAll(config.streamsOverrides());
+        Properties p = config.app().streamsProperties(APP_NAME);
+        p.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedHost() + ":" + config.queryPort());
         return p;
     }
 
@@ -111,7 +100,7 @@ public final class PresenceApp implements StreamsService.RunningApp {
      * ({@code /health/ready} is up while the state is RUNNING). Returns once RUNNING; queries
      * answer 503 until then.
      *
-     * @throws IllegalStateException if RUNNING is not reached within {@link PresenceConfig#startTimeout()}
+     * @throws IllegalStateException if RUNNING is not reached within {@link StreamsAppSettings#startTimeout()}
      *                               or Kafka Streams fails first; everything started is closed again
      */
     public static PresenceApp start(PresenceConfig config, Topics topics) {
@@ -121,8 +110,7 @@ public final class PresenceApp implements StreamsService.RunningApp {
             HostInfo self = new HostInfo(config.advertisedHost(), queryServer.port());
             Properties properties = ErrorTopicHandler.bind(streamsConfig(config), topics);
             properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-            StreamsService service = StreamsService.start(APP_NAME, buildTopology(config, topics), properties,
-                    config.adminHost(), config.adminPort(), config.startTimeout());
+            StreamsService service = StreamsService.start(APP_NAME, buildTopology(config, topics), properties, config.app());
             queries.attach(service.streams(), self);
             log.info("{} answers GET /presence at {}:{}", APP_NAME, self.host(), self.port());
             return new PresenceApp(service, queryServer);
@@ -175,7 +163,7 @@ public final class PresenceApp implements StreamsService.RunningApp {
     public static void main(String[] args) throws InterruptedException {
         StreamsService.runMain(APP_NAME, args, PresenceConfig.help(), (settings, topics) -> {
             PresenceConfig config = PresenceConfig.from(settings);
-            return start(config, topics.apply(config.schemaRegistryUrl()));
+            return start(config, topics.apply(config.app().schemaRegistryUrl()));
         });
     }
 }

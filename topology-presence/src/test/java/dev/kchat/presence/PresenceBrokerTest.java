@@ -18,6 +18,7 @@ import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
+import dev.kchat.streams.StreamsAppSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -143,16 +144,16 @@ class PresenceBrokerTest {
 
     private static PresenceConfig config(Path stateDir, String instanceId) {
         return PresenceConfig.from(Settings.of(Map.of(
-                PresenceConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                PresenceConfig.APPLICATION_ID, "presence-it",
-                PresenceConfig.STATE_DIR, stateDir.toString(),
-                PresenceConfig.ADMIN_PORT, "0",
+                StreamsAppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                PresenceConfig.KEYS.applicationId(), "presence-it",
+                PresenceConfig.KEYS.stateDir(), stateDir.toString(),
+                PresenceConfig.KEYS.adminPort(), "0",
                 PresenceConfig.QUERY_PORT, "0",
                 PresenceConfig.OFFLINE_GRACE, GRACE.toMillis() + "ms",
                 PresenceConfig.PUNCTUATE_INTERVAL, "200ms",
-                PresenceConfig.START_TIMEOUT, "90s",
+                PresenceConfig.KEYS.startTimeout(), "90s",
                 // Static membership: a closed instance leaves at once (see docs/topologies.md).
-                PresenceConfig.STREAMS_PREFIX + "group.instance.id", instanceId)));
+                PresenceConfig.KEYS.streamsPrefix() + "group.instance.id", instanceId)));
     }
 
     private static KafkaProducer<String, SessionEvent> producer(Topic<String, SessionEvent> topic) {

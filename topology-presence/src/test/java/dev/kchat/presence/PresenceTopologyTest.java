@@ -69,8 +69,8 @@ class PresenceTopologyTest {
     void start() {
         Topics topics = Topics.create(new InMemorySchemaRegistry());
         PresenceConfig config = PresenceConfig.from(Settings.of(Map.of(
-                PresenceConfig.APPLICATION_ID, "presence-test",
-                PresenceConfig.STATE_DIR, stateDir.toString())));
+                PresenceConfig.KEYS.applicationId(), "presence-test",
+                PresenceConfig.KEYS.stateDir(), stateDir.toString())));
         Properties props = ErrorTopicHandler.bind(PresenceApp.streamsConfig(config), topics);
         driver = new TopologyTestDriver(PresenceApp.buildTopology(config, topics), props, T0);
         sessions = driver.createInputTopic(Topics.PRESENCE_SESSIONS, topics.presenceSessions().keySerde().serializer(),

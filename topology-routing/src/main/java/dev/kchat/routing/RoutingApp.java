@@ -2,6 +2,7 @@ package dev.kchat.routing;
 
 import dev.kchat.streams.ErrorTopicHandler;
 import dev.kchat.streams.StateSerde;
+import dev.kchat.streams.StreamsAppSettings;
 import dev.kchat.streams.StreamsService;
 
 import dev.kchat.events.chat.ChatCommand;
@@ -18,7 +19,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -104,38 +104,21 @@ public final class RoutingApp implements StreamsService.RunningApp {
         return builder.build();
     }
 
-    /**
-     * The Kafka Streams properties of the app: guarantee, threads, standbys, state dir, the error
-     * topic handlers, then any {@code routing.streams.*} overrides. The commit interval is left at
-     * Kafka Streams' default for the guarantee (100 ms under exactly-once).
-     */
+    /** The Kafka Streams properties of the app: see {@link StreamsAppSettings#streamsProperties}. */
     public static Properties streamsConfig(RoutingConfig config) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
-        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
-        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
-        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ErrorTopicHandler.class);
-        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ErrorTopicHandler.class);
-        p.put(ErrorTopicHandler.APP_ID_CONFIG, APP_NAME);
-        p.put(ErrorTopicHandler.REGISTRY_URL_CONFIG, config.schemaRegistryUrl());
-        p.putAll(config.streamsOverrides());
-        return p;
+        return config.app().streamsProperties(APP_NAME);
     }
 
     /**
      * Starts the app: Kafka Streams over {@code topics} (which must exist), its metrics and its admin
      * server ({@code /health/ready} is up while the state is RUNNING). Returns once RUNNING.
      *
-     * @throws IllegalStateException if RUNNING is not reached within {@link RoutingConfig#startTimeout()}
+     * @throws IllegalStateException if RUNNING is not reached within {@link StreamsAppSettings#startTimeout()}
      *                               or Kafka Streams fails first; everything started is closed again
      */
     public static RoutingApp start(RoutingConfig config, Topics topics) {
         return new RoutingApp(StreamsService.start(APP_NAME, buildTopology(config, topics),
-                ErrorTopicHandler.bind(streamsConfig(config), topics), config.adminHost(), config.adminPort(),
-                config.startTimeout()));
+                ErrorTopicHandler.bind(streamsConfig(config), topics), config.app()));
     }
 
     /** Current Kafka Streams state. */
@@ -167,7 +150,7 @@ public final class RoutingApp implements StreamsService.RunningApp {
     public static void main(String[] args) throws InterruptedException {
         StreamsService.runMain(APP_NAME, args, RoutingConfig.help(), (settings, topics) -> {
             RoutingConfig config = RoutingConfig.from(settings);
-            return start(config, topics.apply(config.schemaRegistryUrl()));
+            return start(config, topics.apply(config.app().schemaRegistryUrl()));
         });
     }
 }

@@ -15,6 +15,7 @@ import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
+import dev.kchat.streams.StreamsAppSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,13 +130,13 @@ class RoutingBrokerTest {
 
     private static RoutingConfig config(Path stateDir) {
         return RoutingConfig.from(Settings.of(Map.of(
-                RoutingConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                RoutingConfig.APPLICATION_ID, "routing-it",
-                RoutingConfig.STATE_DIR, stateDir.toString(),
-                RoutingConfig.ADMIN_PORT, "0",
-                RoutingConfig.START_TIMEOUT, "90s",
+                StreamsAppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                RoutingConfig.KEYS.applicationId(), "routing-it",
+                RoutingConfig.KEYS.stateDir(), stateDir.toString(),
+                RoutingConfig.KEYS.adminPort(), "0",
+                RoutingConfig.KEYS.startTimeout(), "90s",
                 // Static membership: the replaced instance leaves at once (see docs/topologies.md).
-                RoutingConfig.STREAMS_PREFIX + "group.instance.id", "routing-it")));
+                RoutingConfig.KEYS.streamsPrefix() + "group.instance.id", "routing-it")));
     }
 
     private static KafkaProducer<String, ChatCommand> producer(Topic<String, ChatCommand> topic) {

@@ -94,8 +94,8 @@ class RoutingTopologyTest {
 
     static RoutingConfig config(Path stateDir) {
         return RoutingConfig.from(Settings.of(Map.of(
-                RoutingConfig.APPLICATION_ID, "routing-test",
-                RoutingConfig.STATE_DIR, stateDir.toString())));
+                RoutingConfig.KEYS.applicationId(), "routing-test",
+                RoutingConfig.KEYS.stateDir(), stateDir.toString())));
     }
 
     static TopologyTestDriver driver(Topics topics, Path stateDir) {
