@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +93,7 @@ public final class TopicProvisioner {
             boolean allLed = described.values().stream().flatMap(d -> d.partitions().stream())
                     .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
             if (allLed) {
+                awaitLeadersServing(admin, described, deadline);
                 return;
             }
             if (System.nanoTime() > deadline) {
@@ -98,6 +101,22 @@ public final class TopicProvisioner {
             }
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * Waits until the leader of every new partition answers a request for that partition. A leader
+     * in the metadata is not yet a leader that serves: right after creation the first produce could
+     * still get NOT_LEADER_OR_FOLLOWER (seen in CI), with the consequence above. A ListOffsets request
+     * goes to the partition's leader and reads nothing, so it probes without writing a record;
+     * the Admin client retries it through leader changes until it succeeds or the deadline passes.
+     */
+    private static void awaitLeadersServing(Admin admin, Map<String, TopicDescription> described, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> probe = new LinkedHashMap<>();
+        described.values().forEach(d -> d.partitions().forEach(p -> probe.put(new TopicPartition(d.name(), p.partition()),
+                OffsetSpec.latest())));
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        admin.listOffsets(probe).all().get(left, TimeUnit.MILLISECONDS);
     }
 
     /**
