@@ -1,7 +1,6 @@
 package dev.kchat.streams;
 
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
-import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.AdminServer;
 import dev.kchat.service.Health;
 import dev.kchat.service.Metrics;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * A running Kafka Streams app with what every long-running component has: Prometheus metrics
  * (JVM and Kafka Streams), an admin server whose readiness is "state is RUNNING", a stream thread
  * replaced on an infrastructure failure, and a close that leaves the group so the partitions move
- * at once. The topology apps (routing, fanout) each own one.
+ * at once. Each {@link StreamsApp} (routing, fanout, presence) owns one.
  */
 public final class StreamsService implements AutoCloseable {
 
@@ -185,39 +184,6 @@ public final class StreamsService implements AutoCloseable {
             admin.close();
         }
         metrics.close();
-    }
-
-    /** What a Streams app's {@code main} runs: started from settings, stopped by the shutdown hook. */
-    public interface RunningApp extends AutoCloseable {
-        /** Blocks until the app stopped for good; true if it failed. */
-        boolean awaitTermination() throws InterruptedException;
-
-        @Override
-        void close();
-    }
-
-    /** Starts an app from its settings and the topics (their registry client from the URL setting). */
-    @FunctionalInterface
-    public interface Starter<A extends RunningApp> {
-        A start(Settings settings, java.util.function.Function<String, Topics> topicsForRegistryUrl);
-    }
-
-    /**
-     * The body of every Streams app's {@code main}: {@code --help} prints the settings; otherwise
-     * starts from {@code KCHAT_*}/{@code -D} settings, closes on the shutdown hook, and exits 1 if
-     * Kafka Streams fails for good, so that a supervisor restarts the process.
-     */
-    public static void runMain(String appName, String[] args, String help, Starter<?> starter) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(help);
-            return;
-        }
-        RunningApp app = starter.start(Settings.fromEnvironment(), url -> Topics.create(registryClient(url)));
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, appName + "-shutdown"));
-        if (app.awaitTermination()) {
-            log.error("{} failed; exiting so that the supervisor restarts it", appName);
-            System.exit(1);
-        }
     }
 
     /** The schema registry client of a Streams app; only http(s) registries serve a deployment. */

@@ -2,6 +2,7 @@ package dev.kchat.fanout;
 
 import dev.kchat.streams.ErrorTopicHandler;
 import dev.kchat.streams.StateSerde;
+import dev.kchat.streams.StreamsApp;
 import dev.kchat.streams.StreamsAppSettings;
 import dev.kchat.streams.StreamsService;
 
@@ -17,7 +18,6 @@ import dev.kchat.schemas.topic.Topics;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -40,7 +40,7 @@ import org.apache.kafka.streams.state.Stores;
  * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
  */
-public final class FanoutApp implements StreamsService.RunningApp {
+public final class FanoutApp extends StreamsApp {
 
     /** Component name: {@code app_id} of its error records and the metrics {@code app} tag. */
     public static final String APP_NAME = "topology-fanout";
@@ -73,11 +73,8 @@ public final class FanoutApp implements StreamsService.RunningApp {
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
 
-
-    private final StreamsService service;
-
     private FanoutApp(StreamsService service) {
-        this.service = service;
+        super(service);
     }
 
     /**
@@ -155,36 +152,8 @@ public final class FanoutApp implements StreamsService.RunningApp {
                 ErrorTopicHandler.bind(streamsConfig(config), topics), config.app()));
     }
 
-    /** Current Kafka Streams state. */
-    public KafkaStreams.State state() {
-        return service.state();
-    }
-
-    /** The admin server's port (health, metrics). */
-    public int adminPort() {
-        return service.adminPort();
-    }
-
-    /** Stops processing and leaves the group (see {@link StreamsService#close()}). Idempotent. */
-    @Override
-    public void close() {
-        service.close();
-    }
-
-    /**
-     * Blocks until Kafka Streams has stopped for good (closed, or failed).
-     *
-     * @return true if it stopped in ERROR
-     */
-    public boolean awaitTermination() throws InterruptedException {
-        return service.awaitTermination();
-    }
-
     /** Runs the app from {@code KCHAT_*} settings until the process is stopped; {@code --help} lists them. */
     public static void main(String[] args) throws InterruptedException {
-        StreamsService.runMain(APP_NAME, args, FanoutConfig.help(), (settings, topics) -> {
-            FanoutConfig config = FanoutConfig.from(settings);
-            return start(config, topics.apply(config.app().schemaRegistryUrl()));
-        });
+        StreamsApp.runMain(APP_NAME, args, FanoutConfig.help(), FanoutConfig::from, FanoutConfig::app, FanoutApp::start);
     }
 }

@@ -9,6 +9,7 @@ import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.streams.ErrorTopicHandler;
 import dev.kchat.streams.StateSerde;
+import dev.kchat.streams.StreamsApp;
 import dev.kchat.streams.StreamsAppSettings;
 import dev.kchat.streams.StreamsService;
 import java.util.Properties;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Store names are constants: they name changelog topics, which must not change.
  */
-public final class PresenceApp implements StreamsService.RunningApp {
+public final class PresenceApp extends StreamsApp {
 
     /** Component name: {@code app_id} of its error records and the metrics {@code app} tag. */
     public static final String APP_NAME = "topology-presence";
@@ -53,11 +54,10 @@ public final class PresenceApp implements StreamsService.RunningApp {
 
     private static final Logger log = LoggerFactory.getLogger(PresenceApp.class);
 
-    private final StreamsService service;
     private final QueryServer queryServer;
 
     private PresenceApp(StreamsService service, QueryServer queryServer) {
-        this.service = service;
+        super(service);
         this.queryServer = queryServer;
     }
 
@@ -120,16 +120,6 @@ public final class PresenceApp implements StreamsService.RunningApp {
         }
     }
 
-    /** Current Kafka Streams state. */
-    public KafkaStreams.State state() {
-        return service.state();
-    }
-
-    /** The admin server's port (health, metrics). */
-    public int adminPort() {
-        return service.adminPort();
-    }
-
     /** The query server's port ({@code GET /presence}); the bound one when configured as 0. */
     public int queryPort() {
         return queryServer.port();
@@ -137,7 +127,7 @@ public final class PresenceApp implements StreamsService.RunningApp {
 
     /** The running Kafka Streams instance (assignment metadata for tests). */
     KafkaStreams streams() {
-        return service.streams();
+        return service().streams();
     }
 
     /**
@@ -147,23 +137,11 @@ public final class PresenceApp implements StreamsService.RunningApp {
     @Override
     public void close() {
         queryServer.close();
-        service.close();
-    }
-
-    /**
-     * Blocks until Kafka Streams has stopped for good (closed, or failed).
-     *
-     * @return true if it stopped in ERROR
-     */
-    public boolean awaitTermination() throws InterruptedException {
-        return service.awaitTermination();
+        super.close();
     }
 
     /** Runs the app from {@code KCHAT_*} settings until the process is stopped; {@code --help} lists them. */
     public static void main(String[] args) throws InterruptedException {
-        StreamsService.runMain(APP_NAME, args, PresenceConfig.help(), (settings, topics) -> {
-            PresenceConfig config = PresenceConfig.from(settings);
-            return start(config, topics.apply(config.app().schemaRegistryUrl()));
-        });
+        StreamsApp.runMain(APP_NAME, args, PresenceConfig.help(), PresenceConfig::from, PresenceConfig::app, PresenceApp::start);
     }
 }
