@@ -8,11 +8,14 @@ import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.fanout.Receipts.Covered;
 import dev.kchat.fanout.Receipts.Position;
+import dev.kchat.fanout.Receipts.WindowEntry;
 import dev.kchat.fanout.state.AuthorStatus;
 import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.topic.Topic;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.metrics.Sensor;
@@ -131,10 +134,11 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
         }
         boolean perRecipient = Receipts.perRecipient(ConversationKind.valueOf(roster.getKind()), roster.getMemberCount(),
                 perRecipientMax);
-        // The moved ranges are (before.read, after.read] and (before.delivered, after.delivered];
-        // since read <= delivered, both lie within (before.read, after.delivered].
-        Map<String, Covered> covered = Receipts.covered(ledger.entries(conversationId, before.read(), after.delivered()),
-                userId, before, after);
+        List<WindowEntry> moved = new ArrayList<>();
+        for (long[] range : Receipts.movedRanges(before, after)) {
+            moved.addAll(ledger.entries(conversationId, range[0], range[1]));
+        }
+        Map<String, Covered> covered = Receipts.covered(moved, userId, before, after);
         for (Map.Entry<String, Covered> e : covered.entrySet()) {
             String authorId = e.getKey();
             Covered c = e.getValue();

@@ -4,6 +4,7 @@ import dev.kchat.events.chat.Delivered;
 import dev.kchat.events.chat.DeliveryStatus;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.common.ConversationKind;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,29 @@ final class Receipts {
             throw new IllegalArgumentException("receipt seq must be >= 0, was " + seq);
         }
         return seq;
+    }
+
+    /**
+     * The seq ranges a move covers, as {@code (fromExclusive, toInclusive]} pairs in seq order: the
+     * read move {@code (before.read, after.read]} and the delivered move {@code (before.delivered,
+     * after.delivered]}, merged when they touch. Only these are read from the window: a member who
+     * acks deliveries but never reads (a muted group) keeps its read position far behind, and reading
+     * {@code (before.read, after.delivered]} would scan the whole window on every ack.
+     */
+    static List<long[]> movedRanges(Position before, Position after) {
+        boolean read = after.read() > before.read();
+        boolean delivered = after.delivered() > before.delivered();
+        if (read && delivered && after.read() >= before.delivered()) {
+            return List.of(new long[] {before.read(), Math.max(after.read(), after.delivered())});
+        }
+        List<long[]> out = new ArrayList<>(2);
+        if (read) {
+            out.add(new long[] {before.read(), after.read()});
+        }
+        if (delivered) {
+            out.add(new long[] {before.delivered(), after.delivered()});
+        }
+        return out;
     }
 
     /**

@@ -37,6 +37,25 @@ class ReceiptsTest {
     }
 
     @Test
+    void shouldReadOnlyTheMovedRangesOfTheWindowNotEverythingSinceTheReadPosition() {
+        // A muted group: read stays at 3 while deliveries move from 900 to 905: only (900, 905].
+        assertThat(Receipts.movedRanges(new Position(3, 900, 1), new Position(3, 905, 1)))
+                .containsExactly(new long[] {900, 905});
+        // Reading up to 7 while delivered is at 900: only (3, 7].
+        assertThat(Receipts.movedRanges(new Position(3, 900, 1), new Position(7, 900, 1)))
+                .containsExactly(new long[] {3, 7});
+        // Both moved, apart: two ranges in seq order.
+        assertThat(Receipts.movedRanges(new Position(3, 900, 1), new Position(7, 905, 1)))
+                .containsExactly(new long[] {3, 7}, new long[] {900, 905});
+        // Both moved, touching or overlapping: one range.
+        assertThat(Receipts.movedRanges(new Position(3, 5, 1), new Position(8, 9, 1)))
+                .containsExactly(new long[] {3, 9});
+        assertThat(Receipts.movedRanges(new Position(3, 5, 1), new Position(5, 6, 1)))
+                .containsExactly(new long[] {3, 6});
+        assertThat(Receipts.movedRanges(new Position(3, 5, 1), new Position(3, 5, 1))).isEmpty();
+    }
+
+    @Test
     void shouldCoverEachAuthorUpToTheirHighestMessageInTheMoveButNotTheReader() {
         List<WindowEntry> window = List.of(new WindowEntry(2, "alice"), new WindowEntry(3, "bob"), new WindowEntry(4, "alice"),
                 new WindowEntry(5, "carol"), new WindowEntry(6, "alice"));
