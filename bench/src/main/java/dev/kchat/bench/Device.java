@@ -8,6 +8,7 @@ import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
@@ -39,6 +40,11 @@ public final class Device {
     private volatile String edgeUrl;
     /** The edge named the owner of this user: the close that follows is not a failure. */
     private volatile boolean redirected;
+    /** The edge the current connection was opened to, and when it opened. */
+    private volatile String connectedEdge;
+    private volatile long connectedAt;
+    /** This connection holds one of the client's connect permits (from connect until set up). */
+    private final AtomicBoolean settling = new AtomicBoolean();
     private volatile long events;
     private int attempts;
 
@@ -82,12 +88,6 @@ public final class Device {
         client.connect(this);
         return r;
     }
-
-    /** The edge the current connection was opened to, and when it opened. */
-    private volatile String connectedEdge;
-    /** This connection holds one of the client's connect permits (from connect until set up). */
-    private final java.util.concurrent.atomic.AtomicBoolean settling = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile long connectedAt;
 
     void connecting(String edge) {
         connectedEdge = edge;
