@@ -60,7 +60,7 @@ public record EdgeConfig(
             new String[] {"edge.long.poll.max", "30s", "longest wait of GET /v1/poll"},
             new String[] {"edge.presence.url", "(none)", "presence app's query URL, for the current state on subscribe_presence"},
             new String[] {"edge.max.session.setups", "1000", "sessions being set up (upgrade to ready) beyond which upgrades get 503 edge_busy"},
-            new String[] {"edge.hello.timeout", "10s", "close a connection that has not said hello this long after the upgrade"});
+            new String[] {"edge.hello.timeout", "30s", "close a connection whose hello has not been handled this long after the upgrade"});
 
     public static EdgeConfig from(Settings s) {
         return new EdgeConfig(
@@ -81,7 +81,7 @@ public record EdgeConfig(
                 s.duration("edge.long.poll.max", Duration.ofSeconds(30)),
                 s.find("edge.presence.url"),
                 s.integer("edge.max.session.setups", 1000),
-                s.duration("edge.hello.timeout", Duration.ofSeconds(10)));
+                s.duration("edge.hello.timeout", Duration.ofSeconds(30)));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
