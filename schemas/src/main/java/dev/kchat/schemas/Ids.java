@@ -59,6 +59,23 @@ public final class Ids {
     }
 
     /** The message id of a send: a name-based UUID of (conversation, sender, client message id). */
+    /**
+     * The group or channel a creator's request makes: the same for every retry of the request, so a
+     * create retried after a timeout meets the conversation the first attempt made.
+     */
+    public static String groupConversationFor(String creatorId, String requestId) {
+        return "g:" + UUID.nameUUIDFromBytes(("create\u0000" + creatorId + '\u0000' + requestId)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The id of a command the client named with a request id ({@code kind} is a short name of the
+     * command, e.g. {@code create}): every retry of the request carries the same id.
+     */
+    public static String requestCommandId(String kind, String conversationId, String senderId, String requestId) {
+        return kind + ":" + messageId(conversationId, senderId, kind + '\u0000' + requestId);
+    }
+
     public static String messageId(String conversationId, String senderId, String clientMsgId) {
         return UUID.nameUUIDFromBytes((conversationId + '\u0000' + senderId + '\u0000' + clientMsgId)
                 .getBytes(StandardCharsets.UTF_8)).toString();

@@ -3,6 +3,7 @@ package dev.kchat.schemas;
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandAccepted;
+import dev.kchat.events.chat.CommandRejected;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.Delivered;
@@ -97,6 +98,11 @@ public final class Samples {
                 .setCommandId("cmd-k1").setConversationId(CONVERSATION).setSenderId(ALICE)
                 .setSenderDeviceId("phone").setClientMsgId("k1").setDecidedAt(T1)
                 .setOutcome(CommandAccepted.newBuilder().setSeq(7).setMessageId("m-k1").setDuplicate(false).build())
+                .build()));
+        out.put(Topics.COMMAND_REPLIES, Map.entry(CONVERSATION, CommandResult.newBuilder()
+                .setCommandId("cmd-r1").setConversationId(CONVERSATION).setSenderId(ALICE)
+                .setRequestId("r1").setCommandType("RenameConversation").setDecidedAt(T1)
+                .setOutcome(CommandRejected.newBuilder().setCode("forbidden").setReason("only the owner and admins rename").build())
                 .build()));
         out.put(Topics.RECEIPTS, Map.entry(CONVERSATION, Receipt.newBuilder()
                 .setConversationId(CONVERSATION).setUserId(BOB).setDeviceId("laptop").setAt(T1)

@@ -19,15 +19,18 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
  *   <li>*_TRANSITIVE: against every earlier version, not only the latest.</li>
  * </ul>
  *
- * <p>The platform registers its subjects with {@link #PLATFORM_DEFAULT} (FULL_TRANSITIVE): our
- * topics are read at the same time by upgraded services and by data engineers' consumers pinned to
- * older schemas, so every change must be readable in both directions.
+ * <p>The platform registers its subjects with {@link #PLATFORM_DEFAULT} (BACKWARD_TRANSITIVE): a
+ * service on the newest schema reads every record ever written. New event kinds are new branches of
+ * an envelope's union, which no FORWARD level admits (a reader without the branch cannot resolve
+ * it), so consumers are upgraded before producers write a new kind; consumers that decode with the
+ * writer's schema from the registry (generic readers, most data tools) are never affected. Fields
+ * are added and removed only with defaults, by convention (see docs/topics.md).
  */
 public enum Compatibility {
     NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
 
     /** The level the platform sets on its own subjects. */
-    public static final Compatibility PLATFORM_DEFAULT = FULL_TRANSITIVE;
+    public static final Compatibility PLATFORM_DEFAULT = BACKWARD_TRANSITIVE;
 
     /**
      * Checks a candidate schema against the versions already registered.

@@ -44,6 +44,7 @@ public final class Topics {
     public static final String COMMANDS = "chat.commands";
     public static final String CONVERSATION_LOG = "chat.conversation.log";
     public static final String COMMAND_RESULTS = "chat.command.results";
+    public static final String COMMAND_REPLIES = "chat.command.replies";
     public static final String RECEIPTS = "chat.receipts";
     public static final String INBOX = "chat.inbox";
     public static final String BROADCAST = "chat.broadcast";
@@ -61,16 +62,24 @@ public final class Topics {
 
     /** Partitions of the conversation-keyed topics, which must stay co-partitioned. */
     public static final int DEFAULT_CONVERSATION_PARTITIONS = 6;
+    /**
+     * Partitions of {@code chat.command.replies}: one per ingress instance that waits for decisions
+     * (an instance owns the partitions the consumer group gives it), so at least the number of
+     * ingress instances.
+     */
+    public static final int DEFAULT_REPLY_PARTITIONS = 6;
     /** Partitions of the user-keyed topics. */
     public static final int DEFAULT_USER_PARTITIONS = 6;
 
     private static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1");
     private static final Map<String, String> ONE_WEEK = Map.of("retention.ms", String.valueOf(Duration.ofDays(7).toMillis()));
+    private static final Map<String, String> ONE_HOUR = Map.of("retention.ms", String.valueOf(Duration.ofHours(1).toMillis()));
     private static final Map<String, String> ONE_DAY = Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis()));
 
     private final Topic<String, ChatCommand> commands;
     private final Topic<String, ConversationEvent> conversationLog;
     private final Topic<String, CommandResult> commandResults;
+    private final Topic<String, CommandResult> commandReplies;
     private final Topic<String, Receipt> receipts;
     private final Topic<String, InboxEntry> inbox;
     private final Topic<String, BroadcastEntry> broadcast;
@@ -94,6 +103,9 @@ public final class Topics {
         commands = b.topic(COMMANDS, ChatCommand.class, conv, CleanupPolicy.DELETE, ONE_WEEK, "conversation_id");
         conversationLog = b.topic(CONVERSATION_LOG, ConversationEvent.class, conv, CleanupPolicy.DELETE, KEEP_FOREVER, "conversation_id");
         commandResults = b.topic(COMMAND_RESULTS, CommandResult.class, conv, CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
+        // Not keyed for placement: routing writes each reply to the partition the waiting instance named.
+        commandReplies = b.topic(COMMAND_REPLIES, CommandResult.class, DEFAULT_REPLY_PARTITIONS, CleanupPolicy.DELETE, ONE_HOUR,
+                "conversation_id (the partition is the waiting ingress instance's, not the key's)");
         receipts = b.topic(RECEIPTS, Receipt.class, conv, CleanupPolicy.DELETE, ONE_WEEK, "conversation_id");
         inbox = b.topic(INBOX, InboxEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         broadcast = b.topic(BROADCAST, BroadcastEntry.class, Math.max(1, conv / 2), CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
@@ -110,7 +122,7 @@ public final class Topics {
         moderationRules = b.topic(MODERATION_RULES, ModerationRule.class, 1, CleanupPolicy.COMPACT, Map.of(), "rule_id");
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
-        all = List.of(commands, conversationLog, commandResults, receipts, inbox, broadcast, typing,
+        all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed,
                 moderationVerdicts, moderationActions, moderationStats, moderationRules, errors);
     }
@@ -138,6 +150,11 @@ public final class Topics {
 
     public Topic<String, CommandResult> commandResults() {
         return commandResults;
+    }
+
+    /** Routing's decisions for HTTP callers that wait: see {@link #DEFAULT_REPLY_PARTITIONS}. */
+    public Topic<String, CommandResult> commandReplies() {
+        return commandReplies;
     }
 
     public Topic<String, Receipt> receipts() {

@@ -50,16 +50,30 @@ class SchemaEvolutionTest {
     }
 
     @Test
-    void shouldRefuseRemovingARequiredFieldUnderThePlatformLevel() {
+    void shouldAcceptANewKindOfCommandAsAUnionBranchUnderThePlatformLevel() {
         registry.setCompatibility(SUBJECT, Compatibility.PLATFORM_DEFAULT);
         registry.register(SUBJECT, v1);
 
-        Schema withoutSender = withoutField(v1, "sender_id");
+        Schema v2 = withPayloadBranch(v1, "PinMessage");
 
-        assertThat(registry.isCompatible(SUBJECT, withoutSender)).isFalse();
-        assertThatThrownBy(() -> registry.register(SUBJECT, withoutSender))
+        assertThat(registry.compatibilityProblems(SUBJECT, v2)).isEmpty();
+        assertThat(registry.register(SUBJECT, v2)).isEqualTo(2);
+        // Why the platform level is not FULL: a reader without the branch cannot resolve it.
+        assertThat(Compatibility.FULL_TRANSITIVE.check(v2, java.util.List.of(v1)))
+                .anySatisfy(p -> assertThat(p).contains("an earlier version cannot read"));
+    }
+
+    @Test
+    void shouldRefuseARequiredFieldWithoutDefaultUnderThePlatformLevel() {
+        registry.setCompatibility(SUBJECT, Compatibility.PLATFORM_DEFAULT);
+        registry.register(SUBJECT, v1);
+
+        Schema withRequired = withField(v1, JSON.createObjectNode().put("name", "tenant_id").put("type", "string"));
+
+        assertThat(registry.isCompatible(SUBJECT, withRequired)).isFalse();
+        assertThatThrownBy(() -> registry.register(SUBJECT, withRequired))
                 .isInstanceOf(SchemaRegistryException.class)
-                .hasMessageContaining("sender_id")
+                .hasMessageContaining("tenant_id")
                 .satisfies(e -> assertThat(((SchemaRegistryException) e).errorCode())
                         .isEqualTo(SchemaRegistryException.INCOMPATIBLE_SCHEMA));
         assertThat(registry.versions(SUBJECT)).containsExactly(1);
@@ -124,6 +138,17 @@ class SchemaEvolutionTest {
     private static Schema withField(Schema schema, ObjectNode field) {
         ObjectNode json = parse(schema);
         ((ArrayNode) json.get("fields")).add(field);
+        return new Schema.Parser().parse(json.toString());
+    }
+
+    private static Schema withPayloadBranch(Schema schema, String recordName) {
+        ObjectNode json = parse(schema);
+        for (com.fasterxml.jackson.databind.JsonNode field : json.get("fields")) {
+            if (field.get("name").asText().equals("payload")) {
+                ((ArrayNode) field.get("type")).addObject().put("type", "record").put("name", recordName)
+                        .putArray("fields").addObject().put("name", "target_seq").put("type", "long");
+            }
+        }
         return new Schema.Parser().parse(json.toString());
     }
 
