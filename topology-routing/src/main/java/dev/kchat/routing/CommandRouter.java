@@ -50,6 +50,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The routing rules: decides one command against the state of its conversation and returns the
@@ -147,7 +148,12 @@ final class CommandRouter {
         if (!Ids.isConversationId(conversationId)) {
             return reject(command, at, INVALID_COMMAND, "'" + conversationId + "' is not a valid conversation id");
         }
-        if (state.conversation(conversationId) != null) {
+        ConversationMeta existing = state.conversation(conversationId);
+        if (existing != null && command.getCommandId().equals(existing.getCreatedByCommandId())) {
+            // A retried create: answer as the first attempt was answered, append nothing.
+            return new Decision(null, result(command, at, accepted(1, null, true)), List.of());
+        }
+        if (existing != null) {
             return reject(command, at, CONVERSATION_EXISTS, "conversation " + conversationId + " already exists");
         }
         if (!Ids.isUserId(senderId)) {
@@ -193,6 +199,7 @@ final class CommandRouter {
                 .setLastSeq(seq)
                 .setMemberCount(members.size())
                 .setCreatedAt(at)
+                .setCreatedByCommandId(command.getCommandId())
                 .build();
         List<Change> changes = new ArrayList<>();
         changes.add(new PutConversation(conversationId, meta));
@@ -456,6 +463,7 @@ final class CommandRouter {
                 .setEventId(command.getCommandId())
                 .setActorId(command.getSenderId())
                 .setActorDeviceId(command.getSenderDeviceId())
+                .setRequestId(requestId(command))
                 .setOccurredAt(at)
                 .setPayload(payload)
                 .build();
@@ -478,9 +486,20 @@ final class CommandRouter {
                 .setSenderId(command.getSenderId())
                 .setSenderDeviceId(command.getSenderDeviceId())
                 .setClientMsgId(clientMsgId)
+                .setRequestId(requestId(command))
+                .setCommandType(((SpecificRecord) command.getPayload()).getSchema().getName())
+                .setReplyPartition(command.getReplyPartition())
                 .setDecidedAt(at)
                 .setOutcome(outcome)
                 .build();
+    }
+
+    /** The client's reference of a command: its request id, else (sends) its client_msg_id. */
+    static String requestId(ChatCommand command) {
+        if (command.getRequestId() != null) {
+            return command.getRequestId();
+        }
+        return command.getPayload() instanceof SendMessage send ? send.getClientMsgId() : null;
     }
 
     private static ConversationMeta withSeq(ConversationMeta meta, long seq) {

@@ -15,20 +15,24 @@ import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The routing topology: {@code chat.commands} (keyed by conversation) to the sequenced
- * {@code chat.conversation.log} and one {@code chat.command.results} record per command; records
+ * {@code chat.conversation.log} and one {@code chat.command.results} record per command (and a copy on
+ * {@code chat.command.replies}, on the partition the command names, when an HTTP caller waits); records
  * that cannot be read or processed go to {@code platform.errors}.
  *
  * <p>One task owns each conversation (the input is keyed by conversation), so the per-conversation
@@ -57,6 +61,7 @@ public final class RoutingApp extends StreamsApp {
     static final String PROCESSOR = "routing-command-processor";
     static final String LOG_SINK = "routing-log-sink";
     static final String RESULTS_SINK = "routing-results-sink";
+    static final String REPLIES_SINK = "routing-replies-sink";
 
     private RoutingApp(StreamsService service) {
         super(service);
@@ -84,6 +89,7 @@ public final class RoutingApp extends StreamsApp {
         Topic<String, ChatCommand> commands = topics.commands();
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
         Topic<String, CommandResult> results = topics.commandResults();
+        Topic<String, CommandResult> replies = topics.commandReplies();
         // Values are decoded by the processor, so an undecodable command is handled like any failed one.
         builder.stream(commands.name(), Consumed.with(commands.keySerde(), Serdes.ByteArray()).withName(SOURCE))
                 .process(() -> new CommandProcessor(config, commands), Named.as(PROCESSOR),
@@ -93,12 +99,25 @@ public final class RoutingApp extends StreamsApp {
                         .mapValues(out -> (ConversationEvent) out, Named.as("routing-as-event"))
                         .to(conversationLog.name(), Produced.with(conversationLog.keySerde(), conversationLog.valueSerde()).withName(LOG_SINK)),
                         "log"))
-                .branch((conversationId, out) -> out instanceof CommandResult, Branched.withConsumer(decided -> decided
-                        .mapValues(out -> (CommandResult) out, Named.as("routing-as-result"))
-                        .to(results.name(), Produced.with(results.keySerde(), results.valueSerde()).withName(RESULTS_SINK)),
-                        "results"))
+                .branch((conversationId, out) -> out instanceof CommandResult, Branched.withConsumer(decided -> {
+                    KStream<String, CommandResult> asResults = decided.mapValues(out -> (CommandResult) out, Named.as("routing-as-result"));
+                    asResults.to(results.name(), Produced.with(results.keySerde(), results.valueSerde()).withName(RESULTS_SINK));
+                    // A copy for the ingress instance whose HTTP caller waits, on the partition it named.
+                    asResults.filter((conversationId, result) -> result.getReplyPartition() != null, Named.as("routing-awaited"))
+                            .to(replies.name(), Produced.with(replies.keySerde(), replies.valueSerde())
+                                    .withStreamPartitioner(RoutingApp::replyPartition).withName(REPLIES_SINK));
+                }, "results"))
                 .noDefaultBranch();
         return builder.build();
+    }
+
+    /**
+     * The partition the waiting ingress instance named; a partition the topic does not have (a
+     * misconfigured door) drops the copy: the caller's wait runs out and it gets its 202.
+     */
+    static Optional<Set<Integer>> replyPartition(String topic, String key, CommandResult result, int numPartitions) {
+        int partition = result.getReplyPartition();
+        return Optional.of(partition >= 0 && partition < numPartitions ? Set.of(partition) : Set.of());
     }
 
     /** The Kafka Streams properties of the app: see {@link StreamsAppSettings#streamsProperties}. */

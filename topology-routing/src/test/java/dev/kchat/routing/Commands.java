@@ -100,4 +100,13 @@ final class Commands {
     static ChatCommand react(String conversationId, String senderId, long targetSeq) {
         return command(conversationId, senderId, AddReaction.newBuilder().setTargetSeq(targetSeq).setEmoji("+1").build());
     }
+
+    /** A rejected result of a command by {@code senderId}, for tests of what happens to results. */
+    static dev.kchat.events.chat.CommandResult rejectedFor(String conversationId, String senderId) {
+        return dev.kchat.events.chat.CommandResult.newBuilder()
+                .setCommandId("c-" + IDS.incrementAndGet()).setConversationId(conversationId).setSenderId(senderId)
+                .setDecidedAt(T0)
+                .setOutcome(dev.kchat.events.chat.CommandRejected.newBuilder().setCode("forbidden").setReason("test").build())
+                .build();
+    }
 }

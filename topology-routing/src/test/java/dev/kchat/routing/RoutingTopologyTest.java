@@ -143,6 +143,77 @@ class RoutingTopologyTest {
     }
 
     @Test
+    void shouldAnswerARetriedCreateAsADuplicateAndCreateNothingMore() {
+        // Given: the create carries a request id, so a retry carries the same command id
+        ChatCommand create = ChatCommand.newBuilder(Commands.createGroup(GROUP, ALICE, BOB))
+                .setCommandId(Ids.requestCommandId("create", GROUP, ALICE, "r-1")).setRequestId("r-1").build();
+        pipe(create);
+        assertAccepted(results.readValue(), 1, false);
+        assertThat(single(log.readValuesToList()).getRequestId()).isEqualTo("r-1");
+
+        // When: the client timed out and sends it again
+        pipe(create);
+
+        // Then: the same answer, marked duplicate, and no second ConversationCreated
+        CommandResult again = results.readValue();
+        assertAccepted(again, 1, true);
+        assertThat(again.getRequestId()).isEqualTo("r-1");
+        assertThat(again.getCommandType()).isEqualTo("CreateConversation");
+        assertThat(conversations().get(GROUP).getLastSeq()).isEqualTo(1);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldCopyAnAwaitedResultToTheReplyPartitionTheCommandNames() {
+        // Given
+        TestOutputTopic<String, CommandResult> replies = driver.createOutputTopic(Topics.COMMAND_REPLIES,
+                topics.commandReplies().keySerde().deserializer(), topics.commandReplies().valueSerde().deserializer());
+        pipe(Commands.createGroup(GROUP, ALICE, BOB));
+        drain();
+
+        // When: one caller waits (the test driver's topics have one partition), another does not wait
+        pipe(ChatCommand.newBuilder(Commands.rename(GROUP, BOB, "x")).setReplyPartition(0).build());
+        pipe(Commands.rename(GROUP, ALICE, "y"));
+
+        // Then: both results on chat.command.results, only the awaited one on the replies topic
+        assertRejected(results.readValue(), CommandRouter.FORBIDDEN);
+        assertAccepted(results.readValue(), 2, false);
+        var reply = replies.readRecord();
+        assertThat(reply.value().getSenderId()).isEqualTo(BOB);
+        assertThat(reply.value().getReplyPartition()).isZero();
+        assertThat(((CommandRejected) reply.value().getOutcome()).getCode()).isEqualTo(CommandRouter.FORBIDDEN);
+        assertThat(replies.isEmpty()).isTrue();
+        log.readValuesToList();
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldPlaceAReplyOnTheNamedPartitionAndDropOneNamingAPartitionTheTopicLacks() {
+        CommandResult named = CommandResult.newBuilder(Commands.rejectedFor(GROUP, BOB)).setReplyPartition(4).build();
+        CommandResult beyond = CommandResult.newBuilder(named).setReplyPartition(6).build();
+
+        assertThat(RoutingApp.replyPartition(Topics.COMMAND_REPLIES, GROUP, named, 6)).contains(java.util.Set.of(4));
+        assertThat(RoutingApp.replyPartition(Topics.COMMAND_REPLIES, GROUP, beyond, 6)).contains(java.util.Set.of());
+    }
+
+    @Test
+    void shouldEchoTheClientMsgIdAsTheRequestIdOfASend() {
+        // Given
+        pipe(Commands.createGroup(GROUP, ALICE, BOB));
+        drain();
+
+        // When
+        pipe(Commands.send(GROUP, BOB, "k-9"));
+
+        // Then
+        assertThat(single(log.readValuesToList()).getRequestId()).isEqualTo("k-9");
+        CommandResult result = results.readValue();
+        assertThat(result.getRequestId()).isEqualTo("k-9");
+        assertThat(result.getCommandType()).isEqualTo("SendMessage");
+        assertNoMoreRecords();
+    }
+
+    @Test
     void shouldCreateDirectConversationOnlyUnderTheIdDerivedFromThePair() {
         // Given
         String direct = Ids.directConversation(ALICE, BOB);
