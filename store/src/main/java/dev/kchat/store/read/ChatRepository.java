@@ -48,6 +48,13 @@ public final class ChatRepository {
     public static final ConsistencyLevel RECEIPTS_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
     /** Members read per request by {@link #receipts}. */
     public static final int RECEIPTS_MEMBER_PAGE = 200;
+    /**
+     * Most bucket partitions one history or sync page reads. Seqs are gap-free, so a page of at most
+     * {@value #MAX_PAGE_SIZE} + 1 rows spans two buckets when the store has every row; more are read only
+     * across rows the sink has not written (yet). The bound keeps one request's work finite whatever seq
+     * it names: the page ends there with {@code hasMore}, and the client asks again from where it got to.
+     */
+    public static final int MAX_BUCKETS_PER_PAGE = 64;
 
     /** Which side of the given seq a history page lies on. */
     public enum Direction { BEFORE, AFTER }
@@ -122,11 +129,12 @@ public final class ChatRepository {
             throw new IllegalArgumentException("seq must be >= 0, was " + seq);
         }
         int want = size + 1; // one extra row tells whether more exist
-        List<StoredEvent> rows = direction == Direction.BEFORE
-                ? readBefore(conversationId, seq, want)
-                : readAfter(conversationId, seq, want);
-        boolean hasMore = rows.size() > size;
-        List<StoredEvent> page = new ArrayList<>(hasMore ? rows.subList(0, size) : rows);
+        List<StoredEvent> rows = new ArrayList<>(want);
+        boolean bucketsLeft = direction == Direction.BEFORE
+                ? readBefore(conversationId, seq, want, rows)
+                : readAfter(conversationId, seq, want, rows);
+        boolean hasMore = rows.size() > size || bucketsLeft;
+        List<StoredEvent> page = new ArrayList<>(rows.size() > size ? rows.subList(0, size) : rows);
         // Reads run away from seq: BEFORE comes newest first, AFTER oldest first.
         Order natural = direction == Direction.BEFORE ? Order.NEWEST_FIRST : Order.OLDEST_FIRST;
         if (order != natural) {
@@ -200,16 +208,23 @@ public final class ChatRepository {
         long head = headRow == null || headRow.isNull("last_inbox_seq") ? 0 : headRow.getLong("last_inbox_seq");
         List<StoredInboxEntry> entries = new ArrayList<>();
         int want = size + 1;
-        long lastBucket = Buckets.inboxBucket(head);
-        for (long bucket = Buckets.inboxBucket(afterInboxSeq + 1); head > afterInboxSeq && bucket <= lastBucket
-                && entries.size() < want; bucket++) {
-            for (Row row : session.execute(inboxAfter.bind(userId, bucket, afterInboxSeq, want - entries.size())
-                    .setConsistencyLevel(SYNC_CONSISTENCY))) {
-                entries.add(toInboxEntry(row));
+        boolean bucketsLeft = false;
+        if (head > afterInboxSeq) { // so afterInboxSeq + 1 cannot overflow
+            long lastBucket = Buckets.inboxBucket(head);
+            long bucket = Buckets.inboxBucket(afterInboxSeq + 1);
+            for (int read = 0; bucket <= lastBucket && entries.size() < want; read++, bucket++) {
+                if (read == MAX_BUCKETS_PER_PAGE) {
+                    bucketsLeft = true;
+                    break;
+                }
+                for (Row row : session.execute(inboxAfter.bind(userId, bucket, afterInboxSeq, want - entries.size())
+                        .setConsistencyLevel(SYNC_CONSISTENCY))) {
+                    entries.add(toInboxEntry(row));
+                }
             }
         }
-        boolean hasMore = entries.size() > size;
-        List<StoredInboxEntry> page = hasMore ? entries.subList(0, size) : entries;
+        boolean hasMore = entries.size() > size || bucketsLeft;
+        List<StoredInboxEntry> page = entries.size() > size ? entries.subList(0, size) : entries;
         long lastReturned = page.isEmpty() ? afterInboxSeq : page.get(page.size() - 1).inboxSeq();
         // The head can be written a moment before the entries of the same batch: report that more is coming.
         return new SyncPage(page, head, hasMore || lastReturned < head);
@@ -375,16 +390,24 @@ public final class ChatRepository {
                 countsRow == null || countsRow.isNull("read_count") ? null : countsRow.getInt("read_count"));
     }
 
-    private List<StoredEvent> readBefore(String conversationId, long seq, int want) {
-        List<StoredEvent> rows = new ArrayList<>(want);
+    /**
+     * Reads up to {@code want} events with seq below {@code seq} into {@code rows}, newest first.
+     *
+     * @return whether it stopped at {@link #MAX_BUCKETS_PER_PAGE} with buckets still to read
+     */
+    private boolean readBefore(String conversationId, long seq, int want, List<StoredEvent> rows) {
         if (seq <= 1) {
-            return rows;
+            return false;
         }
         // Seqs are gap-free from 1, so every bucket from the head down to 0 holds rows: walk down until the
         // page is full. Only a seq beyond the head (a client asking "before infinity") finds empty buckets
         // first; the head then says where the rows start, instead of walking every empty bucket.
         boolean headChecked = false;
+        int read = 0;
         for (long bucket = Buckets.messageBucket(seq - 1); bucket >= 0 && rows.size() < want; bucket--) {
+            if (read++ == MAX_BUCKETS_PER_PAGE) {
+                return true;
+            }
             int before = rows.size();
             for (Row row : session.execute(historyBefore.bind(conversationId, bucket, seq, want - rows.size())
                     .setConsistencyLevel(HISTORY_CONSISTENCY))) {
@@ -398,14 +421,24 @@ public final class ChatRepository {
                 }
             }
         }
-        return rows;
+        return false;
     }
 
-    private List<StoredEvent> readAfter(String conversationId, long seq, int want) {
-        List<StoredEvent> rows = new ArrayList<>(want);
+    /**
+     * Reads up to {@code want} events with seq above {@code seq} into {@code rows}, oldest first.
+     *
+     * @return whether it stopped at {@link #MAX_BUCKETS_PER_PAGE} with buckets still to read
+     */
+    private boolean readAfter(String conversationId, long seq, int want, List<StoredEvent> rows) {
+        if (seq == Long.MAX_VALUE) {
+            return false; // no seq follows, and seq + 1 would overflow
+        }
         long bucket = Buckets.messageBucket(seq + 1);
         long lastBucket = -1;
-        while (rows.size() < want) {
+        for (int read = 0; rows.size() < want; read++, bucket++) {
+            if (read == MAX_BUCKETS_PER_PAGE) {
+                return true;
+            }
             int before = rows.size();
             for (Row row : session.execute(historyAfter.bind(conversationId, bucket, seq, want - rows.size())
                     .setConsistencyLevel(HISTORY_CONSISTENCY))) {
@@ -414,9 +447,9 @@ public final class ChatRepository {
             if (rows.size() >= want) {
                 break;
             }
-            long bucketEnd = (bucket + 1) * Buckets.MESSAGE_BUCKET_SIZE - 1;
+            long bucketEnd = Buckets.lastMessageSeqIn(bucket);
             boolean bucketFull = rows.size() > before && rows.get(rows.size() - 1).seq() == bucketEnd;
-            if (!bucketFull) {
+            if (!bucketFull || bucketEnd == Long.MAX_VALUE) {
                 // This bucket stopped short of its end: either the head of the conversation, or a seq the
                 // store lacks. Only the conversation's last seq can tell whether later buckets hold more.
                 if (lastBucket < 0) {
@@ -426,9 +459,8 @@ public final class ChatRepository {
                     break;
                 }
             }
-            bucket++;
         }
-        return rows;
+        return false;
     }
 
     private static ConversationSummary summary(Row membership, Row conversation) {

@@ -21,6 +21,14 @@ public final class Buckets {
         return seq / MESSAGE_BUCKET_SIZE;
     }
 
+    /**
+     * The last seq of message bucket {@code bucket}, saturating at {@link Long#MAX_VALUE}: the bucket of
+     * the largest seqs is cut short by the range of a long, and {@code (bucket + 1) * SIZE} overflows.
+     */
+    public static long lastMessageSeqIn(long bucket) {
+        return bucket >= Long.MAX_VALUE / MESSAGE_BUCKET_SIZE ? Long.MAX_VALUE : (bucket + 1) * MESSAGE_BUCKET_SIZE - 1;
+    }
+
     public static long inboxBucket(long inboxSeq) {
         return inboxSeq / INBOX_BUCKET_SIZE;
     }

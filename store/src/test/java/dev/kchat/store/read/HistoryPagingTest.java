@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class HistoryPagingTest {
 
@@ -26,6 +27,8 @@ class HistoryPagingTest {
     private static final long LAST_SEQ = 2_345;
     private static final String CONVERSATION = "g-history";
     private static final String OTHER = "g-other";
+    /** Seqs 2..3, then none the store has until 100,003: 100 empty buckets, as after losing rows. */
+    private static final String HOLEY = "g-holey";
 
     private static ChatRepository repository;
 
@@ -43,6 +46,10 @@ class HistoryPagingTest {
         }
         for (long seq = 2; seq <= 30; seq++) {
             ConversationEvent event = posted(OTHER, seq, "carol", "other " + seq);
+            statements.addAll(writer.statementsFor(event, events.bytes(event)));
+        }
+        for (long seq : new long[] {2, 3, 100_003}) {
+            ConversationEvent event = posted(HOLEY, seq, "carol", "holey " + seq);
             statements.addAll(writer.statementsFor(event, events.bytes(event)));
         }
         TestStore.write(statements);
@@ -106,6 +113,39 @@ class HistoryPagingTest {
         // A seq far beyond the head reads the newest page, without walking millions of empty buckets
         assertThat(seqs(repository.history(CONVERSATION, Direction.BEFORE, Long.MAX_VALUE / 2, 3, Order.NEWEST_FIRST)))
                 .containsExactly(LAST_SEQ, LAST_SEQ - 1, LAST_SEQ - 2);
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a guard: the read used to loop forever
+    void shouldAnswerAnEmptyPageAfterTheLargestSeqsInsteadOfWalkingBuckets() {
+        // When a client asks for events after seqs no conversation reaches, up to the largest long
+        // (seq + 1 overflowed to a negative bucket, and the walk up to the head's bucket never ended)
+        for (long after : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MAX_VALUE - 1_000, Long.MAX_VALUE / 2}) {
+            HistoryPage page = repository.history(CONVERSATION, Direction.AFTER, after, 50, Order.OLDEST_FIRST);
+
+            // Then the page is empty and promises nothing more
+            assertThat(page.events()).as("after %d", after).isEmpty();
+            assertThat(page.hasMore()).as("after %d", after).isFalse();
+        }
+        // And before the largest seq is the newest page, as "before infinity" is
+        assertThat(seqs(repository.history(CONVERSATION, Direction.BEFORE, Long.MAX_VALUE, 2, Order.NEWEST_FIRST)))
+                .containsExactly(LAST_SEQ, LAST_SEQ - 1);
+    }
+
+    @Test
+    void shouldBoundTheBucketsOnePageReadsAcrossRowsTheStoreLacks() {
+        // When pages are asked across 100 buckets that hold no rows
+        HistoryPage after = repository.history(HOLEY, Direction.AFTER, 3, 50, Order.OLDEST_FIRST);
+        HistoryPage before = repository.history(HOLEY, Direction.BEFORE, 100_003, 50, Order.NEWEST_FIRST);
+
+        // Then each read stops at the bound, empty, and says that more may lie beyond
+        assertThat(after.events()).isEmpty();
+        assertThat(after.hasMore()).isTrue();
+        assertThat(before.events()).isEmpty();
+        assertThat(before.hasMore()).isTrue();
+        // while the rows next to the asked seq are found as before
+        assertThat(seqs(repository.history(HOLEY, Direction.AFTER, 100_000, 50, Order.OLDEST_FIRST))).containsExactly(100_003L);
+        assertThat(seqs(repository.history(HOLEY, Direction.BEFORE, 4, 50, Order.OLDEST_FIRST))).containsExactly(2L, 3L);
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class InboxSyncTest {
 
@@ -96,6 +97,18 @@ class InboxSyncTest {
         assertThat(caughtUp.hasMore()).isFalse();
         assertThat(unknown.entries()).isEmpty();
         assertThat(unknown.latestInboxSeq()).isZero();
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a guard against an endless bucket walk
+    void shouldGiveASyncKeyBeyondTheHeadNothingUpToTheLargestLong() {
+        for (long since : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MAX_VALUE / 2}) {
+            SyncPage page = repository.sync("alice", since, 50);
+
+            assertThat(page.entries()).as("since %d", since).isEmpty();
+            assertThat(page.hasMore()).as("since %d", since).isFalse();
+            assertThat(page.latestInboxSeq()).isEqualTo(ALICE_LAST);
+        }
     }
 
     private static InboxEntry entry(String user, long inboxSeq) {
