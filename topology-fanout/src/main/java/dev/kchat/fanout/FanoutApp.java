@@ -7,6 +7,7 @@ import dev.kchat.streams.StreamsAppSettings;
 import dev.kchat.streams.StreamsService;
 
 import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.Receipt;
@@ -35,7 +36,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Two sub-topologies. Per conversation: {@link MembershipProcessor} keeps the members from the
  * log and emits one entry per recipient, re-keyed by user; {@link ReceiptProcessor}, on the same
- * stores, turns {@code chat.receipts} into read positions and message statuses for users' inboxes.
+ * stores, turns {@code chat.receipts} into read positions and message statuses for users' inboxes;
+ * {@link OutcomeProcessor} turns refusals and repeats on {@code chat.command.results} into entries
+ * for their senders' inboxes.
  * Through the repartition topic {@code <application.id>-fanout-by-user-repartition}, per user:
  * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
@@ -69,6 +72,8 @@ public final class FanoutApp extends StreamsApp {
     static final String MEMBERSHIP_PROCESSOR = "fanout-membership";
     static final String RECEIPTS_SOURCE = "fanout-receipts-source";
     static final String RECEIPT_PROCESSOR = "fanout-receipts";
+    static final String RESULTS_SOURCE = "fanout-results-source";
+    static final String OUTCOME_PROCESSOR = "fanout-outcomes";
     static final String INBOX_SEQUENCER = "fanout-inbox-sequencer";
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
@@ -104,6 +109,7 @@ public final class FanoutApp extends StreamsApp {
         Topic<String, InboxEntry> inbox = topics.inbox();
         Topic<String, BroadcastEntry> broadcast = topics.broadcast();
         Topic<String, Receipt> receipts = topics.receipts();
+        Topic<String, CommandResult> results = topics.commandResults();
         // Values are decoded by the processors, so an undecodable record is handled like any failed one.
         KStream<String, SpecificRecord> fromLog = builder
                 .stream(conversationLog.name(), Consumed.with(conversationLog.keySerde(), Serdes.ByteArray()).withName(SOURCE))
@@ -117,7 +123,12 @@ public final class FanoutApp extends StreamsApp {
                 .process(() -> new ReceiptProcessor(receipts, config.receiptsPerRecipientMax(), config.receiptsWindow(),
                         config.receiptsStatusInterval()), Named.as(RECEIPT_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
                         RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_PENDING_STORE);
+        // Results are co-partitioned with the log too; only refusals and repeats become entries.
+        KStream<String, SpecificRecord> fromResults = builder
+                .stream(results.name(), Consumed.with(results.keySerde(), Serdes.ByteArray()).withName(RESULTS_SOURCE))
+                .process(() -> new OutcomeProcessor(results), Named.as(OUTCOME_PROCESSOR));
         fromLog.merge(fromReceipts, Named.as("fanout-log-and-receipts"))
+                .merge(fromResults, Named.as("fanout-and-outcomes"))
                 .split(Named.as("fanout-output-"))
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(deliveries -> deliveries
                         .mapValues(out -> (InboxEntry) out, Named.as("fanout-as-delivery"))

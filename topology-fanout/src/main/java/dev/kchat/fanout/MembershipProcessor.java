@@ -1,6 +1,7 @@
 package dev.kchat.fanout;
 
 import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Emits, keyed by user, one unsequenced {@link InboxEntry} ({@code inbox_seq} 0) per recipient,
  * for the per-user sub-topology to number; and, keyed by conversation, a {@link BroadcastEntry} for
- * read-diffused conversations. Events at or below the last applied seq are replays and are skipped,
+ * read-diffused conversations, with the acceptance of the command for its actor's inbox (which does not
+ * get the broadcast; see {@link Outcomes}). Events at or below the last applied seq are replays and are skipped,
  * so a re-delivered log record never reaches an inbox twice.
  *
  * <p>Also keeps the receipt state in step with the log ({@link ReceiptLedger#onLogEvent}): the window
@@ -129,6 +131,11 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
         if (broadcast) {
             context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()
                     .setConversationId(conversationId).setSeq(seq).setMemberCount(after).setEvent(event).build()));
+            // The actor's inbox does not get a broadcast event: the acceptance goes there instead.
+            CommandResult accepted = recipients.contains(event.getActorId()) ? null : Outcomes.acceptedFromEvent(event);
+            if (accepted != null) {
+                context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) Outcomes.entry(accepted)));
+            }
         }
         for (String userId : recipients) {
             context.forward(record.withKey(userId).withValue((SpecificRecord) InboxEntry.newBuilder()

@@ -5,6 +5,8 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MessageStatusChanged;
 import dev.kchat.events.chat.ReadPositionChanged;
 import dev.kchat.events.chat.Receipt;
+import dev.kchat.events.chat.ReadUpTo;
+import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.fanout.Receipts.Covered;
 import dev.kchat.fanout.Receipts.Position;
@@ -45,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every output is an unsequenced {@link InboxEntry} keyed by user, numbered downstream by
  * {@link InboxSequencer} like any other entry. Receipts at or below the current position (duplicates,
  * replays, a stale device) change nothing and emit nothing. A receipt for an unknown conversation or
- * from a non-member is dropped (debug log, metric {@code dropped-total}): not a processing failure.
+ * from a non-member is dropped (debug log, metric {@code dropped-total}): not a processing failure; a
+ * refused read ({@code ReadUpTo}) is also answered to the reader's inbox ({@link Outcomes}).
  * A receipt that cannot be decoded or is invalid is thrown to the error topic handler.
  */
 final class ReceiptProcessor implements Processor<String, byte[], String, SpecificRecord> {
@@ -108,11 +111,13 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
         if (roster == null) {
             droppedUnknownConversation.record();
             log.debug("dropping receipt of {} for unknown conversation {}", userId, conversationId);
+            refuseRead(record, receipt, Outcomes.CONVERSATION_NOT_FOUND, "conversation " + conversationId + " does not exist");
             return;
         }
         if (members.get(MembershipProcessor.memberKey(conversationId, userId)) == null) {
             droppedNotAMember.record();
             log.debug("dropping receipt of non-member {} in {}", userId, conversationId);
+            refuseRead(record, receipt, Outcomes.NOT_A_MEMBER, userId + " is not a member of " + conversationId);
             return;
         }
         long lastSeq = roster.getLastSeq();
@@ -207,6 +212,19 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
         }
         if (sent > 0) {
             log.debug("sent {} coalesced status counts", sent);
+        }
+    }
+
+    /**
+     * Tells the reader's devices that a read was refused. A Delivered receipt from a non-member is
+     * dropped quietly: a member who just left still acknowledges the entries they had.
+     */
+    private void refuseRead(Record<?, ?> cause, Receipt receipt, String code, String reason) {
+        if (receipt.getReceipt() instanceof ReadUpTo read && dev.kchat.schemas.Ids.isUserId(receipt.getUserId())) {
+            CommandResult refused = Outcomes.readRefused(receipt.getConversationId(), receipt.getUserId(), receipt.getDeviceId(),
+                    read, Instant.ofEpochMilli(cause.timestamp()), code, reason);
+            context.forward(new Record<String, SpecificRecord>(receipt.getUserId(), Outcomes.entry(refused), cause.timestamp(),
+                    cause.headers()));
         }
     }
 

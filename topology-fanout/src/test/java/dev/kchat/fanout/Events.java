@@ -82,4 +82,24 @@ final class Events {
                 .setReceipt(receipt)
                 .build();
     }
+
+    /** Routing's acceptance of bob's send {@code requestId} at {@code seq}. */
+    static dev.kchat.events.chat.CommandResult accepted(String conversationId, String senderId, String requestId, long seq,
+            boolean duplicate) {
+        return result(conversationId, senderId, requestId, dev.kchat.events.chat.CommandAccepted.newBuilder()
+                .setSeq(seq).setMessageId("m-" + requestId).setDuplicate(duplicate).build());
+    }
+
+    static dev.kchat.events.chat.CommandResult rejected(String conversationId, String senderId, String requestId, String code) {
+        return dev.kchat.events.chat.CommandResult.newBuilder(result(conversationId, senderId, requestId,
+                dev.kchat.events.chat.CommandRejected.newBuilder().setCode(code).setReason("because").build()))
+                .setCommandType("RenameConversation").setReplyPartition(2).build();
+    }
+
+    private static dev.kchat.events.chat.CommandResult result(String conversationId, String senderId, String requestId, Object outcome) {
+        return dev.kchat.events.chat.CommandResult.newBuilder()
+                .setCommandId("cmd-" + requestId).setConversationId(conversationId).setSenderId(senderId)
+                .setSenderDeviceId("phone").setClientMsgId(requestId).setRequestId(requestId).setCommandType("SendMessage")
+                .setDecidedAt(T0.plusSeconds(30)).setOutcome(outcome).build();
+    }
 }

@@ -8,6 +8,10 @@ import static org.awaitility.Awaitility.await;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.DeliveryStatus;
 import dev.kchat.events.chat.InboxEntry;
+import java.util.concurrent.TimeUnit;
+import java.time.Instant;
+import dev.kchat.events.chat.ReadUpTo;
+import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.MessageStatusChanged;
 import dev.kchat.events.chat.ReadPositionChanged;
 import dev.kchat.events.chat.Receipt;
@@ -61,7 +65,7 @@ class FanoutBrokerTest {
     }
 
     @Test
-    void shouldKeepEveryInboxGapFreeAndCompleteWhenAnInstanceIsReplacedMidStream(@TempDir Path stateDir) {
+    void shouldKeepEveryInboxGapFreeAndCompleteWhenAnInstanceIsReplacedMidStream(@TempDir Path stateDir) throws Exception {
         // Given: g-one (alice, bob, carol; erin joins at 16), g-two (alice, dave; dave leaves at 21)
         Topics topics = Topics.create(new InMemorySchemaRegistry());
         broker.createTopics(topics);
@@ -93,11 +97,16 @@ class FanoutBrokerTest {
             FanoutApp second = FanoutApp.start(config(stateDir.resolve("second")), topics);
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> inbox.poll().size() >= total);
-                // bob reads g-one to the end (alice wrote 30, carol 29); dave, who left g-two, is ignored
+                // bob reads g-one to the end (alice wrote 30, carol 29); dave, who left g-two, is refused;
+                // routing refused a command of alice's
                 sendReceipts(receiptProducer, topics.receipts(), List.of(
                         Events.read("g-one", "bob", "phone", EVENTS_PER_CONVERSATION),
                         Events.read("g-two", "dave", "phone", EVENTS_PER_CONVERSATION)));
-                await().atMost(Duration.ofSeconds(60)).until(() -> inbox.poll().size() >= total + 3);
+                try (KafkaProducer<String, CommandResult> resultProducer = producer(topics.commandResults())) {
+                    resultProducer.send(new ProducerRecord<>(topics.commandResults().name(), "g-two",
+                            Events.rejected("g-two", "alice", "r-1", "forbidden"))).get(30, TimeUnit.SECONDS);
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> inbox.poll().size() >= total + 5);
             } finally {
                 second.close();
             }
@@ -118,9 +127,19 @@ class FanoutBrokerTest {
                             "bob:" + ReadPositionChanged.newBuilder().setConversationId("g-one")
                                     .setReadSeq(EVENTS_PER_CONVERSATION).setUnread(0).build(),
                             "alice:" + readBy("g-one", EVENTS_PER_CONVERSATION, "bob"),
-                            "carol:" + readBy("g-one", EVENTS_PER_CONVERSATION - 1, "bob"));
-            assertThat(inbox.values()).hasSize(total + 3);
+                            "carol:" + readBy("g-one", EVENTS_PER_CONVERSATION - 1, "bob"),
+                            "dave:" + Outcomes.entry(Outcomes.readRefused("g-two", "dave", "phone",
+                                    ReadUpTo.newBuilder().setSeq(EVENTS_PER_CONVERSATION).build(), refusedAt(inbox, "dave"),
+                                    "not_a_member", "dave is not a member of g-two")).getItem(),
+                            "alice:" + Outcomes.entry(Events.rejected("g-two", "alice", "r-1", "forbidden")).getItem());
+            assertThat(inbox.values()).hasSize(total + 5);
         }
+    }
+
+    /** When fanout refused {@code user}'s read: the receipt's timestamp, which the test does not choose. */
+    private static Instant refusedAt(TopicReader<String, InboxEntry> inbox, String user) {
+        return inbox.values().stream().filter(e -> e.getUserId().equals(user) && e.getItem() instanceof CommandResult)
+                .map(e -> ((CommandResult) e.getItem()).getDecidedAt()).findFirst().orElseThrow();
     }
 
     /** Appends a conversation's events to the log and records who must receive each one. */

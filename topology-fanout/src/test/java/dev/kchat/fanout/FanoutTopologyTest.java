@@ -9,11 +9,15 @@ import static dev.kchat.fanout.Events.posted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.CommandAccepted;
+import dev.kchat.events.chat.CommandRejected;
+import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberJoined;
 import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.fanout.state.Roster;
@@ -60,6 +64,8 @@ class FanoutTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, ConversationEvent> log;
     private TestInputTopic<String, byte[]> rawLog;
+    private TestInputTopic<String, CommandResult> results;
+    private TestInputTopic<String, Receipt> receipts;
     private TestOutputTopic<String, InboxEntry> inbox;
     private TestOutputTopic<String, BroadcastEntry> broadcast;
     private TestOutputTopic<String, ProcessingError> errors;
@@ -76,6 +82,9 @@ class FanoutTopologyTest {
         log = driver.createInputTopic(Topics.CONVERSATION_LOG, topics.conversationLog().keySerde().serializer(),
                 topics.conversationLog().valueSerde().serializer());
         rawLog = driver.createInputTopic(Topics.CONVERSATION_LOG, new StringSerializer(), new ByteArraySerializer());
+        results = driver.createInputTopic(Topics.COMMAND_RESULTS, topics.commandResults().keySerde().serializer(),
+                topics.commandResults().valueSerde().serializer());
+        receipts = driver.createInputTopic(Topics.RECEIPTS, topics.receipts().keySerde().serializer(), topics.receipts().valueSerde().serializer());
         inbox = driver.createOutputTopic(Topics.INBOX, topics.inbox().keySerde().deserializer(), topics.inbox().valueSerde().deserializer());
         broadcast = driver.createOutputTopic(Topics.BROADCAST, topics.broadcast().keySerde().deserializer(),
                 topics.broadcast().valueSerde().deserializer());
@@ -178,7 +187,13 @@ class FanoutTopologyTest {
         Map<String, List<InboxEntry>> byUser = readInboxes();
         assertThat(convSeqs(byUser.get(DAVE))).containsExactly(3L, 6L);
         assertThat(convSeqs(byUser.get(BOB))).containsExactly(5L);
-        assertThat(convSeqs(byUser.get(ALICE))).containsExactly(6L);
+        // alice's join and post were broadcast, so her inbox gets their acceptances instead
+        List<InboxEntry> alices = byUser.get(ALICE);
+        assertThat(alices).hasSize(3);
+        assertAcceptance(alices.get(0), 3, "AddMembers");
+        assertAcceptance(alices.get(1), 4, "SendMessage");
+        assertThat(alices.get(2).getConvSeq()).isEqualTo(6L);
+        assertGapFree(alices);
         assertThat(convSeqs(byUser.get(CAROL))).containsExactly(6L);
         assertThat(byUser.get(BOB).get(0).getInboxSeq()).as("bob's inbox continues gap-free").isEqualTo(3);
         assertThat(rosters().get(GROUP).getMemberCount()).isEqualTo(3);
@@ -197,10 +212,12 @@ class FanoutTopologyTest {
         ((MessagePosted) mention.getPayload()).setMentions(List.of(CAROL, "stranger"));
         pipe(mention);
 
-        // Then: the message is broadcast, and carol alone also gets it in her inbox
+        // Then: the message is broadcast, and carol alone also gets it in her inbox (alice, its
+        // acceptance)
         assertThat(broadcast.readValuesToList()).extracting(BroadcastEntry::getSeq).containsExactly(2L);
         Map<String, List<InboxEntry>> byUser = readInboxes();
-        assertThat(byUser.keySet()).containsExactly(CAROL);
+        assertThat(byUser.keySet()).containsExactlyInAnyOrder(CAROL, ALICE);
+        assertAcceptance(single(byUser.get(ALICE)), 2, "SendMessage");
         assertThat(convSeqs(byUser.get(CAROL))).containsExactly(2L);
         assertThat(byUser.get(CAROL).get(0).getInboxSeq()).as("carol's inbox continues gap-free").isEqualTo(2);
         assertNoMoreRecords();
@@ -215,9 +232,58 @@ class FanoutTopologyTest {
         // Then
         assertThat(broadcast.readValuesToList()).extracting(BroadcastEntry::getSeq).containsExactly(1L, 2L);
         Map<String, List<InboxEntry>> byUser = readInboxes();
-        assertThat(convSeqs(byUser.get(ALICE))).containsExactly(1L);
+        assertThat(convSeqs(byUser.get(ALICE))).containsExactly(1L, null);
+        assertAcceptance(byUser.get(ALICE).get(1), 2, "SendMessage");
         assertThat(convSeqs(byUser.get(BOB))).containsExactly(1L);
         assertThat(keys(members())).containsExactly("ch-news|" + ALICE, "ch-news|" + BOB);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldPutRejectionsAndRepeatsIntoTheSendersInboxAndLetAcceptancesPass() {
+        // Given: a small group, so an accepted command's event reaches its sender's inbox itself
+        pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB));
+        readInboxes();
+
+        // When: routing accepted one command, rejected one and answered a retried send
+        pipeResult(Events.accepted(GROUP, BOB, "k-1", 2, false));
+        pipeResult(Events.rejected(GROUP, BOB, "r-7", "forbidden"));
+        pipeResult(Events.accepted(GROUP, BOB, "k-1", 2, true));
+        pipeResult(CommandResult.newBuilder(Events.rejected(GROUP, "system:moderation", null, "forbidden")).build());
+
+        // Then: bob's inbox has the rejection and the repeat, numbered after his earlier entry
+        List<InboxEntry> bobs = readInboxes().get(BOB);
+        assertThat(bobs).hasSize(2);
+        assertThat(bobs).extracting(InboxEntry::getInboxSeq).containsExactly(2L, 3L);
+        assertThat(bobs).extracting(InboxEntry::getConvSeq).containsOnlyNulls();
+        CommandResult rejected = (CommandResult) bobs.get(0).getItem();
+        assertThat(rejected.getRequestId()).isEqualTo("r-7");
+        assertThat(((CommandRejected) rejected.getOutcome()).getCode()).isEqualTo("forbidden");
+        assertThat(rejected.getReplyPartition()).as("the door's business only").isNull();
+        assertThat(((CommandAccepted) ((CommandResult) bobs.get(1).getItem()).getOutcome()).getDuplicate()).isTrue();
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldAnswerAReadByANonMemberOrInAnUnknownConversationWithARefusalButDropTheirDeliveries() {
+        // Given
+        pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB));
+        readInboxes();
+
+        // When: carol, no member, reads and acknowledges; dave reads a conversation nobody made
+        pipeReceipt(Events.read(GROUP, CAROL, "laptop", 1));
+        pipeReceipt(Events.delivered(GROUP, CAROL, "laptop", 4, 1));
+        pipeReceipt(Events.read("g-none", DAVE, "phone", 3));
+
+        // Then
+        Map<String, List<InboxEntry>> byUser = readInboxes();
+        CommandResult carols = (CommandResult) single(byUser.get(CAROL)).getItem();
+        assertThat(carols.getCommandType()).isEqualTo("ReadUpTo");
+        assertThat(carols.getSenderDeviceId()).isEqualTo("laptop");
+        assertThat(((CommandRejected) carols.getOutcome()).getCode()).isEqualTo("not_a_member");
+        CommandResult daves = (CommandResult) single(byUser.get(DAVE)).getItem();
+        assertThat(((CommandRejected) daves.getOutcome()).getCode()).isEqualTo("conversation_not_found");
+        assertThat(byUser).containsOnlyKeys(CAROL, DAVE);
         assertNoMoreRecords();
     }
 
@@ -270,6 +336,14 @@ class FanoutTopologyTest {
         log.pipeInput(event.getConversationId(), event, event.getOccurredAt());
     }
 
+    private void pipeResult(CommandResult result) {
+        results.pipeInput(result.getConversationId(), result, result.getDecidedAt());
+    }
+
+    private void pipeReceipt(Receipt receipt) {
+        receipts.pipeInput(receipt.getConversationId(), receipt, receipt.getAt());
+    }
+
     private Map<String, List<InboxEntry>> readInboxes() {
         Map<String, List<InboxEntry>> byUser = new LinkedHashMap<>();
         for (KeyValue<String, InboxEntry> kv : inbox.readKeyValuesToList()) {
@@ -287,7 +361,24 @@ class FanoutTopologyTest {
     }
 
     private static List<Long> convSeqs(List<InboxEntry> entries) {
-        return entries.stream().map(InboxEntry::getConvSeq).toList();
+        List<Long> seqs = new ArrayList<>();
+        entries.forEach(e -> seqs.add(e.getConvSeq()));
+        return seqs;
+    }
+
+    private static <T> T single(List<T> items) {
+        assertThat(items).hasSize(1);
+        return items.get(0);
+    }
+
+    /** An outcome entry: the acceptance of the command that made the event at {@code seq}. */
+    private static void assertAcceptance(InboxEntry entry, long seq, String commandType) {
+        assertThat(entry.getConvSeq()).as("outcome entries carry no conversation seq").isNull();
+        CommandResult result = (CommandResult) entry.getItem();
+        assertThat(result.getCommandType()).isEqualTo(commandType);
+        assertThat(result.getCommandId()).isEqualTo("cmd-" + entry.getConversationId() + "-" + seq);
+        assertThat(((CommandAccepted) result.getOutcome()).getSeq()).isEqualTo(seq);
+        assertThat(result.getSenderDeviceId()).isEqualTo("phone");
     }
 
     private static ConversationEvent event(InboxEntry entry) {

@@ -417,7 +417,7 @@ class ReceiptsTopologyTest {
     }
 
     @Test
-    void shouldIgnoreReceiptsFromNonMembersAndOfUnknownConversations() {
+    void shouldIgnoreReceiptsFromNonMembersAndOfUnknownConversationsAndTellReadersTheirReadWasRefused() {
         // Given: bob leaves the group after alice's post
         start();
         pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB, CAROL));
@@ -431,7 +431,10 @@ class ReceiptsTopologyTest {
         pipe(delivered(GROUP, BOB, "phone", 9, 3));
         pipe(read("g-unknown", ALICE, "phone", 1));
 
-        // Then: nothing out, no state, counted
+        // Then: no state, counted; the two readers learn their read was refused, the leaver's ack is dropped quietly
+        assertThat(inbox.readKeyValuesToList()).extracting(kv -> kv.key + ":"
+                        + ((dev.kchat.events.chat.CommandRejected) ((dev.kchat.events.chat.CommandResult) kv.value.getItem()).getOutcome()).getCode())
+                .containsExactly(DAVE + ":not_a_member", ALICE + ":conversation_not_found");
         assertThat(position(GROUP, DAVE)).isNull();
         assertThat(position(GROUP, BOB)).isNull();
         assertThat(dropped(ReceiptProcessor.DROPPED_NOT_A_MEMBER)).isEqualTo(2.0);

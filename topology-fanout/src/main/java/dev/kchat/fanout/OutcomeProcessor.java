@@ -1,0 +1,41 @@
+package dev.kchat.fanout;
+
+import dev.kchat.events.chat.CommandResult;
+import dev.kchat.schemas.topic.Topic;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * {@code chat.command.results} to the sender's inbox: each rejection and each repeated command
+ * becomes an unsequenced inbox entry for its sender (see {@link Outcomes}), numbered by the inbox
+ * sequencer like every other entry, so all the sender's devices get it, also after reconnecting.
+ * First-time acceptances pass: their event reports them.
+ */
+final class OutcomeProcessor implements Processor<String, byte[], String, SpecificRecord> {
+
+    private final Topic<String, CommandResult> results;
+    private ProcessorContext<String, SpecificRecord> context;
+
+    OutcomeProcessor(Topic<String, CommandResult> results) {
+        this.results = results;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        // Thrown, not skipped: the processing exception handler puts the record and the cause on the error topic.
+        if (record.value() == null) {
+            throw new IllegalArgumentException(results.name() + " record with key " + record.key() + " has no value");
+        }
+        CommandResult result = results.valueSerde().deserializer().deserialize(results.name(), record.value());
+        if (Outcomes.needsEntry(result)) {
+            context.forward(record.withKey(result.getSenderId()).withValue((SpecificRecord) Outcomes.entry(result)));
+        }
+    }
+}
