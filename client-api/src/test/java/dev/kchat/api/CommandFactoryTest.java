@@ -100,7 +100,7 @@ class CommandFactoryTest {
         assertThat(refusal(() -> ApiJson.read(new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'},
                 Requests.SendMessage.class)).code()).isEqualTo("invalid_utf8");
         assertThat(refusal(() -> ApiJson.read("{\"reply_to_seq\":\"abc\"}".getBytes(StandardCharsets.UTF_8),
-                Requests.SendMessage.class)).code()).isEqualTo("invalid_field");
+                Requests.SendMessage.class)).code()).isEqualTo("invalid_type");
         assertThat(refusal(() -> ApiJson.read("[1]".getBytes(StandardCharsets.UTF_8), Requests.SendMessage.class)).code())
                 .isEqualTo("invalid_field");
         assertThat(refusal(() -> ApiJson.read("{\"body\":".getBytes(StandardCharsets.UTF_8), Requests.SendMessage.class)).code())
