@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.api.ApiException;
-import dev.kchat.api.CommandPublisher;
+import dev.kchat.api.RequestIds;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.TopicPublisher;
 import dev.kchat.api.presence.PresenceClient;
@@ -24,6 +24,7 @@ import dev.kchat.api.auth.JwtAuthenticator;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.ingress.http.Exchanges;
+import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.schemas.json.EventJson;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.store.read.ChatRepository;
@@ -65,7 +66,7 @@ public final class ApiRoutes {
 
     private final JwtAuthenticator auth;
     private final CommandFactory validation;
-    private final CommandPublisher commands;
+    private final CommandAnswers answers;
     private final ChatRepository repository;
     private final Topic<String, InboxEntry> inbox;
     private final Limits limits;
@@ -78,7 +79,7 @@ public final class ApiRoutes {
     private final IngressConfig.Receipts receiptQueries;
 
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
-    public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandPublisher commands, TopicPublisher<Receipt> receipts,
+    public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandAnswers answers, TopicPublisher<Receipt> receipts,
             ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
             IngressConfig.Receipts receiptQueries, Executor workers, MeterRegistry metrics, Clock clock) {
         this.presence = presence;
@@ -88,7 +89,7 @@ public final class ApiRoutes {
         this.auth = auth;
         this.validation = new CommandFactory(limits);
         this.limits = limits;
-        this.commands = commands;
+        this.answers = answers;
         this.repository = repository;
         this.inbox = inbox;
         this.workers = workers;
@@ -216,21 +217,13 @@ public final class ApiRoutes {
         }
     }
 
-    /** Produces the command; answers 202 from the acknowledgement callback. */
+    /**
+     * Produces the command, identified by the caller's {@code Idempotency-Key} if it sent one, and
+     * answers 202, or routing's decision if the caller asked to wait ({@link CommandAnswers}).
+     */
     private void accept(HttpServerExchange ex, CommandFactory.Accepted accepted) {
-        ex.dispatch(SameThreadExecutor.INSTANCE, () -> commands.publish(accepted.command()).whenComplete((metadata, failure) -> {
-            if (failure != null) {
-                respondError(ex, "publish", failure);
-                return;
-            }
-            ObjectNode body = ApiJson.JSON.createObjectNode()
-                    .put("conversation_id", accepted.conversationId())
-                    .put("command_id", accepted.command().getCommandId());
-            if (accepted.messageId() != null) {
-                body.put("message_id", accepted.messageId());
-            }
-            Exchanges.json(ex, 202, body);
-        }));
+        CommandFactory.Accepted identified = RequestIds.apply(accepted, ex.getRequestHeaders().getFirst(RequestIds.HEADER));
+        answers.answer(ex, identified, failure -> respondError(ex, "publish", failure));
     }
 
     private void history(HttpServerExchange ex, Caller caller) {

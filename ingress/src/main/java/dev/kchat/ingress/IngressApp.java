@@ -1,5 +1,8 @@
 package dev.kchat.ingress;
 
+import dev.kchat.ingress.outcome.CommandAnswers;
+import dev.kchat.ingress.outcome.CommandReplies;
+
 import com.datastax.oss.driver.api.core.CqlSession;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
@@ -48,6 +51,7 @@ public final class IngressApp implements AutoCloseable {
     private final Undertow server;
     private final AdminServer admin;
     private final CommandPublisher commands;
+    private final CommandReplies replies;
     private final ExecutorService workers;
     private final KafkaClientMetrics producerMetrics;
     private final Admin kafkaAdmin;
@@ -55,8 +59,9 @@ public final class IngressApp implements AutoCloseable {
 
     private final TopicPublisher<Receipt> receipts;
 
-    private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, TopicPublisher<Receipt> receipts,
-            ExecutorService workers, KafkaClientMetrics producerMetrics, Admin kafkaAdmin, int port) {
+    private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, CommandReplies replies,
+            TopicPublisher<Receipt> receipts, ExecutorService workers, KafkaClientMetrics producerMetrics, Admin kafkaAdmin, int port) {
+        this.replies = replies;
         this.receipts = receipts;
         this.kafkaAdmin = kafkaAdmin;
         this.server = server;
@@ -88,7 +93,10 @@ public final class IngressApp implements AutoCloseable {
         EdgeDirectory edges = new EdgeDirectory(admin, config.edgeDirectoryGroup(), topics.inbox().name(),
                 topics.inbox().partitions(), Clock.systemUTC());
         TopicPublisher<Receipt> receipts = new TopicPublisher<>(config.bootstrapServers(), topics.receipts(), "ingress-receipts");
-        ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), commands, receipts, repository,
+        CommandReplies replies = new CommandReplies(config.bootstrapServers(), config.outcomes().repliesGroup(),
+                topics.commandReplies(), metrics);
+        CommandAnswers answers = new CommandAnswers(commands, replies, config.outcomes().maxWait(), metrics);
+        ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), answers, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
                 config.receipts(), workers, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
@@ -104,11 +112,14 @@ public final class IngressApp implements AutoCloseable {
         Map<String, Health.Check> checks = new LinkedHashMap<>();
         checks.put("http", () -> Health.up("listening on " + port));
         checks.put("store", () -> session.isClosed() ? Health.down("CQL session closed") : Health.up("CQL session open"));
+        checks.put("replies", () -> Health.up(replies.replyPartition().isPresent()
+                ? "waits for decisions on " + topics.commandReplies().name() + " partition " + replies.replyPartition().getAsInt()
+                : "no reply partition (more ingress instances than partitions, or joining): Prefer: wait is answered 202"));
         checks.put("workers", () -> workers.getQueue().remainingCapacity() > 0
                 ? Health.up(workers.getQueue().size() + " queued") : Health.down("worker queue full"));
         AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
         log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
-        return new IngressApp(server, adminServer, commands, receipts, workers, producerMetrics, admin, port);
+        return new IngressApp(server, adminServer, commands, replies, receipts, workers, producerMetrics, admin, port);
     }
 
     public int port() {
@@ -135,6 +146,7 @@ public final class IngressApp implements AutoCloseable {
         }
         producerMetrics.close();
         commands.close();
+        replies.close();
         receipts.close();
         kafkaAdmin.close();
         admin.close();

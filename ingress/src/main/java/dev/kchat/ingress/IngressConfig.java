@@ -21,6 +21,7 @@ import java.util.List;
  * @param edgeDirectoryGroup consumer group of the edges, for {@code GET /v1/edge}
  * @param presenceUrl      the presence app's query URL, for {@code GET /v1/presence}
  * @param receipts         limits of {@code GET .../messages/{seq}/receipts}
+ * @param outcomes         how callers that send {@code Prefer: wait} get routing's decision
  */
 public record IngressConfig(
         String httpHost,
@@ -34,7 +35,33 @@ public record IngressConfig(
         Limits limits,
         String edgeDirectoryGroup,
         java.util.Optional<String> presenceUrl,
-        Receipts receipts) {
+        Receipts receipts,
+        Outcomes outcomes) {
+
+    /**
+     * How a caller that sends {@code Prefer: wait=N} gets routing's decision.
+     *
+     * @param maxWait      the longest wait granted; longer asks are cut to it
+     * @param repliesGroup consumer group of the ingress instances over {@code chat.command.replies}
+     */
+    public record Outcomes(java.time.Duration maxWait, String repliesGroup) {
+
+        public Outcomes {
+            if (maxWait.isNegative() || maxWait.isZero() || maxWait.toSeconds() > 60) {
+                throw new IllegalArgumentException(WAIT_MAX + " must be 1 s to 60 s, got " + maxWait);
+            }
+        }
+
+        static Outcomes from(Settings s) {
+            return new Outcomes(s.duration(WAIT_MAX, java.time.Duration.ofSeconds(DEFAULT_WAIT_MAX_SECONDS)),
+                    s.string(REPLIES_GROUP, DEFAULT_REPLIES_GROUP));
+        }
+    }
+
+    public static final String WAIT_MAX = "ingress.wait.max";
+    public static final String REPLIES_GROUP = "ingress.replies.group";
+    public static final int DEFAULT_WAIT_MAX_SECONDS = 10;
+    public static final String DEFAULT_REPLIES_GROUP = "kchat-ingress-replies";
 
     /**
      * How receipts on demand ("who read my message") are answered.
@@ -88,7 +115,11 @@ public record IngressConfig(
             new String[] {RECEIPTS_PARALLELISM, String.valueOf(DEFAULT_RECEIPTS_PARALLELISM),
                     "GET .../receipts: member position reads in flight per request"},
             new String[] {RECEIPTS_PER_RECIPIENT_MAX, String.valueOf(DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
-                    "the fanout's setting (keep them equal): where delivered positions are stored per member"});
+                    "the fanout's setting (keep them equal): where delivered positions are stored per member"},
+            new String[] {WAIT_MAX, DEFAULT_WAIT_MAX_SECONDS + "s",
+                    "longest Prefer: wait granted for routing's decision on a command (1 s to 60 s)"},
+            new String[] {REPLIES_GROUP, DEFAULT_REPLIES_GROUP,
+                    "consumer group of the ingress instances over chat.command.replies (give it as many partitions as instances)"});
 
     public static IngressConfig from(Settings s) {
         return new IngressConfig(
@@ -103,7 +134,8 @@ public record IngressConfig(
                 Limits.from(s),
                 s.string("edge.group.id", "kchat-edges"),
                 s.find("ingress.presence.url"),
-                Receipts.from(s));
+                Receipts.from(s),
+                Outcomes.from(s));
     }
 
     static String help() {
