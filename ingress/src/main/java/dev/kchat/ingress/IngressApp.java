@@ -95,6 +95,17 @@ public final class IngressApp implements AutoCloseable {
         TopicPublisher<Receipt> receipts = new TopicPublisher<>(config.bootstrapServers(), topics.receipts(), "ingress-receipts");
         CommandReplies replies = new CommandReplies(config.bootstrapServers(), config.outcomes().repliesGroup(),
                 topics.commandReplies(), metrics);
+        try {
+            if (!replies.awaitReplyPartition(Duration.ofSeconds(15))) {
+                log.warn("no partition of {} after 15 s: callers that send Prefer: wait get 202 until one is assigned",
+                        topics.commandReplies().name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            replies.close();
+            commands.close();
+            throw new IllegalStateException("interrupted while joining the reply group", e);
+        }
         CommandAnswers answers = new CommandAnswers(commands, replies, config.outcomes().maxWait(), metrics);
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), answers, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),

@@ -55,6 +55,7 @@ public final class CommandReplies implements AutoCloseable {
     private final String topic;
     private final Map<String, Set<CompletableFuture<CommandResult>>> waiting = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Integer> owned = new ConcurrentSkipListSet<>();
+    private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
     private final Thread poller;
     private final Counter answered;
     private final Counter unmatched;
@@ -98,12 +99,31 @@ public final class CommandReplies implements AutoCloseable {
                 consumer.seekToEnd(partitions);
                 partitions.forEach(p -> consumer.position(p));
                 partitions.forEach(p -> owned.add(p.partition()));
+                if (!owned.isEmpty()) {
+                    firstAssignment.complete(null);
+                }
                 log.info("reply partitions of {} now {}", topic, owned);
             }
         });
         this.poller = new Thread(this::run, "ingress-replies");
         poller.setDaemon(true);
         poller.start();
+    }
+
+    /**
+     * Waits until the group gives this instance a reply partition, so callers that wait are served
+     * from the first request; false if none came within {@code timeout} (more instances than
+     * partitions: those callers get 202).
+     */
+    public boolean awaitReplyPartition(Duration timeout) throws InterruptedException {
+        try {
+            firstAssignment.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("reply reader failed", e.getCause());
+        }
     }
 
     /** A partition on which this instance reads replies now, if the group gave it any. */
