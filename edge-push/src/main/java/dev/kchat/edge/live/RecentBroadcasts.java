@@ -1,4 +1,4 @@
-package dev.kchat.edge;
+package dev.kchat.edge.live;
 
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,6 +1,7 @@
-package dev.kchat.edge;
+package dev.kchat.edge.session;
 
 import dev.kchat.api.TopicPublisher;
+import dev.kchat.edge.sync.Delivery;
 import dev.kchat.events.chat.Delivered;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * client is not told (a lost heartbeat is covered by the next; a lost Delivered by the read that
  * follows). Typing and heartbeats are throttled per session so a chatty client cannot flood Kafka.
  */
-final class ClientSignals implements AutoCloseable {
+public final class ClientSignals implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSignals.class);
     /** At most one heartbeat per session this often; the presence TTL is several times longer. */
@@ -49,7 +50,7 @@ final class ClientSignals implements AutoCloseable {
     private final Counter failed;
     private final Counter throttled;
 
-    ClientSignals(String bootstrapServers, Topics topics, String edgeId, MeterRegistry metrics, Clock clock) {
+    public ClientSignals(String bootstrapServers, Topics topics, String edgeId, MeterRegistry metrics, Clock clock) {
         this.receipts = new TopicPublisher<>(bootstrapServers, topics.receipts(), edgeId + "_receipts");
         this.sessions = new TopicPublisher<>(bootstrapServers, topics.presenceSessions(), edgeId + "_sessions");
         this.typing = new TopicPublisher<>(bootstrapServers, topics.typing(), edgeId + "_typing");
@@ -59,19 +60,19 @@ final class ClientSignals implements AutoCloseable {
         this.throttled = metrics.counter("kchat.edge.signals", "outcome", "throttled");
     }
 
-    void delivered(Session session, Session.Delivery delivery) {
+    public void delivered(Session session, Delivery delivery) {
         publish(receipts, delivery.conversationId(), receipt(session, delivery.conversationId())
                 .setReceipt(Delivered.newBuilder().setInboxSeq(delivery.inboxSeq()).setSeq(delivery.seq()).build())
                 .build());
     }
 
-    void read(Session session, String conversationId, long seq) {
+    public void read(Session session, String conversationId, long seq) {
         publish(receipts, conversationId, receipt(session, conversationId)
                 .setReceipt(ReadUpTo.newBuilder().setSeq(seq).build()).build());
     }
 
     /** @return false if throttled */
-    boolean typing(Session session, String conversationId, boolean isTyping) {
+    public boolean typing(Session session, String conversationId, boolean isTyping) {
         Instant now = clock.instant();
         String key = session.sessionId() + '\u0000' + conversationId;
         if (isTyping && !claim(lastTyping, key, now, TYPING_EVERY)) {
@@ -83,23 +84,23 @@ final class ClientSignals implements AutoCloseable {
         return true;
     }
 
-    void opened(Session session, String platform) {
+    public void opened(Session session, String platform) {
         lastHeartbeat.put(session.sessionId(), clock.instant());
         session(session, SessionOpened.newBuilder().setPlatform(platform).build());
     }
 
-    void heartbeat(Session session) {
+    public void heartbeat(Session session) {
         if (claim(lastHeartbeat, session.sessionId(), clock.instant(), HEARTBEAT_EVERY)) {
             session(session, new SessionHeartbeat());
         }
     }
 
-    void status(Session session, PresenceState state) {
+    public void status(Session session, PresenceState state) {
         session(session, StatusSet.newBuilder().setStatus(state).build());
     }
 
     /** The session ended; only sessions that said hello were announced, so only they are closed. */
-    void closed(Session session, String reason) {
+    public void closed(Session session, String reason) {
         if (lastHeartbeat.remove(session.sessionId()) != null) {
             session(session, SessionClosed.newBuilder().setReason(reason).build());
         }

@@ -1,4 +1,4 @@
-package dev.kchat.edge;
+package dev.kchat.edge.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

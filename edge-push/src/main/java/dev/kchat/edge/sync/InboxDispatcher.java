@@ -1,4 +1,4 @@
-package dev.kchat.edge;
+package dev.kchat.edge.sync;
 
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.events.chat.InboxEntry;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * this one left it, and sessions drop what they already delivered by inbox seq. A record that
  * cannot be decoded goes to {@code platform.errors} and is skipped.
  */
-final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, AutoCloseable {
+public final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InboxDispatcher.class);
     static final String APP_ID = "edge-push";
@@ -59,7 +59,7 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
     private volatile boolean running = true;
     private volatile boolean stopped;
 
-    InboxDispatcher(String bootstrapServers, String groupId, String clientId, Topic<String, InboxEntry> inbox,
+    public InboxDispatcher(String bootstrapServers, String groupId, String clientId, Topic<String, InboxEntry> inbox,
             Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, MeterRegistry metrics) {
         this.inbox = inbox;
         this.errors = errors;
@@ -137,20 +137,20 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
     }
 
     /** Whether this edge serves the user now. */
-    boolean owns(String userId) {
+    public boolean owns(String userId) {
         return owned.contains(EdgeDirectory.partitionOf(userId, inbox.partitions()));
     }
 
     /** Waits until the group gave this edge its first assignment (possibly empty). */
-    boolean awaitAssignment(Duration timeout) throws InterruptedException {
+    public boolean awaitAssignment(Duration timeout) throws InterruptedException {
         return firstAssignment.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    Set<Integer> ownedPartitions() {
+    public Set<Integer> ownedPartitions() {
         return Set.copyOf(owned);
     }
 
-    boolean isRunning() {
+    public boolean isRunning() {
         return !stopped;
     }
 
@@ -159,30 +159,30 @@ final class InboxDispatcher implements Runnable, ConsumerRebalanceListener, Auto
      * those may not have reached the store yet, and without them a device connecting right after
      * would wait for the next entry to notice the gap.
      */
-    void register(InboxListener listener) {
+    public void register(InboxListener listener) {
         listeners.computeIfAbsent(listener.userId(), u -> new CopyOnWriteArraySet<>()).add(listener);
         for (InboxEntry e : recent.forUser(listener.userId())) {
             listener.onLive(e);
         }
     }
 
-    List<InboxEntry> recentFor(String userId) {
+    public List<InboxEntry> recentFor(String userId) {
         return recent.forUser(userId);
     }
 
-    void unregister(InboxListener listener) {
+    public void unregister(InboxListener listener) {
         listeners.computeIfPresent(listener.userId(), (u, set) -> {
             set.remove(listener);
             return set.isEmpty() ? null : set;
         });
     }
 
-    int listenerCount() {
+    public int listenerCount() {
         return listeners.values().stream().mapToInt(Set::size).sum();
     }
 
     /** Runs on the consumer thread after every rebalance this edge takes part in (must not block). */
-    void onRebalance(Runnable hook) {
+    public void onRebalance(Runnable hook) {
         this.rebalanceHook = hook;
     }
 

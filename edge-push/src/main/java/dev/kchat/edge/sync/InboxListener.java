@@ -1,9 +1,9 @@
-package dev.kchat.edge;
+package dev.kchat.edge.sync;
 
 import dev.kchat.events.chat.InboxEntry;
 
 /** Something on this edge waiting for a user's live inbox entries: a WebSocket session or a long poll. */
-interface InboxListener {
+public interface InboxListener {
 
     String userId();
 

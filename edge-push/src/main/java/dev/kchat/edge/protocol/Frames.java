@@ -1,57 +1,51 @@
-package dev.kchat.edge;
+package dev.kchat.edge.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.api.ApiJson;
 import dev.kchat.events.chat.BroadcastEntry;
-import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.TypingEvent;
 import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.schemas.json.EventJson;
 
 /**
  * The server's frames of the WebSocket protocol (docs/edge-protocol.md): JSON text, one object per
- * frame, its kind in {@code "type"}.
+ * frame, its kind in {@code "type"}; and the close codes. Inbox entries are rendered by
+ * {@link InboxEntryFrames}.
  */
-final class Frames {
+public final class Frames {
 
     /** Close codes: 1001 the edge is shutting down; 4xxx are ours. */
-    static final int CLOSE_GOING_AWAY = 1001;
-    static final int CLOSE_RECONNECT = 4001;
-    static final int CLOSE_WRONG_EDGE = 4002;
-    static final int CLOSE_PROTOCOL_ERROR = 4400;
-    static final int CLOSE_SLOW_CONSUMER = 4008;
-    static final int CLOSE_RESYNC = 4009;
+    public static final int CLOSE_GOING_AWAY = 1001;
+    public static final int CLOSE_RECONNECT = 4001;
+    public static final int CLOSE_WRONG_EDGE = 4002;
+    public static final int CLOSE_PROTOCOL_ERROR = 4400;
+    public static final int CLOSE_SLOW_CONSUMER = 4008;
+    public static final int CLOSE_RESYNC = 4009;
 
     private Frames() {
     }
 
-    static String event(InboxEntry entry) {
-        ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "event").put("inbox_seq", entry.getInboxSeq());
-        frame.set("entry", EventJson.toJson(entry));
-        return text(frame);
-    }
-
-    static String broadcast(BroadcastEntry entry) {
+    public static String broadcast(BroadcastEntry entry) {
         ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "broadcast")
                 .put("conversation_id", entry.getConversationId()).put("seq", entry.getSeq());
         frame.set("event", EventJson.toJson(entry.getEvent()));
         return text(frame);
     }
 
-    static String typing(TypingEvent event) {
+    public static String typing(TypingEvent event) {
         return text(ApiJson.JSON.createObjectNode().put("type", "typing").put("conversation_id", event.getConversationId())
                 .put("user_id", event.getUserId()).put("typing", event.getTyping()));
     }
 
-    static String presence(PresenceChanged change) {
+    public static String presence(PresenceChanged change) {
         return text(ApiJson.JSON.createObjectNode().put("type", "presence").put("user_id", change.getUserId())
                 .put("state", change.getState().name()).put("last_active_at", change.getLastActiveAt().toString())
                 .put("devices_online", change.getDevicesOnline()));
     }
 
     /** The current presence of a user, answered to {@code subscribe_presence}. */
-    static String presence(String userId, String state, String lastActiveAt, int devicesOnline) {
+    public static String presence(String userId, String state, String lastActiveAt, int devicesOnline) {
         ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "presence").put("user_id", userId).put("state", state);
         if (lastActiveAt != null) {
             frame.put("last_active_at", lastActiveAt);
@@ -59,21 +53,21 @@ final class Frames {
         return text(frame.put("devices_online", devicesOnline));
     }
 
-    static String ready(String userId, String deviceId, long inboxSeq) {
+    public static String ready(String userId, String deviceId, long inboxSeq) {
         return text(ApiJson.JSON.createObjectNode().put("type", "ready").put("user_id", userId)
                 .put("device_id", deviceId).put("inbox_seq", inboxSeq));
     }
 
-    static String sent(String conversationId, String clientMsgId, String messageId) {
+    public static String sent(String conversationId, String clientMsgId, String messageId) {
         return text(ApiJson.JSON.createObjectNode().put("type", "sent").put("conversation_id", conversationId)
                 .put("client_msg_id", clientMsgId).put("message_id", messageId));
     }
 
-    static String pong() {
+    public static String pong() {
         return "{\"type\":\"pong\"}";
     }
 
-    static String error(String code, String message, String ref) {
+    public static String error(String code, String message, String ref) {
         ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "error").put("code", code).put("message", message);
         if (ref != null) {
             frame.put("ref", ref);
@@ -81,11 +75,11 @@ final class Frames {
         return text(frame);
     }
 
-    static String redirect(String edgeUrl) {
+    public static String redirect(String edgeUrl) {
         return text(ApiJson.JSON.createObjectNode().put("type", "redirect").put("edge", edgeUrl));
     }
 
-    static String reconnect(String reason, String edgeUrl) {
+    public static String reconnect(String reason, String edgeUrl) {
         ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "reconnect").put("reason", reason);
         if (edgeUrl != null) {
             frame.put("edge", edgeUrl);
@@ -93,7 +87,7 @@ final class Frames {
         return text(frame);
     }
 
-    private static String text(ObjectNode node) {
+    static String text(ObjectNode node) {
         try {
             return ApiJson.JSON.writeValueAsString(node);
         } catch (JsonProcessingException e) {

@@ -1,4 +1,4 @@
-package dev.kchat.edge;
+package dev.kchat.edge.sync;
 
 import dev.kchat.events.chat.InboxEntry;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.kchat.edge;
+package dev.kchat.edge.live;
 
+import dev.kchat.edge.protocol.Frames;
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.TypingEvent;
 import dev.kchat.events.presence.PresenceChanged;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * None of this is stored per device: a device that was away reads large-group history from the
  * store, and typing and presence are ephemeral. One consumer, no group, one thread.
  */
-final class LiveHub implements Runnable, AutoCloseable {
+public final class LiveHub implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
 
@@ -43,8 +44,8 @@ final class LiveHub implements Runnable, AutoCloseable {
     private final Topic<String, BroadcastEntry> broadcast;
     private final Topic<String, TypingEvent> typing;
     private final Topic<String, PresenceChanged> presence;
-    private final Map<String, Set<Session>> conversations = new ConcurrentHashMap<>();
-    private final Map<String, Set<Session>> watchers = new ConcurrentHashMap<>();
+    private final Map<String, Set<LiveSubscriber>> conversations = new ConcurrentHashMap<>();
+    private final Map<String, Set<LiveSubscriber>> watchers = new ConcurrentHashMap<>();
     private final Counter broadcastFrames;
     private final Counter typingFrames;
     private final Counter presenceFrames;
@@ -52,7 +53,7 @@ final class LiveHub implements Runnable, AutoCloseable {
      * Guards {@link #recent} together with the subscriber sets' changes on join: a broadcast is
      * remembered and its subscribers read in one step, a joiner is added and the remembered frames
      * read in one step, so every frame after the join reaches the joiner (live, replayed, or both:
-     * {@link Session#sendBroadcast} drops a seq it already sent). Never held while calling a session.
+     * {@link LiveSubscriber#sendBroadcast} drops a seq it already sent). Never held while calling a session.
      */
     private final Object broadcastLock = new Object();
     private final RecentBroadcasts recent = new RecentBroadcasts(RECENT_PER_CONVERSATION, RECENT_MAX_AGE, RECENT_CONVERSATIONS);
@@ -66,7 +67,7 @@ final class LiveHub implements Runnable, AutoCloseable {
     /** Large conversations whose recent broadcasts are kept. */
     static final int RECENT_CONVERSATIONS = 2_000;
 
-    LiveHub(String bootstrapServers, String clientId, Topics topics, MeterRegistry metrics) {
+    public LiveHub(String bootstrapServers, String clientId, Topics topics, MeterRegistry metrics) {
         this.broadcast = topics.broadcast();
         this.typing = topics.typing();
         this.presence = topics.presenceChanges();
@@ -84,7 +85,7 @@ final class LiveHub implements Runnable, AutoCloseable {
     }
 
     /** The session's user is a member of the conversation: it gets its broadcasts and typing. */
-    void subscribe(String conversationId, Session session) {
+    public void subscribe(String conversationId, LiveSubscriber session) {
         conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>()).add(session);
     }
 
@@ -93,10 +94,10 @@ final class LiveHub implements Runnable, AutoCloseable {
      * typing from now on, and first the broadcasts after {@code joinedSeq} this edge already passed on
      * (they travel one hop less than the join and often arrive first). Nothing if already subscribed.
      */
-    void subscribeJoined(String conversationId, Session session, long joinedSeq) {
+    public void subscribeJoined(String conversationId, LiveSubscriber session, long joinedSeq) {
         List<RecentBroadcasts.Frame> missed;
         synchronized (broadcastLock) {
-            Set<Session> set = conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>());
+            Set<LiveSubscriber> set = conversations.computeIfAbsent(conversationId, c -> new CopyOnWriteArraySet<>());
             if (!set.add(session)) {
                 return;
             }
@@ -106,25 +107,25 @@ final class LiveHub implements Runnable, AutoCloseable {
         replayedFrames.increment(missed.size());
     }
 
-    boolean isSubscribed(String conversationId, Session session) {
-        Set<Session> set = conversations.get(conversationId);
+    public boolean isSubscribed(String conversationId, LiveSubscriber session) {
+        Set<LiveSubscriber> set = conversations.get(conversationId);
         return set != null && set.contains(session);
     }
 
-    void unsubscribe(String conversationId, Session session) {
+    public void unsubscribe(String conversationId, LiveSubscriber session) {
         remove(conversations, conversationId, session);
     }
 
     /** The session wants presence changes of a user. */
-    void watch(String userId, Session session) {
+    public void watch(String userId, LiveSubscriber session) {
         watchers.computeIfAbsent(userId, u -> new CopyOnWriteArraySet<>()).add(session);
     }
 
-    void unwatch(String userId, Session session) {
+    public void unwatch(String userId, LiveSubscriber session) {
         remove(watchers, userId, session);
     }
 
-    void unsubscribeAll(Session session) {
+    public void unsubscribeAll(LiveSubscriber session) {
         for (String conversationId : List.copyOf(conversations.keySet())) {
             remove(conversations, conversationId, session);
         }
@@ -133,7 +134,7 @@ final class LiveHub implements Runnable, AutoCloseable {
         }
     }
 
-    private static void remove(Map<String, Set<Session>> map, String key, Session session) {
+    private static void remove(Map<String, Set<LiveSubscriber>> map, String key, LiveSubscriber session) {
         map.computeIfPresent(key, (k, set) -> {
             set.remove(session);
             return set.isEmpty() ? null : set;
@@ -169,7 +170,7 @@ final class LiveHub implements Runnable, AutoCloseable {
             return;
         }
         boolean isPresence = record.topic().equals(presence.name());
-        Set<Session> sessions = (isPresence ? watchers : conversations).get(record.key());
+        Set<LiveSubscriber> sessions = (isPresence ? watchers : conversations).get(record.key());
         if (sessions == null || sessions.isEmpty()) {
             return;
         }
@@ -181,7 +182,7 @@ final class LiveHub implements Runnable, AutoCloseable {
             } else if (record.topic().equals(typing.name())) {
                 TypingEvent event = typing.valueSerde().deserializer().deserialize(record.topic(), record.value());
                 String frame = Frames.typing(event);
-                for (Session s : sessions) {
+                for (LiveSubscriber s : sessions) {
                     if (!s.userId().equals(event.getUserId())) {
                         s.sendLive(frame);
                         typingFrames.increment();
@@ -206,14 +207,14 @@ final class LiveHub implements Runnable, AutoCloseable {
             log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
             return;
         }
-        Set<Session> sessions;
+        Set<LiveSubscriber> sessions;
         synchronized (broadcastLock) {
             recent.add(entry.getConversationId(), entry.getSeq(), frame, System.nanoTime());
             // No copy: iterating a copy-on-write set walks a snapshot, and one taken later only adds
             // joiners, who drop a seq they already got.
             sessions = conversations.getOrDefault(entry.getConversationId(), Set.of());
         }
-        for (Session s : sessions) {
+        for (LiveSubscriber s : sessions) {
             s.sendBroadcast(entry.getConversationId(), entry.getSeq(), frame);
         }
         broadcastFrames.increment(sessions.size());

@@ -1,0 +1,37 @@
+package dev.kchat.edge.frames;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kchat.api.ApiException;
+import dev.kchat.edge.session.Session;
+import dev.kchat.edge.sync.InboxCursor;
+import dev.kchat.schemas.Ids;
+
+/** The checks frame handlers share; each refuses with a precise {@link ApiException}. */
+final class FrameFields {
+
+    private FrameFields() {
+    }
+
+    static long requireLong(ObjectNode fields, String name) {
+        JsonNode v = fields.get(name);
+        if (v == null || !v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
+            throw ApiException.badRequest("invalid_field", name + " must be a non-negative integer");
+        }
+        return v.asLong();
+    }
+
+    static String requireConversation(ObjectNode fields) {
+        JsonNode conversation = fields.get("conversation_id");
+        if (conversation == null || !conversation.isTextual() || !Ids.isConversationId(conversation.asText())) {
+            throw ApiException.badRequest("missing_field", "conversation_id is required");
+        }
+        return conversation.asText();
+    }
+
+    static void requireHello(Session session) {
+        if (session.state() == InboxCursor.State.AWAITING_HELLO) {
+            throw ApiException.badRequest("hello_first", "send hello before anything else");
+        }
+    }
+}

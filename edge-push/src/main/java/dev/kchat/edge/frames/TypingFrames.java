@@ -1,0 +1,36 @@
+package dev.kchat.edge.frames;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kchat.api.ApiException;
+import dev.kchat.edge.live.LiveHub;
+import dev.kchat.edge.session.ClientSignals;
+import dev.kchat.edge.session.Session;
+import java.util.concurrent.Executor;
+
+/** {@code typing {conversation_id, typing}}: ephemeral, to the other members' devices; throttled. */
+public final class TypingFrames {
+
+    private final LiveHub live;
+    private final ClientSignals signals;
+    private final Executor workers;
+
+    public TypingFrames(LiveHub live, ClientSignals signals, Executor workers) {
+        this.live = live;
+        this.signals = signals;
+        this.workers = workers;
+    }
+
+    public void typing(Session session, ObjectNode fields) {
+        FrameFields.requireHello(session);
+        String conversationId = FrameFields.requireConversation(fields);
+        JsonNode typing = fields.get("typing");
+        if (typing == null || !typing.isBoolean()) {
+            throw ApiException.badRequest("invalid_field", "typing must be true or false");
+        }
+        if (!live.isSubscribed(conversationId, session)) {
+            throw ApiException.notFound("conversation_not_found", "you are not a member of '" + conversationId + "'");
+        }
+        workers.execute(() -> signals.typing(session, conversationId, typing.asBoolean()));
+    }
+}
