@@ -7,20 +7,26 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.data.UdtValue;
+import dev.kchat.schemas.Ids;
 import dev.kchat.store.write.Buckets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 
 /**
  * The read side of the store, used by ingress and edges: conversation history, inbox sync and the
@@ -55,6 +61,13 @@ public final class ChatRepository {
      * it names: the page ends there with {@code hasMore}, and the client asks again from where it got to.
      */
     public static final int MAX_BUCKETS_PER_PAGE = 64;
+    /**
+     * Values of one {@code IN} on a clustering key: ScyllaDB refuses more than
+     * {@code max_clustering_key_restrictions_per_query} (100 by default).
+     */
+    public static final int MAX_IN_VALUES = 100;
+    /** Reads in flight for one call of {@link #currentConversationKinds} or {@link #currentMemberships}. */
+    public static final int MEMBERSHIP_PARALLELISM = 16;
 
     /** Which side of the given seq a history page lies on. */
     public enum Direction { BEFORE, AFTER }
@@ -81,6 +94,9 @@ public final class ChatRepository {
     private final PreparedStatement reactionsBetween;
     private final PreparedStatement memberPositions;
     private final PreparedStatement receiptCounts;
+    private final PreparedStatement userMemberships;
+    private final PreparedStatement userMembershipsIn;
+    private final PreparedStatement conversationKind;
 
     /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
     public ChatRepository(CqlSession session, String keyspace) {
@@ -110,6 +126,11 @@ public final class ChatRepository {
                 + ".conversations_by_user WHERE user_id = ? AND conversation_id = ?");
         receiptCounts = session.prepare("SELECT delivered_count, read_count FROM " + keyspace
                 + ".receipt_counts_by_message WHERE conversation_id = ? AND bucket = ? AND seq = ?");
+        userMemberships = session.prepare("SELECT conversation_id, active FROM " + keyspace
+                + ".conversations_by_user WHERE user_id = ?");
+        userMembershipsIn = session.prepare("SELECT conversation_id, active FROM " + keyspace
+                + ".conversations_by_user WHERE user_id = ? AND conversation_id IN ?");
+        conversationKind = session.prepare("SELECT kind FROM " + keyspace + ".conversations WHERE conversation_id = ?");
         conversation = session.prepare("SELECT kind, name, last_seq, last_activity_at, last_message_seq,"
                 + " last_message_preview, last_message_sender FROM " + keyspace + ".conversations WHERE conversation_id = ?");
     }
@@ -296,12 +317,92 @@ public final class ChatRepository {
                 .setConsistencyLevel(LIST_CONSISTENCY))) {
             scanned++;
             last = row.getString("user_id");
-            if (row.isNull("active") || row.getBoolean("active")) {
+            if (isActive(row)) {
                 members.add(new MemberPage.Member(last, row.getString("role"),
                         row.isNull("joined_seq") ? 0 : row.getLong("joined_seq")));
             }
         }
         return new MemberPage(members, scanned == size ? last : null);
+    }
+
+    /**
+     * The conversations {@code userId} is a current member of, each with its kind ({@code DIRECT},
+     * {@code GROUP}, {@code CHANNEL}; null while the sink has not stored the conversation yet). One read
+     * of the user's partition, then one point read of the kind per conversation that is not a direct
+     * chat (whose id says its kind), at most {@value #MEMBERSHIP_PARALLELISM} in flight. For the presence
+     * policy, which caches it briefly.
+     */
+    public Map<String, String> currentConversationKinds(String userId) {
+        Objects.requireNonNull(userId, "userId");
+        Map<String, String> kinds = new HashMap<>();
+        List<String> unknown = new ArrayList<>();
+        for (Row row : session.execute(userMemberships.bind(userId).setConsistencyLevel(LIST_CONSISTENCY))) {
+            if (isActive(row)) {
+                String id = row.getString("conversation_id");
+                if (Ids.isDirectConversation(id)) {
+                    kinds.put(id, "DIRECT");
+                } else {
+                    unknown.add(id);
+                }
+            }
+        }
+        List<CompletableFuture<AsyncResultSet>> reads = inParallel(unknown, conversationKind::bind, MEMBERSHIP_PARALLELISM,
+                LIST_CONSISTENCY);
+        for (int i = 0; i < unknown.size(); i++) {
+            Row row = await(reads.get(i)).one();
+            kinds.put(unknown.get(i), row == null ? null : row.getString("kind"));
+        }
+        return kinds;
+    }
+
+    /**
+     * For each of {@code userIds}, which of {@code conversationIds} they are a current member of (users
+     * in none are absent from the map). One read of each user's partition per
+     * {@value #MAX_IN_VALUES} conversations ({@code conversation_id IN ...}, so the work is bounded by
+     * the ids asked, not by how many conversations a user has), at most
+     * {@value #MEMBERSHIP_PARALLELISM} in flight.
+     */
+    public Map<String, Set<String>> currentMemberships(Collection<String> userIds, Collection<String> conversationIds) {
+        Objects.requireNonNull(userIds, "userIds");
+        List<String> ids = List.copyOf(new LinkedHashSet<>(conversationIds));
+        record Read(String userId, List<String> conversationIds) {
+        }
+        List<Read> planned = new ArrayList<>();
+        for (String userId : new LinkedHashSet<>(userIds)) {
+            for (int from = 0; from < ids.size(); from += MAX_IN_VALUES) {
+                planned.add(new Read(userId, ids.subList(from, Math.min(ids.size(), from + MAX_IN_VALUES))));
+            }
+        }
+        List<CompletableFuture<AsyncResultSet>> reads = inParallel(planned,
+                r -> userMembershipsIn.bind(r.userId(), r.conversationIds()), MEMBERSHIP_PARALLELISM, LIST_CONSISTENCY);
+        Map<String, Set<String>> out = new HashMap<>();
+        for (int i = 0; i < planned.size(); i++) {
+            for (Row row : await(reads.get(i)).currentPage()) { // at most MAX_IN_VALUES rows: one page
+                if (isActive(row)) {
+                    out.computeIfAbsent(planned.get(i).userId(), u -> new HashSet<>()).add(row.getString("conversation_id"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Starts one read per item, at most {@code parallelism} in flight; the futures in item order. */
+    private <T> List<CompletableFuture<AsyncResultSet>> inParallel(List<T> items, Function<T, BoundStatement> statement,
+            int parallelism, ConsistencyLevel consistency) {
+        Semaphore inFlight = new Semaphore(parallelism);
+        List<CompletableFuture<AsyncResultSet>> reads = new ArrayList<>(items.size());
+        for (T item : items) {
+            inFlight.acquireUninterruptibly();
+            CompletableFuture<AsyncResultSet> read = session.executeAsync(statement.apply(item)
+                    .setConsistencyLevel(consistency)).toCompletableFuture();
+            read.whenComplete((rs, failure) -> inFlight.release());
+            reads.add(read);
+        }
+        return reads;
+    }
+
+    private static boolean isActive(Row row) {
+        return row.isNull("active") || row.getBoolean("active");
     }
 
     /** A conversation has more current members than a receipts query may read. */
@@ -352,7 +453,7 @@ public final class ChatRepository {
             for (Row row : page.currentPage()) {
                 scanned++;
                 last = row.getString("user_id");
-                if (!row.isNull("active") && !row.getBoolean("active")) {
+                if (!isActive(row)) {
                     continue;
                 }
                 if (++current > maxMembers) {
@@ -366,15 +467,8 @@ public final class ChatRepository {
             }
             after = scanned == RECEIPTS_MEMBER_PAGE ? last : null;
         }
-        Semaphore inFlight = new Semaphore(parallelism);
-        List<CompletableFuture<AsyncResultSet>> positions = new ArrayList<>(counted.size());
-        for (String userId : counted) {
-            inFlight.acquireUninterruptibly();
-            CompletableFuture<AsyncResultSet> read = session.executeAsync(memberPositions.bind(userId, conversationId)
-                    .setConsistencyLevel(RECEIPTS_CONSISTENCY)).toCompletableFuture();
-            read.whenComplete((rs, failure) -> inFlight.release());
-            positions.add(read);
-        }
+        List<CompletableFuture<AsyncResultSet>> positions = inParallel(counted,
+                userId -> memberPositions.bind(userId, conversationId), parallelism, RECEIPTS_CONSISTENCY);
         List<String> read = new ArrayList<>();
         List<String> delivered = new ArrayList<>();
         List<String> pending = new ArrayList<>();
@@ -464,7 +558,7 @@ public final class ChatRepository {
     }
 
     private static ConversationSummary summary(Row membership, Row conversation) {
-        boolean active = membership.isNull("active") || membership.getBoolean("active");
+        boolean active = isActive(membership);
         long userLast = longOr(membership, "last_seq", 0);
         long convLast = conversation == null ? 0 : longOr(conversation, "last_seq", 0);
         long lastSeq = Math.max(userLast, convLast);
