@@ -23,8 +23,9 @@ import java.util.Set;
  * the kind of each non-direct one), then, for the users not answered from the cache, one batch of
  * membership reads limited to the caller's direct chat with each of them and the caller's groups
  * ({@link CurrentMemberships}): the work grows with the caller's groups and the users asked, never
- * with how many conversations the others are in. Both answers are cached for {@code ttl} (30 s by
- * default), so a membership change shows in presence visibility within that time. Store failures
+ * with how many conversations the others are in. The caller's list and the answers built on it are
+ * cached for {@code ttl} (30 s by default) from the list's read, so a membership change shows in
+ * presence visibility within that time. Store failures
  * propagate to the caller (the door answers "unavailable"). Thread-safe; blocking.
  *
  * <pre>{@code
@@ -58,10 +59,14 @@ public final class PresenceVisibility {
     private record Pair(String callerId, String userId) {
     }
 
+    /** A caller's sharing conversations and when they were read: answers built on them expire with them. */
+    private record Sharing(Map<String, String> kinds, long readAt) {
+    }
+
     private final CurrentConversations conversations;
     private final CurrentMemberships memberships;
     private final Clock clock;
-    private final ExpiringCache<String, Map<String, String>> conversationsOf;
+    private final ExpiringCache<String, Sharing> conversationsOf;
     private final ExpiringCache<Pair, Boolean> answers;
 
     /** With the defaults: answers cached 30 s, at most {@value #DEFAULT_MAX_CACHED} of each kind. */
@@ -104,9 +109,15 @@ public final class PresenceVisibility {
             }
         }
         if (!unresolved.isEmpty()) {
-            Set<String> found = resolve(callerId, unresolved, now);
+            Sharing sharing = conversationsOf.get(callerId, now);
+            if (sharing == null) {
+                sharing = new Sharing(Map.copyOf(sharingOnly(conversations.currentConversationKinds(callerId))), now);
+                conversationsOf.put(callerId, sharing, now);
+            }
+            Set<String> found = resolve(callerId, sharing.kinds(), unresolved);
             for (String userId : unresolved) {
-                answers.put(new Pair(callerId, userId), found.contains(userId), now);
+                // Expires with the caller's list it was built on: no answer is older than the ttl.
+                answers.put(new Pair(callerId, userId), found.contains(userId), sharing.readAt());
             }
             // Keep the order asked: the resolved ones sit among the cached ones.
             Set<String> ordered = new LinkedHashSet<>();
@@ -125,12 +136,7 @@ public final class PresenceVisibility {
         return visibleTo(callerId, List.of(userId)).contains(userId);
     }
 
-    private Set<String> resolve(String callerId, List<String> userIds, long now) {
-        Map<String, String> mine = conversationsOf.get(callerId, now);
-        if (mine == null) {
-            mine = Map.copyOf(sharingOnly(conversations.currentConversationKinds(callerId)));
-            conversationsOf.put(callerId, mine, now);
-        }
+    private Set<String> resolve(String callerId, Map<String, String> mine, List<String> userIds) {
         Set<String> shared = new LinkedHashSet<>();
         mine.forEach((id, kind) -> {
             if ("GROUP".equals(kind)) {

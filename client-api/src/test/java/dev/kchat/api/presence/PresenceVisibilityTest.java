@@ -74,6 +74,21 @@ class PresenceVisibilityTest {
     }
 
     @Test
+    void shouldExpireAnAnswerWithTheCallersListItWasBuiltOn() {
+        // Given alice's list is read at 0 s (she asks about bob), and carol is asked about at 29 s
+        conversation("g-team", "GROUP", "alice", "bob", "carol");
+        assertThat(visibility.canSee("alice", "bob")).isTrue();
+        now = now.plusSeconds(29);
+        assertThat(visibility.canSee("alice", "carol")).isTrue();
+
+        // When alice leaves the group, then at 30 s no answer built on her old list is left
+        members.get("g-team").remove("alice");
+        now = now.plusSeconds(1);
+        assertThat(visibility.canSee("alice", "carol")).isFalse();
+        assertThat(conversationReads).containsExactly("alice", "alice");
+    }
+
+    @Test
     void shouldNotSeeAFormerMemberOfADirectChat() {
         conversation("dm:alice:bob", "DIRECT", "alice", "bob");
         members.get("dm:alice:bob").remove("bob");
