@@ -13,6 +13,7 @@ import dev.kchat.edge.frames.PresenceFrames;
 import dev.kchat.edge.frames.ReceiptFrames;
 import dev.kchat.edge.frames.SendFrames;
 import dev.kchat.edge.frames.SyncFrames;
+import dev.kchat.edge.frames.TokenFrames;
 import dev.kchat.edge.frames.TypingFrames;
 import dev.kchat.edge.http.Admission;
 import dev.kchat.edge.http.Authentication;
@@ -29,6 +30,7 @@ import dev.kchat.edge.routing.Relocation;
 import dev.kchat.edge.session.ClientSignals;
 import dev.kchat.edge.session.Session;
 import dev.kchat.edge.session.Sessions;
+import dev.kchat.edge.session.TokenExpiry;
 import dev.kchat.edge.sync.CatchUpDriver;
 import dev.kchat.edge.sync.InboxDispatcher;
 import dev.kchat.edge.sync.StoredInbox;
@@ -103,6 +105,7 @@ public final class EdgeApp implements AutoCloseable {
     private final ClientSignals signals;
     private final Admin admin;
     private final Sessions sessions;
+    private final TokenExpiry tokenExpiry;
     private final HttpHandler routes;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Undertow server;
@@ -149,6 +152,9 @@ public final class EdgeApp implements AutoCloseable {
         TypingFrames typing = new TypingFrames(live, signals, workers);
         PresenceFrames presenceFrames = new PresenceFrames(live, presence, signals, workers);
         PingFrames ping = new PingFrames(signals, workers);
+        Authentication auth = new Authentication(new JwtAuthenticator(config.auth()));
+        TokenFrames tokens = new TokenFrames(auth);
+        this.tokenExpiry = new TokenExpiry(sessions, config.auth().clockSkew(), Clock.systemUTC(), metrics);
         Map<String, FrameHandler> verbs = new LinkedHashMap<>();
         verbs.put("hello", sync::hello);
         verbs.put("ack", receipts::ack);
@@ -159,16 +165,17 @@ public final class EdgeApp implements AutoCloseable {
         verbs.put("set_status", presenceFrames::setStatus);
         verbs.put("subscribe_presence", presenceFrames::subscribe);
         verbs.put("unsubscribe_presence", presenceFrames::unsubscribe);
-        FrameRouter router = new FrameRouter(verbs, config.limits().maxBodyBytes());
+        verbs.put("refresh", tokens::refresh);
+        FrameRouter router = new FrameRouter(verbs, tokenExpiry);
 
         // The HTTP doors
-        Authentication auth = new Authentication(new JwtAuthenticator(config.auth()));
         Admission admission = new Admission(sessions, config.maxSessionSetUps(), metrics);
-        WebSocketDoor door = new WebSocketDoor(sessions, router, workers, config.idleTimeout(), config.helloTimeout(),
-                stopping::get, metrics);
+        WebSocketDoor door = new WebSocketDoor(sessions, router, workers, config.limits().maxBodyBytes(),
+                config.idleTimeout(), config.helloTimeout(), stopping::get, metrics);
         this.routes = Handlers.routing()
                 .get("/v1/ws", auth.authenticated(admission.admitted(Handlers.websocket(door))))
-                .get("/v1/poll", auth.authenticated(new LongPoll(dispatcher, store, owners, workers, config.longPollMax())))
+                .get("/v1/poll", auth.authenticated(new LongPoll(dispatcher, store, owners, workers, config.longPollMax(),
+                        config.catchUpTimeout())))
                 .get("/v1/edge", auth.authenticated(new Locate(dispatcher, owners, workers)))
                 .get("/", new ChatPage())
                 .setFallbackHandler(ex -> HttpAnswers.error(ex, 404, "not_found", "no such endpoint: " + ex.getRequestPath()));
@@ -186,6 +193,7 @@ public final class EdgeApp implements AutoCloseable {
 
     private void startAll() {
         commands.warmUp();
+        tokenExpiry.start(workers);
         new Thread(dispatcher, "edge-inbox-consumer").start();
         new Thread(live, "edge-live-consumer").start();
         try {

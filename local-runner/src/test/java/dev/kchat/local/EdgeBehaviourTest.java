@@ -416,6 +416,147 @@ class EdgeBehaviourTest {
         assertThat(d.closeCode()).isEmpty();
     }
 
+    // ------------------------------------------------------------------ session guards
+
+    @Test
+    void shouldCloseASessionWhenItsTokenExpiresWithTokenExpiredAnd4401() throws Exception {
+        // Given an edge (in its own group) that tolerates no clock skew, and a device on a token valid for 5 s
+        EdgeApp edge = startOwnEdge("t10-edges", Map.of("auth.jwt.clock.skew", "0s"));
+        WsDevice d = liveOnShortToken(edge, "t10-expiring", Duration.ofSeconds(5));
+
+        // When the token expires, Then the edge says so and closes the session with 4401
+        await().atMost(DEADLINE).until(d.closed::isDone);
+        assertThat(d.closeCode()).contains(4401);
+        assertThat(d.framesOfType("error")).extracting(f -> f.path("code").asText()).containsExactly("token_expired");
+    }
+
+    @Test
+    void shouldKeepASessionWhoseTokenWasRefreshedAndCloseOneRefreshedWithAnotherUsersToken() throws Exception {
+        // Given an edge that tolerates no clock skew, and a device on a token valid for 5 s
+        EdgeApp edge = startOwnEdge("t11-edges", Map.of("auth.jwt.clock.skew", "0s"));
+        String user = "t11-refreshing";
+        java.time.Instant shortExpiry = java.time.Instant.now().plusSeconds(5);
+        WsDevice d = liveOnShortToken(edge, user, Duration.ofSeconds(5));
+
+        // When it refreshes with a token valid for an hour
+        d.send("{\"type\":\"refresh\",\"token\":\"" + token(user) + "\"}");
+
+        // Then the edge confirms, and after the first token's expiry the session still answers a ping
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(d.framesOfType("refreshed")).hasSize(1));
+        await().atMost(DEADLINE).until(() -> java.time.Instant.now().isAfter(shortExpiry.plusSeconds(1)));
+        int pongs = d.framesOfType("pong").size();
+        d.send("{\"type\":\"ping\"}");
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(d.framesOfType("pong")).hasSizeGreaterThan(pongs));
+        assertThat(d.closeCode()).isEmpty();
+        assertThat(d.framesOfType("error")).isEmpty();
+
+        // When it refreshes with another user's token, Then it is refused and closed with 4401
+        d.send("{\"type\":\"refresh\",\"token\":\"" + token("t11-someone-else") + "\"}");
+        await().atMost(DEADLINE).until(d.closed::isDone);
+        assertThat(d.closeCode()).contains(4401);
+        assertThat(d.framesOfType("error")).extracting(f -> f.path("code").asText()).containsExactly("token_user_mismatch");
+    }
+
+    @Test
+    void shouldAnswerASyncKeyAheadOfTheInboxWithItsRealHeadOnTheSocketAndOnLongPoll() throws Exception {
+        // Given a user with one inbox entry, stored, on an edge (in its own group) that waits 2 s for the sink
+        EdgeApp edge = startOwnEdge("t12-edges", Map.of("edge.catch.up.timeout", "2s"));
+        String user = "t12-ahead";
+        createDirect("t12-friend", user);
+        await().atMost(DEADLINE).until(() -> latestInboxSeq(user) == 1);
+
+        // When a device says hello with a SyncKey of 1,000 (another user's, say)
+        WsDevice d = WsDevice.connect(edge.url(), token(user), user, "phone", 1_000);
+        toClose.add(d);
+
+        // Then it is told its SyncKey is ahead, with the real head, and closed with 4009 without going live
+        await().atMost(DEADLINE).until(d.closed::isDone);
+        assertThat(d.closeCode()).contains(4009);
+        assertThat(d.framesOfType("error")).singleElement().satisfies(f -> {
+            assertThat(f.path("code").asText()).isEqualTo("sync_key_ahead");
+            assertThat(f.path("inbox_seq").asLong()).isEqualTo(1);
+        });
+        assertThat(d.framesOfType("ready")).isEmpty();
+
+        // When it long-polls with the same SyncKey, Then 409 sync_key_ahead with the head
+        JsonNode refused = poll(httpOf(edge.url()), user, 1_000, 20_000, 409);
+        assertThat(refused.at("/error/code").asText()).isEqualTo("sync_key_ahead");
+        assertThat(refused.at("/error/inbox_seq").asLong()).isEqualTo(1);
+
+        // And with the head it resumes
+        WsDevice resumed = WsDevice.connect(edge.url(), token(user), user, "phone", 1);
+        toClose.add(resumed);
+        awaitReady(resumed);
+        assertThat(resumed.framesOfType("ready").get(0).path("inbox_seq").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseNegativeAndOverflowingSeqsAndLimitsPreciselyAndStayOpen() throws Exception {
+        // Given a device that has not said hello yet
+        String user = "t13-numbers";
+        String dm = createDirect(user, "t13-friend");
+        WsDevice d = open(mainEdge().url(), user, "phone");
+        String overflow = "99999999999999999999";
+
+        // When hello carries a negative, an overflowing and a fractional SyncKey, then a good one
+        d.send("{\"type\":\"hello\",\"since_inbox_seq\":-1}");
+        d.send("{\"type\":\"hello\",\"since_inbox_seq\":" + overflow + "}");
+        d.send("{\"type\":\"hello\",\"since_inbox_seq\":1.5}");
+        d.hello(0);
+        awaitReady(d);
+
+        // And ack and read carry negative and overflowing seqs, then a ping marks the end
+        d.send("{\"type\":\"ack\",\"inbox_seq\":-3}");
+        d.send("{\"type\":\"ack\",\"inbox_seq\":" + overflow + "}");
+        d.send("{\"type\":\"read\",\"conversation_id\":\"" + dm + "\",\"seq\":-1}");
+        d.send("{\"type\":\"read\",\"conversation_id\":\"" + dm + "\",\"seq\":" + overflow + "}");
+        d.send("{\"type\":\"ping\"}");
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(d.framesOfType("pong")).isNotEmpty());
+
+        // Then each is refused with invalid_field naming its field, and the session stays open
+        assertThat(d.framesOfType("error")).extracting(f -> f.path("code").asText() + " " + f.path("message").asText().split(" ")[0])
+                .containsExactly("invalid_field since_inbox_seq", "invalid_field since_inbox_seq", "invalid_field since_inbox_seq",
+                        "invalid_field inbox_seq", "invalid_field inbox_seq", "invalid_field seq", "invalid_field seq");
+        assertThat(d.closeCode()).isEmpty();
+
+        // And long-poll refuses the same with 400 invalid_parameter
+        String edge = httpOf(mainEdge().url());
+        for (String query : List.of("since=-1", "since=" + overflow, "since=1.5", "timeout_ms=-1", "timeout_ms=" + overflow)) {
+            HttpResponse<String> r = send("GET", edge, token(user), "/v1/poll?" + query, null);
+            assertThat(r.statusCode()).as("poll?%s: %s", query, r.body()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).at("/error/code").asText()).isEqualTo("invalid_parameter");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnOversizedFrameWith1009BeforeReadingItWhole() throws Exception {
+        // Given a live connection
+        RawWsClient c = liveRawClient("t14-big");
+
+        // When it starts a 10 MB frame and has sent the first 80 kB of it (above the 64 kB limit)
+        c.sendTextStart(10L * 1024 * 1024, "x".repeat(80 * 1024).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        // Then the edge closes with 1009 without waiting for the rest
+        RawWsClient.Frame close = c.readUntil("close");
+        assertThat(close.isClose()).isTrue();
+        assertThat(close.closeCode()).isEqualTo(1009);
+    }
+
+    @Test
+    void shouldAnswerABinaryFrameWithBinaryNotSupportedAndClose1003() throws Exception {
+        // Given a live connection
+        RawWsClient c = liveRawClient("t15-binary");
+
+        // When it sends a binary frame
+        c.sendBinary(new byte[] {1, 2, 3});
+
+        // Then the edge answers binary_not_supported and closes with 1003
+        RawWsClient.Frame error = c.readUntil("error");
+        assertThat(error.json().path("code").asText()).isEqualTo("binary_not_supported");
+        RawWsClient.Frame close = c.readUntil("close");
+        assertThat(close.closeCode()).isEqualTo(1003);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static EdgeApp mainEdge() {
@@ -436,6 +577,33 @@ class EdgeBehaviourTest {
             assertThat(union).hasSize(partitions);
         });
         return second;
+    }
+
+    /** A device that said hello on a token valid for {@code ttl}, and got ready. */
+    private WsDevice liveOnShortToken(EdgeApp edge, String user, Duration ttl) throws Exception {
+        WsDevice d = WsDevice.connect(edge.url(), platform.token(user, ttl), user, "phone", 0);
+        toClose.add(d);
+        awaitReady(d);
+        return d;
+    }
+
+    /** A hand-written client of the platform's edge that said hello and got ready. */
+    private RawWsClient liveRawClient(String user) throws Exception {
+        RawWsClient c = RawWsClient.connect(mainEdge().url(), token(user), 65_536);
+        toClose.add(c);
+        c.sendText("{\"type\":\"hello\",\"device_id\":\"phone\",\"since_inbox_seq\":0}");
+        assertThat(c.readUntil("ready").type()).isEqualTo("ready");
+        return c;
+    }
+
+    /** Starts an edge in a group of its own (so it serves every user) with some settings changed. */
+    private EdgeApp startOwnEdge(String groupId, Map<String, String> settings) {
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("edge.group.id", groupId);
+        EdgeApp edge = EdgeApp.start(EdgeConfig.from(platform.appSettings().with(all)).withPorts(TestPlatforms.freePort(), 0),
+                platform.topics(), platform.session(), LocalPlatform.KEYSPACE);
+        toClose.add(edge);
+        return edge;
     }
 
     /** A user id per inbox partition: prefix-0, prefix-1, ... until every partition has one. */

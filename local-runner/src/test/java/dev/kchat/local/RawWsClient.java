@@ -25,6 +25,7 @@ final class RawWsClient implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int OP_CONTINUATION = 0x0;
     private static final int OP_TEXT = 0x1;
+    private static final int OP_BINARY = 0x2;
     private static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
 
@@ -94,18 +95,35 @@ final class RawWsClient implements AutoCloseable {
     /** Sends one text frame, masked as clients must. */
     void sendText(String text) throws IOException {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        sendFrameStart(OP_TEXT, payload.length, payload);
+    }
+
+    /** Sends one binary frame. */
+    void sendBinary(byte[] payload) throws IOException {
+        sendFrameStart(OP_BINARY, payload.length, payload);
+    }
+
+    /**
+     * Sends the header of a text frame announcing {@code declaredLength} bytes, then only the first
+     * bytes of its payload ({@code start}): what a peer sees of a huge frame still on its way.
+     */
+    void sendTextStart(long declaredLength, byte[] start) throws IOException {
+        sendFrameStart(OP_TEXT, declaredLength, start);
+    }
+
+    private void sendFrameStart(int opcode, long declaredLength, byte[] payload) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write(0x80 | OP_TEXT);
-        if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
-        } else if (payload.length < 65_536) {
+        frame.write(0x80 | opcode);
+        if (declaredLength < 126) {
+            frame.write(0x80 | (int) declaredLength);
+        } else if (declaredLength < 65_536) {
             frame.write(0x80 | 126);
-            frame.write(payload.length >>> 8);
-            frame.write(payload.length & 0xff);
+            frame.write((int) (declaredLength >>> 8));
+            frame.write((int) (declaredLength & 0xff));
         } else {
             frame.write(0x80 | 127);
             for (int shift = 56; shift >= 0; shift -= 8) {
-                frame.write((int) ((long) payload.length >>> shift) & 0xff);
+                frame.write((int) (declaredLength >>> shift) & 0xff);
             }
         }
         byte[] mask = new byte[4];

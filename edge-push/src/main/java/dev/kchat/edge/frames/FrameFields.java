@@ -16,7 +16,7 @@ final class FrameFields {
     static long requireLong(ObjectNode fields, String name) {
         JsonNode v = fields.get(name);
         if (v == null || !v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
-            throw ApiException.badRequest("invalid_field", name + " must be a non-negative integer");
+            throw ApiException.badRequest("invalid_field", name + " must be an integer from 0 to " + Long.MAX_VALUE);
         }
         return v.asLong();
     }

@@ -6,12 +6,13 @@ import dev.kchat.api.ApiException;
 import dev.kchat.api.ApiJson;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.session.Session;
+import dev.kchat.edge.session.TokenExpiry;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client's frames: parses one, checks its envelope and hands it to the handler of its
+ * The client's text frames (their size is limited before they are read, by {@code WebSocketDoor}): parses one, checks its envelope and hands it to the handler of its
  * {@code type}. A refused frame gets an {@code error} frame (with {@code ref}, its
  * {@code client_msg_id}, if any) and changes nothing; the connection stays open.
  */
@@ -20,21 +21,24 @@ public final class FrameRouter {
     private static final Logger log = LoggerFactory.getLogger(FrameRouter.class);
 
     private final Map<String, FrameHandler> handlers;
-    private final int maxFrameBytes;
+    private final TokenExpiry tokenExpiry;
 
-    /** @param handlers by frame type */
-    public FrameRouter(Map<String, FrameHandler> handlers, int maxFrameBytes) {
+    /**
+     * @param handlers by frame type
+     */
+    public FrameRouter(Map<String, FrameHandler> handlers, TokenExpiry tokenExpiry) {
         this.handlers = Map.copyOf(handlers);
-        this.maxFrameBytes = maxFrameBytes;
+        this.tokenExpiry = tokenExpiry;
     }
 
-    /** One text frame of a session; on an I/O thread. */
+    /** One text frame of a session; on an I/O thread. A session whose token expired is closed instead (4401). */
     public void onFrame(Session session, String text) {
+        if (tokenExpiry.isExpired(session)) {
+            tokenExpiry.expire(session);
+            return;
+        }
         String ref = null;
         try {
-            if (text.length() > maxFrameBytes) {
-                throw ApiException.badRequest("frame_too_large", "frames are limited to " + maxFrameBytes + " bytes");
-            }
             JsonNode frame = ApiJson.tree(text);
             if (!frame.isObject() || !frame.path("type").isTextual()) {
                 throw ApiException.badRequest("invalid_frame", "a frame is a JSON object with a string \"type\"");

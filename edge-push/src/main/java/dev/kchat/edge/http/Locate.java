@@ -31,7 +31,7 @@ public final class Locate implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange ex) {
-        Caller caller = ex.getAttachment(Authentication.CALLER);
+        Caller caller = ex.getAttachment(Authentication.CALLER).caller();
         int partition = owners.partitionOf(caller.userId());
         if (dispatcher.owns(caller.userId())) {
             answer(ex, caller, partition, owners.edgeUrl());

@@ -24,27 +24,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * {@code GET /v1/poll?since=N&timeout_ms=T}: the entries after N, waiting up to T (capped at
  * {@code edge.long.poll.max}) for the first one. For clients that cannot keep a WebSocket open.
+ *
+ * <p>A {@code since} above the newest inbox seq known (the store's head, the entries this edge just
+ * consumed) is given the sink's usual lag ({@code edge.catch.up.timeout}) to turn out true, then is
+ * answered 409 {@code sync_key_ahead} with that newest seq: waiting for it would answer nothing, ever.
  */
 public final class LongPoll implements HttpHandler {
+
+    /** How often a {@code since} ahead of the inbox is checked again while the sink may catch up. */
+    private static final Duration AHEAD_RETRY = Duration.ofMillis(100);
 
     private final InboxDispatcher dispatcher;
     private final StoredInbox store;
     private final Owners owners;
     private final ScheduledExecutorService workers;
     private final Duration longPollMax;
+    private final Duration catchUpTimeout;
 
     public LongPoll(InboxDispatcher dispatcher, StoredInbox store, Owners owners, ScheduledExecutorService workers,
-            Duration longPollMax) {
+            Duration longPollMax, Duration catchUpTimeout) {
         this.dispatcher = dispatcher;
         this.store = store;
         this.owners = owners;
         this.workers = workers;
         this.longPollMax = longPollMax;
+        this.catchUpTimeout = catchUpTimeout;
     }
 
     @Override
     public void handleRequest(HttpServerExchange ex) {
-        Caller caller = ex.getAttachment(Authentication.CALLER);
+        Caller caller = ex.getAttachment(Authentication.CALLER).caller();
         long since;
         long timeoutMs;
         try {
@@ -58,14 +67,38 @@ public final class LongPoll implements HttpHandler {
             ex.dispatch(workers, () -> wrongEdge(ex, caller));
             return;
         }
-        ex.dispatch(workers, () -> {
-            List<InboxEntry> ready = contiguousAfter(caller.userId(), since);
-            if (!ready.isEmpty()) {
-                answer(ex, since, ready);
-                return;
-            }
+        long aheadDeadline = System.nanoTime() + catchUpTimeout.toNanos();
+        ex.dispatch(workers, () -> answerOrWait(ex, caller, since, timeoutMs, aheadDeadline));
+    }
+
+    /** Answers what follows {@code since}, or waits for it, or (see the class) refuses a {@code since} ahead of the inbox. */
+    private void answerOrWait(HttpServerExchange ex, Caller caller, long since, long timeoutMs, long aheadDeadline) {
+        StoredInbox.Page page = store.after(caller.userId(), since);
+        List<InboxEntry> recent = dispatcher.recentFor(caller.userId());
+        List<InboxEntry> ready = contiguousAfter(since, page, recent);
+        if (!ready.isEmpty()) {
+            answer(ex, since, ready);
+            return;
+        }
+        long head = page.head();
+        for (InboxEntry e : page.entries()) {
+            head = Math.max(head, e.getInboxSeq());
+        }
+        for (InboxEntry e : recent) {
+            head = Math.max(head, e.getInboxSeq());
+        }
+        if (since <= head) {
             await(ex, caller, since, timeoutMs);
-        });
+        } else if (System.nanoTime() - aheadDeadline < 0) {
+            workers.schedule(() -> answerOrWait(ex, caller, since, timeoutMs, aheadDeadline), AHEAD_RETRY.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } else {
+            ObjectNode body = ApiJson.JSON.createObjectNode();
+            body.putObject("error").put("code", "sync_key_ahead")
+                    .put("message", "since " + since + " is ahead of your inbox; poll again with since " + head)
+                    .put("inbox_seq", head);
+            HttpAnswers.json(ex, 409, body);
+        }
     }
 
     /** Waits for the user's next live entry after {@code since}, up to the timeout. */
@@ -104,15 +137,19 @@ public final class LongPoll implements HttpHandler {
 
     /** The user's entries after {@code since} with no gap: from the store, then from what this edge just consumed. */
     private List<InboxEntry> contiguousAfter(String userId, long since) {
+        return contiguousAfter(since, store.after(userId, since), dispatcher.recentFor(userId));
+    }
+
+    private static List<InboxEntry> contiguousAfter(long since, StoredInbox.Page page, List<InboxEntry> recent) {
         List<InboxEntry> out = new ArrayList<>();
         long last = since;
-        for (InboxEntry e : store.after(userId, since).entries()) {
+        for (InboxEntry e : page.entries()) {
             if (e.getInboxSeq() == last + 1) {
                 out.add(e);
                 last = e.getInboxSeq();
             }
         }
-        for (InboxEntry e : dispatcher.recentFor(userId)) {
+        for (InboxEntry e : recent) {
             if (e.getInboxSeq() == last + 1) {
                 out.add(e);
                 last = e.getInboxSeq();

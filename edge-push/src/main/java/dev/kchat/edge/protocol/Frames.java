@@ -17,9 +17,15 @@ public final class Frames {
 
     /** Close codes: 1001 the edge is shutting down; 4xxx are ours. */
     public static final int CLOSE_GOING_AWAY = 1001;
+    /** The client sent a binary frame: the protocol is JSON text only (RFC 6455 "unsupported data"). */
+    public static final int CLOSE_UNSUPPORTED_DATA = 1003;
+    /** A frame above the size limit, refused by the transport before it is buffered (RFC 6455 "message too big"). */
+    public static final int CLOSE_TOO_BIG = 1009;
     public static final int CLOSE_RECONNECT = 4001;
     public static final int CLOSE_WRONG_EDGE = 4002;
     public static final int CLOSE_PROTOCOL_ERROR = 4400;
+    /** The session's token expired (or a refresh named another user). */
+    public static final int CLOSE_UNAUTHORIZED = 4401;
     public static final int CLOSE_SLOW_CONSUMER = 4008;
     public static final int CLOSE_RESYNC = 4009;
 
@@ -63,6 +69,11 @@ public final class Frames {
                 .put("client_msg_id", clientMsgId).put("message_id", messageId));
     }
 
+    /** Answer to {@code refresh}: the session now runs until the new token's expiry. */
+    public static String refreshed(java.time.Instant expiresAt) {
+        return text(ApiJson.JSON.createObjectNode().put("type", "refreshed").put("expires_at", expiresAt.toString()));
+    }
+
     public static String pong() {
         return "{\"type\":\"pong\"}";
     }
@@ -73,6 +84,15 @@ public final class Frames {
             frame.put("ref", ref);
         }
         return text(frame);
+    }
+
+    /**
+     * An error that tells the device where the inbox really is: {@code inbox_seq} is the newest inbox
+     * seq the edge knows for the user (e.g. {@code sync_key_ahead}: reconnect with that SyncKey).
+     */
+    public static String error(String code, String message, long inboxSeq) {
+        return text(ApiJson.JSON.createObjectNode().put("type", "error").put("code", code).put("message", message)
+                .put("inbox_seq", inboxSeq));
     }
 
     public static String redirect(String edgeUrl) {

@@ -19,6 +19,7 @@ import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -58,13 +59,15 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
     private final Map<String, Long> lastBroadcastSeq = new HashMap<>();
     private final Set<String> watched = new HashSet<>();
     private volatile String closeReason;
+    private volatile Instant tokenExpiresAt;
     private String deviceId;
 
-    public Session(WebSocketChannel channel, Caller caller, int maxQueuedFrames, SessionHost host) {
+    public Session(WebSocketChannel channel, Caller caller, Instant tokenExpiresAt, int maxQueuedFrames, SessionHost host) {
         this.channel = channel;
         channel.addCloseTask(ch -> gone.complete(null));
         this.caller = caller;
         this.deviceId = caller.deviceId();
+        this.tokenExpiresAt = tokenExpiresAt;
         this.maxQueuedFrames = maxQueuedFrames;
         this.host = host;
         this.cursor = new InboxCursor(caller.userId(), new CursorOutput());
@@ -108,6 +111,16 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
         synchronized (lock) {
             return cursor.acked();
         }
+    }
+
+    /** When the token the session runs on expires ({@code exp}; a {@code refresh} moves it). */
+    public Instant tokenExpiresAt() {
+        return tokenExpiresAt;
+    }
+
+    /** A newer token of the same user: the session runs until that one expires. */
+    public void tokenRefreshed(Instant expiresAt) {
+        tokenExpiresAt = expiresAt;
     }
 
     /** {@code hello}: the device saw everything up to {@code sinceInboxSeq}; catch it up, then go live. */
@@ -194,7 +207,7 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
         @Override
         public void write(InboxEntry entry) {
             trackMembership(entry);
-            send(InboxEntryFrames.frame(entry));
+            InboxEntryFrames.frames(entry).forEach(Session.this::send);
         }
 
         @Override

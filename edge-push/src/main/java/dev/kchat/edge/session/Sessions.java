@@ -9,12 +9,14 @@ import dev.kchat.edge.sync.InboxDispatcher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.undertow.websockets.core.WebSocketChannel;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +55,8 @@ public final class Sessions implements SessionHost {
     }
 
     /** A new connection, counted as being set up until it is live or closed; not yet open (see {@link #add}). */
-    public Session create(WebSocketChannel channel, Caller caller) {
-        Session session = new Session(channel, caller, maxQueuedFrames, this);
+    public Session create(WebSocketChannel channel, Caller caller, Instant tokenExpiresAt) {
+        Session session = new Session(channel, caller, tokenExpiresAt, maxQueuedFrames, this);
         settingUp.incrementAndGet();
         return session;
     }
@@ -65,6 +67,11 @@ public final class Sessions implements SessionHost {
 
     public int count() {
         return open.size();
+    }
+
+    /** Runs on every open session (a weakly consistent walk: no copy of the set). */
+    public void forEachOpen(Consumer<Session> action) {
+        open.forEach(action);
     }
 
     public List<Session> snapshot() {

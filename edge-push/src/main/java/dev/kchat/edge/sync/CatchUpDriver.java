@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * Runs the replays from the store on the workers: reads a page after the device's last written
  * seq, applies it to its {@link InboxCursor}, and decides the next step. Each replay has a deadline
  * ({@code edge.catch.up.timeout}) that restarts whenever the replay moves on; it ends a wait for the
- * sink (4009 {@code resync}) or for a client that stopped reading (4008).
+ * sink (4009 {@code resync}), for a client that stopped reading (4008), or for an inbox that never
+ * reaches the device's SyncKey (4009 {@code sync_key_ahead}, with the newest inbox seq known).
  */
 public final class CatchUpDriver {
 
@@ -96,6 +97,18 @@ public final class CatchUpDriver {
                     log.warn("{}: inbox gap after {} did not reach the store within {}", target, target.lastWritten(), timeout);
                     target.send(Frames.error("resync", "history is behind; reconnect with inbox_seq " + target.lastWritten(), null));
                     target.close(Frames.CLOSE_RESYNC, "resync");
+                } else {
+                    retry(target);
+                }
+            }
+            case AHEAD_OF_INBOX -> {
+                if (expired) {
+                    deadlines.remove(target);
+                    long head = target.newestKnown();
+                    log.info("{}: SyncKey {} is ahead of the newest inbox seq {} after {}", target, target.lastWritten(), head, timeout);
+                    target.send(Frames.error("sync_key_ahead", "since_inbox_seq " + target.lastWritten()
+                            + " is ahead of your inbox; reconnect with inbox_seq " + head, head));
+                    target.close(Frames.CLOSE_RESYNC, "sync_key_ahead");
                 } else {
                     retry(target);
                 }

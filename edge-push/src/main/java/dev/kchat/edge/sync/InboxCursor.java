@@ -38,7 +38,12 @@ public final class InboxCursor {
         /** The output has no room for more replayed entries: apply the same page again shortly. */
         PAUSED,
         /** The next pending live entry is ahead of what the store has: wait for the sink. */
-        WAITING_FOR_STORE
+        WAITING_FOR_STORE,
+        /**
+         * The device's SyncKey is above the newest inbox seq known anywhere the cursor looked (the
+         * store's head, its entries, the live entries): wait for the sink, then tell the device.
+         */
+        AHEAD_OF_INBOX
     }
 
     /** Where the cursor writes; called inside the cursor's calls, so it must not block. */
@@ -159,6 +164,9 @@ public final class InboxCursor {
         }
         if (!pending.isEmpty()) {
             return Step.WAITING_FOR_STORE;
+        }
+        if (lastWritten > newestKnown) {
+            return Step.AHEAD_OF_INBOX;
         }
         state = State.LIVE;
         out.ready(lastWritten);

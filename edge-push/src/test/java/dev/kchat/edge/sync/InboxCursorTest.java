@@ -170,6 +170,44 @@ class InboxCursorTest {
     }
 
     @Test
+    void shouldNotGoLiveWithASyncKeyAboveEverySeqKnownAnywhere() {
+        // Given a device claiming 1,000 while the store's head is 5 and no live entry is above that
+        cursor.onLive(entry(4));
+        cursor.start(1_000);
+
+        // When the replay finds nothing after it
+        InboxCursor.Step step = cursor.applyReplay(List.of(), false, 5);
+
+        // Then the cursor says the SyncKey is ahead, knows 5 as the newest seq, and is not live
+        assertThat(step).isEqualTo(InboxCursor.Step.AHEAD_OF_INBOX);
+        assertThat(cursor.newestKnown()).isEqualTo(5);
+        assertThat(cursor.state()).isEqualTo(InboxCursor.State.CATCHING_UP);
+        assertThat(out.readyAt).isEmpty();
+        assertThat(out.written).isEmpty();
+    }
+
+    @Test
+    void shouldAcceptASyncKeyAheadOfTheStoreOnceTheSeqIsSeenLiveOrStored() {
+        // Given a device that saw 7 live on another edge, and a store that has reached 5 only
+        cursor.start(7);
+        assertThat(cursor.applyReplay(List.of(), false, 5)).isEqualTo(InboxCursor.Step.AHEAD_OF_INBOX);
+
+        // When this edge consumes 7 (again) and 8
+        cursor.onLive(entry(7));
+        cursor.onLive(entry(8));
+
+        // Then the next replay step writes 8 and goes live at 8
+        assertThat(cursor.applyReplay(List.of(), false, 5)).isEqualTo(InboxCursor.Step.DONE);
+        assertThat(out.written).containsExactly(8L);
+        assertThat(out.readyAt).containsExactly(8L);
+
+        // And a device at 7 with a store that reached 7 goes live at once
+        InboxCursor other = new InboxCursor(BOB, new RecordingOutput());
+        other.start(7);
+        assertThat(other.applyReplay(List.of(), false, 7)).isEqualTo(InboxCursor.Step.DONE);
+    }
+
+    @Test
     void shouldWriteNothingAfterClose() {
         cursor.start(0);
         cursor.onLive(entry(1));
