@@ -126,7 +126,7 @@ class CommandOutcomesEndToEndTest {
         for (Row r : table) {
             WsDevice device = devices.get(r.actor());
             String type = r.code() == null ? "accepted" : "rejected";
-            await().atMost(DEADLINE).as("%s frame for %s's %s", type, r.actor(), r.ref()).until(() -> outcome(device, r.ref())
+            await(type + " frame for " + r.actor() + "'s " + r.ref()).atMost(DEADLINE).until(() -> outcome(device, r.ref())
                     .filter(f -> f.path("type").asText().equals(type))
                     .filter(f -> r.code() == null || f.path("code").asText().equals(r.code()))
                     .isPresent());

@@ -1,39 +1,15 @@
 package dev.kchat.fanout;
 
-import dev.kchat.events.chat.AddMembers;
-import dev.kchat.events.chat.AddReaction;
-import dev.kchat.events.chat.ChangeRole;
 import dev.kchat.events.chat.CommandAccepted;
 import dev.kchat.events.chat.CommandRejected;
 import dev.kchat.events.chat.CommandResult;
-import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
-import dev.kchat.events.chat.ConversationRenamed;
-import dev.kchat.events.chat.CreateConversation;
-import dev.kchat.events.chat.DeleteMessage;
-import dev.kchat.events.chat.EditMessage;
 import dev.kchat.events.chat.InboxEntry;
-import dev.kchat.events.chat.LeaveConversation;
-import dev.kchat.events.chat.MemberJoined;
-import dev.kchat.events.chat.MemberLeft;
-import dev.kchat.events.chat.MessageDeleted;
-import dev.kchat.events.chat.MessageEdited;
 import dev.kchat.events.chat.MessagePosted;
-import dev.kchat.events.chat.MessageRecalled;
-import dev.kchat.events.chat.OwnershipTransferred;
-import dev.kchat.events.chat.ReactionAdded;
-import dev.kchat.events.chat.ReactionRemoved;
 import dev.kchat.events.chat.ReadUpTo;
-import dev.kchat.events.chat.RecallMessage;
-import dev.kchat.events.chat.RemoveMember;
-import dev.kchat.events.chat.RemoveReaction;
-import dev.kchat.events.chat.RenameConversation;
-import dev.kchat.events.chat.RoleChanged;
-import dev.kchat.events.chat.SendMessage;
-import dev.kchat.events.chat.TransferOwnership;
+import dev.kchat.schemas.CommandTypes;
 import dev.kchat.schemas.Ids;
 import java.time.Instant;
-import java.util.Map;
 
 /**
  * How the outcome of a user's command reaches every device of that user, as plain functions.
@@ -47,20 +23,6 @@ import java.util.Map;
  * sequencer does not take them for replays of the conversation's events.
  */
 final class Outcomes {
-
-    /** The command each event kind answers, by the event payload's record name. */
-    private static final Map<String, String> COMMAND_OF_EVENT = Map.ofEntries(
-            Map.entry(ConversationCreated.class.getSimpleName(), CreateConversation.class.getSimpleName()),
-            Map.entry(MessagePosted.class.getSimpleName(), SendMessage.class.getSimpleName()),
-            Map.entry(MessageEdited.class.getSimpleName(), EditMessage.class.getSimpleName()),
-            Map.entry(MessageRecalled.class.getSimpleName(), RecallMessage.class.getSimpleName()),
-            Map.entry(MessageDeleted.class.getSimpleName(), DeleteMessage.class.getSimpleName()),
-            Map.entry(MemberJoined.class.getSimpleName(), AddMembers.class.getSimpleName()),
-            Map.entry(RoleChanged.class.getSimpleName(), ChangeRole.class.getSimpleName()),
-            Map.entry(OwnershipTransferred.class.getSimpleName(), TransferOwnership.class.getSimpleName()),
-            Map.entry(ConversationRenamed.class.getSimpleName(), RenameConversation.class.getSimpleName()),
-            Map.entry(ReactionAdded.class.getSimpleName(), AddReaction.class.getSimpleName()),
-            Map.entry(ReactionRemoved.class.getSimpleName(), RemoveReaction.class.getSimpleName()));
 
     /** Machine code of a read refused because the reader is not a member. */
     static final String NOT_A_MEMBER = "not_a_member";
@@ -100,7 +62,7 @@ final class Outcomes {
                 .setSenderDeviceId(event.getActorDeviceId())
                 .setClientMsgId(payload instanceof MessagePosted posted ? posted.getClientMsgId() : null)
                 .setRequestId(event.getRequestId())
-                .setCommandType(commandType(payload))
+                .setCommandType(CommandTypes.of(payload))
                 .setDecidedAt(event.getOccurredAt())
                 .setOutcome(CommandAccepted.newBuilder().setSeq(event.getSeq()).setMessageId(messageId).setDuplicate(false).build())
                 .build();
@@ -133,11 +95,4 @@ final class Outcomes {
                 .build();
     }
 
-    /** The command type an event answers: a MemberLeft answers a removal or a leave. */
-    static String commandType(Object payload) {
-        if (payload instanceof MemberLeft left) {
-            return left.getRemoved() ? RemoveMember.class.getSimpleName() : LeaveConversation.class.getSimpleName();
-        }
-        return COMMAND_OF_EVENT.get(((org.apache.avro.specific.SpecificRecord) payload).getSchema().getName());
-    }
 }

@@ -43,6 +43,7 @@ import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
 import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
+import dev.kchat.schemas.CommandTypes;
 import dev.kchat.schemas.Ids;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,7 +51,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The routing rules: decides one command against the state of its conversation and returns the
@@ -487,7 +487,7 @@ final class CommandRouter {
                 .setSenderDeviceId(command.getSenderDeviceId())
                 .setClientMsgId(clientMsgId)
                 .setRequestId(requestId(command))
-                .setCommandType(((SpecificRecord) command.getPayload()).getSchema().getName())
+                .setCommandType(CommandTypes.ofCommand(command.getPayload()))
                 .setReplyPartition(command.getReplyPartition())
                 .setDecidedAt(at)
                 .setOutcome(outcome)
