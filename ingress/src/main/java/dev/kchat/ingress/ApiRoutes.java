@@ -9,9 +9,12 @@ import dev.kchat.api.RequestIds;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.TopicPublisher;
 import dev.kchat.api.presence.PresenceClient;
+import dev.kchat.api.presence.PresenceVisibility;
 import dev.kchat.api.presence.UserPresence;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.store.read.MemberPage;
@@ -62,6 +65,11 @@ public final class ApiRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
     static final String METRIC_REQUESTS = "kchat.ingress.requests";
+    /**
+     * Bytes of a chunked body past the limit that are read (and dropped) before the 413, so that a
+     * client still sending reads the answer rather than a reset connection; beyond, the connection closes.
+     */
+    static final long DRAIN_MAX_BYTES = 1L << 20;
     private static final String MESSAGE_POSTED = "MessagePosted";
 
     private final JwtAuthenticator auth;
@@ -76,6 +84,7 @@ public final class ApiRoutes {
     private final EdgeDirectory edges;
     private final TopicPublisher<Receipt> receipts;
     private final PresenceClient presence;
+    private final PresenceVisibility presenceVisibility;
     private final IngressConfig.Receipts receiptQueries;
 
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
@@ -83,6 +92,7 @@ public final class ApiRoutes {
             ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
             IngressConfig.Receipts receiptQueries, Executor workers, MeterRegistry metrics, Clock clock) {
         this.presence = presence;
+        this.presenceVisibility = new PresenceVisibility(repository::currentConversationKinds, repository::currentMemberships);
         this.receiptQueries = receiptQueries;
         this.edges = edges;
         this.receipts = receipts;
@@ -154,6 +164,15 @@ public final class ApiRoutes {
         void handle(HttpServerExchange ex, Caller caller) throws Exception;
     }
 
+    /**
+     * Reads the body on the I/O thread, then runs the action on a worker. A body over the limit is
+     * answered {@code 413 body_too_large}: at once when its declared length says so; a chunked body
+     * (no declared length) is read to its end without keeping what passes the limit, then answered, so
+     * the client, which is still sending, reads the answer on a connection that stays open. A chunked
+     * body that goes on past the limit by {@link #DRAIN_MAX_BYTES} is answered at once and its connection
+     * closed after the answer. Undertow's own entity limit, which cuts a connection without an answer,
+     * is set further out in {@link IngressApp} as a backstop only.
+     */
     private HttpHandler withBody(String route, BodyAction action) {
         return ex -> {
             long declared = ex.getRequestContentLength();
@@ -162,13 +181,78 @@ public final class ApiRoutes {
                         "the body is " + declared + " bytes; the limit is " + limits.maxBodyBytes()));
                 return;
             }
-            ex.setMaxEntitySize(limits.maxBodyBytes());
-            ex.getRequestReceiver().receiveFullBytes(
-                    (e, bytes) -> e.dispatch(workers, () -> run(e, route, caller -> action.handle(e, caller, bytes))),
-                    (e, failure) -> respondError(e, route, failure instanceof RequestTooBigException
-                            ? new ApiException(413, "body_too_large", "the body exceeds " + limits.maxBodyBytes() + " bytes")
-                            : new ApiException(400, "unreadable_body", "the body could not be read: " + failure.getMessage())));
+            BoundedBody body = new BoundedBody(limits.maxBodyBytes());
+            ex.getRequestReceiver().receivePartialBytes((e, bytes, last) -> {
+                body.add(bytes);
+                if (e.isResponseStarted()) {
+                    return;
+                }
+                if (body.overLimit()) {
+                    boolean drainedEnough = body.received() - limits.maxBodyBytes() > DRAIN_MAX_BYTES;
+                    if (drainedEnough) {
+                        e.getRequestReceiver().pause();
+                        e.setPersistent(false);
+                    }
+                    if (last || drainedEnough) {
+                        respondError(e, route, new ApiException(413, "body_too_large",
+                                "the body exceeds " + limits.maxBodyBytes() + " bytes"));
+                    }
+                } else if (last) {
+                    byte[] bytesRead = body.bytes();
+                    e.dispatch(workers, () -> run(e, route, caller -> action.handle(e, caller, bytesRead)));
+                }
+            }, (e, failure) -> {
+                if (e.isResponseStarted()) {
+                    log.debug("{}: body read failed after the answer: {}", route, failure.toString());
+                } else if (causedBy(failure, RequestTooBigException.class)) {
+                    respondError(e, route, new ApiException(413, "body_too_large",
+                            "the body exceeds " + limits.maxBodyBytes() + " bytes"));
+                } else {
+                    log.debug("{}: body unreadable: {}", route, failure.toString());
+                    respondError(e, route, new ApiException(400, "unreadable_body", "the body could not be read: " + failure.getMessage()));
+                }
+            });
         };
+    }
+
+    /** A request body kept up to a limit; past it, only counted. Used on one I/O thread. */
+    private static final class BoundedBody {
+
+        private final int limit;
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private long received;
+
+        BoundedBody(int limit) {
+            this.limit = limit;
+        }
+
+        void add(byte[] part) {
+            received += part.length;
+            if (received <= limit) {
+                bytes.write(part, 0, part.length);
+            }
+        }
+
+        boolean overLimit() {
+            return received > limit;
+        }
+
+        long received() {
+            return received;
+        }
+
+        byte[] bytes() {
+            return bytes.toByteArray();
+        }
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private HttpHandler withoutBody(String route, Action action) {
@@ -229,7 +313,6 @@ public final class ApiRoutes {
     private void history(HttpServerExchange ex, Caller caller) {
         String conversationId = Exchanges.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
-        ConversationSummary membership = membership(caller, conversationId);
         int limit = pageSize(ex);
         OptionalLong before = Exchanges.longParam(ex, "before");
         OptionalLong after = Exchanges.longParam(ex, "after");
@@ -241,6 +324,7 @@ public final class ApiRoutes {
             case "oldest" -> ChatRepository.Order.OLDEST_FIRST;
             default -> throw ApiException.badRequest("invalid_parameter", "order must be newest or oldest");
         };
+        ConversationSummary membership = membership(caller, conversationId);
         // A member who left sees history up to the seq they left at, nothing newer.
         long visibleUpTo = membership.active() ? Long.MAX_VALUE : membership.lastSeq();
         HistoryPage page;
@@ -267,10 +351,7 @@ public final class ApiRoutes {
     }
 
     private void conversations(HttpServerExchange ex, Caller caller) {
-        int limit = (int) Math.min(Exchanges.longParam(ex, "limit").orElse(50), ChatRepository.MAX_CONVERSATIONS);
-        if (limit < 1) {
-            throw ApiException.badRequest("invalid_parameter", "limit must be at least 1");
-        }
+        int limit = limit(ex, ChatRepository.MAX_CONVERSATIONS);
         ObjectNode body = ApiJson.JSON.createObjectNode();
         ArrayNode list = body.putArray("conversations");
         for (ConversationSummary c : repository.conversations(caller.userId(), limit)) {
@@ -299,7 +380,10 @@ public final class ApiRoutes {
         if (request.seq() == null || request.seq() < 1) {
             throw ApiException.badRequest("missing_field", "seq (1 or more) is required");
         }
-        membership(caller, conversationId);
+        if (request.seq() > Exchanges.MAX_INTEGER) {
+            throw ApiException.badRequest("invalid_field", "seq must be at most " + Exchanges.MAX_INTEGER);
+        }
+        currentMembership(caller, conversationId);
         Receipt receipt = Receipt.newBuilder()
                 .setConversationId(conversationId)
                 .setUserId(caller.userId())
@@ -317,12 +401,20 @@ public final class ApiRoutes {
         }));
     }
 
-    /** {@code GET /v1/conversations/{id}/members?after=&limit=}: current members, paged by user id. */
+    /**
+     * {@code GET /v1/conversations/{id}/members?after=&limit=}: current members, paged by user id; for
+     * current members only (who joins after one leaves is none of one's business).
+     */
     private void members(HttpServerExchange ex, Caller caller) {
         String conversationId = Exchanges.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
-        membership(caller, conversationId);
-        MemberPage page = repository.members(conversationId, Exchanges.stringParam(ex, "after", ""), pageSize(ex));
+        String after = Exchanges.stringParam(ex, "after", "");
+        if (!after.isEmpty() && !dev.kchat.schemas.Ids.isUserId(after)) {
+            throw ApiException.badRequest("invalid_parameter", "after must be a user id (the next_after of the previous page)");
+        }
+        int limit = pageSize(ex);
+        currentMembership(caller, conversationId);
+        MemberPage page = repository.members(conversationId, after, limit);
         ObjectNode body = ApiJson.JSON.createObjectNode().put("conversation_id", conversationId);
         ArrayNode members = body.putArray("members");
         page.members().forEach(m -> members.addObject().put("user_id", m.userId()).put("role", m.role())
@@ -340,13 +432,7 @@ public final class ApiRoutes {
         String conversationId = Exchanges.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
         long seq = seqParam(ex);
-        if (seq < 1) {
-            throw ApiException.badRequest("invalid_parameter", "seq must be 1 or more");
-        }
-        ConversationSummary membership = membership(caller, conversationId);
-        if (!membership.active()) {
-            throw new ApiException(403, "not_a_member", "only current members of '" + conversationId + "' may ask");
-        }
+        ConversationSummary membership = currentMembership(caller, conversationId);
         StoredEvent message = repository.event(conversationId, seq)
                 .filter(e -> MESSAGE_POSTED.equals(e.eventType()))
                 .orElseThrow(() -> ApiException.notFound("message_not_found",
@@ -381,14 +467,15 @@ public final class ApiRoutes {
     }
 
     private static long seqParam(HttpServerExchange ex) {
-        try {
-            return Long.parseLong(Exchanges.pathParam(ex, "seq"));
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("invalid_parameter", "seq must be an integer");
-        }
+        return Exchanges.seqPathParam(ex, "seq");
     }
 
-    /** {@code GET /v1/presence?users=a,b}: current presence from the presence app (any instance answers for all). */
+    /**
+     * {@code GET /v1/presence?users=a,b}: current presence from the presence app (any instance answers
+     * for all), of the users the caller may see ({@link PresenceVisibility}). The others are answered as
+     * users never seen (OFFLINE, no last activity, no devices) and are not looked up: the answer tells
+     * nothing of them, not even that they are hidden.
+     */
     private void presence(HttpServerExchange ex, Caller caller) {
         if (presence == null) {
             throw new ApiException(503, "presence_unavailable", "presence is not configured on this ingress");
@@ -403,9 +490,10 @@ public final class ApiRoutes {
                 throw ApiException.badRequest("invalid_user_id", "'" + id + "' is not a user id");
             }
         }
+        Set<String> visible = presenceVisibility.visibleTo(caller.userId(), ids);
         Map<String, UserPresence> found;
         try {
-            found = presence.query(ids);
+            found = visible.isEmpty() ? Map.of() : presence.query(List.copyOf(visible));
         } catch (PresenceClient.QueryException e) {
             throw new ApiException(e.status() >= 500 ? 503 : e.status(), e.code(), e.getMessage());
         } catch (java.io.UncheckedIOException e) {
@@ -413,7 +501,8 @@ public final class ApiRoutes {
         }
         ObjectNode body = ApiJson.JSON.createObjectNode();
         ArrayNode list = body.putArray("users");
-        for (UserPresence p : found.values()) {
+        for (String id : new LinkedHashSet<>(ids)) {
+            UserPresence p = visible.contains(id) ? found.getOrDefault(id, UserPresence.unknown(id)) : UserPresence.unknown(id);
             ObjectNode u = list.addObject().put("user_id", p.userId()).put("state", p.state().name())
                     .put("devices_online", p.devicesOnline());
             u.put("last_active_at", p.lastActiveAt() == null ? null : p.lastActiveAt().toString());
@@ -438,12 +527,29 @@ public final class ApiRoutes {
                 "no conversation '" + conversationId + "' that you are a member of"));
     }
 
+    /**
+     * The caller's line for a conversation they are a member of now; {@code 403 not_a_member} if they
+     * left or were removed (they know the conversation, so 403 tells them nothing new), 404 as above.
+     */
+    private ConversationSummary currentMembership(Caller caller, String conversationId) {
+        ConversationSummary membership = membership(caller, conversationId);
+        if (!membership.active()) {
+            throw new ApiException(403, "not_a_member", "you are no longer a member of '" + conversationId + "'");
+        }
+        return membership;
+    }
+
     private int pageSize(HttpServerExchange ex) {
+        return limit(ex, limits.maxPageSize());
+    }
+
+    /** The {@code limit} parameter (50 when absent), at least 1, capped at {@code max}. */
+    private static int limit(HttpServerExchange ex, int max) {
         long limit = Exchanges.longParam(ex, "limit").orElse(50);
         if (limit < 1) {
             throw ApiException.badRequest("invalid_parameter", "limit must be at least 1");
         }
-        return (int) Math.min(limit, limits.maxPageSize());
+        return (int) Math.min(limit, max);
     }
 
     private static ObjectNode eventJson(StoredEvent e) {

@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class IngressApp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngressApp.class);
+    /** Bytes beyond {@code limits.max.body.bytes} at which Undertow itself ends a request (see ApiRoutes.withBody). */
+    static final long ENTITY_SIZE_BACKSTOP = 2 * ApiRoutes.DRAIN_MAX_BYTES;
 
     private final Undertow server;
     private final AdminServer admin;
@@ -114,7 +116,9 @@ public final class IngressApp implements AutoCloseable {
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())
                 .setWorkerThreads(1) // our own executor does the blocking work
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) config.limits().maxBodyBytes())
+                // A backstop only: Undertow cuts a connection past it without an answer; ApiRoutes answers
+                // 413 for bodies over the limit, reading at most DRAIN_MAX_BYTES past it.
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes() + ENTITY_SIZE_BACKSTOP)
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
                 .setHandler(routes.handler())
                 .build();

@@ -11,6 +11,7 @@ import io.undertow.util.Headers;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 /** Small helpers over Undertow's exchange: JSON answers, the error shape, parameters. */
 public final class Exchanges {
@@ -46,21 +47,43 @@ public final class Exchanges {
         return values.getFirst();
     }
 
-    /** A non-negative integer query parameter, if present. */
+    /**
+     * The largest seq, limit or other integer a parameter may carry: 2^53 - 1, the largest integer
+     * every JSON client (JavaScript's numbers included) holds exactly. No conversation or inbox comes
+     * near it, and it keeps {@code seq + 1} far from overflowing a long.
+     */
+    public static final long MAX_INTEGER = 9_007_199_254_740_991L;
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,16}");
+
+    /**
+     * A non-negative integer query parameter, if present (an empty value counts as absent): ASCII
+     * digits only, at most {@link #MAX_INTEGER}; anything else (a sign, a fraction, an exponent, spaces,
+     * other scripts' digits, an overflow) is {@code 400 invalid_parameter}.
+     */
     public static OptionalLong longParam(HttpServerExchange ex, String name) {
         Deque<String> values = ex.getQueryParameters().get(name);
         if (values == null || values.isEmpty() || values.getFirst().isEmpty()) {
             return OptionalLong.empty();
         }
-        try {
-            long value = Long.parseLong(values.getFirst());
-            if (value < 0) {
-                throw new NumberFormatException();
-            }
-            return OptionalLong.of(value);
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("invalid_parameter", name + " must be a non-negative integer");
+        return OptionalLong.of(integer(name, values.getFirst(), 0));
+    }
+
+    /** A path parameter that is a seq: an integer from 1 to {@link #MAX_INTEGER}, else {@code 400 invalid_parameter}. */
+    public static long seqPathParam(HttpServerExchange ex, String name) {
+        return integer(name, pathParam(ex, name), 1);
+    }
+
+    private static long integer(String name, String text, long min) {
+        long value = DIGITS.matcher(text).matches() ? Long.parseLong(text) : -1;
+        if (value < min || value > MAX_INTEGER) {
+            throw ApiException.badRequest("invalid_parameter", name + " must be an integer from " + min + " to " + MAX_INTEGER
+                    + ", not '" + abbreviated(text) + "'");
         }
+        return value;
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     public static String stringParam(HttpServerExchange ex, String name, String defaultValue) {

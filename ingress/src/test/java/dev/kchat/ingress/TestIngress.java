@@ -1,0 +1,132 @@
+package dev.kchat.ingress;
+
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.localkafka.KafkaBroker;
+import dev.kchat.schemas.registry.InMemorySchemaRegistry;
+import dev.kchat.schemas.topic.Topic;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.Settings;
+import dev.kchat.store.TestEvents;
+import dev.kchat.store.TestStore;
+import dev.kchat.store.write.ChatWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+
+/**
+ * A real ingress for a test class: a Kafka broker (child JVM) with every topic, a fresh keyspace on the
+ * shared CQL server, written by the sink's {@link ChatWriter} as the sink would from the log.
+ */
+final class TestIngress implements AutoCloseable {
+
+    static final String SECRET = "ingress-test-secret-of-at-least-32-bytes!";
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    private final KafkaBroker broker;
+    private final Topics topics;
+    private final TestEvents events;
+    private final ChatWriter writer;
+    private final IngressApp ingress;
+
+    private TestIngress(KafkaBroker broker, Topics topics, TestEvents events, ChatWriter writer, IngressApp ingress) {
+        this.broker = broker;
+        this.topics = topics;
+        this.events = events;
+        this.writer = writer;
+        this.ingress = ingress;
+    }
+
+    /** Starts it all; {@code settings} add to or override the test defaults. */
+    static TestIngress start(String keyspacePrefix, Map<String, String> settings) {
+        KafkaBroker broker = KafkaBroker.startTemporary();
+        Topics topics = Topics.create(new InMemorySchemaRegistry(), 1, 1);
+        broker.createTopics(topics);
+        String keyspace = TestStore.newKeyspace(keyspacePrefix);
+        Map<String, String> all = new HashMap<>(Map.of(
+                "ingress.http.host", "127.0.0.1",
+                "ingress.http.port", "0",
+                "ingress.admin.port", "0",
+                "ingress.worker.threads", "4",
+                "kafka.bootstrap.servers", broker.bootstrapServers(),
+                "auth.jwt.hs256.secret", SECRET));
+        all.putAll(settings);
+        IngressApp ingress = IngressApp.start(IngressConfig.from(Settings.of(all)), topics, TestStore.session(), keyspace);
+        return new TestIngress(broker, topics, new TestEvents(topics), new ChatWriter(TestStore.session(), keyspace), ingress);
+    }
+
+    int port() {
+        return ingress.port();
+    }
+
+    Topics topics() {
+        return topics;
+    }
+
+    /** Stores log events as the sink would. */
+    void store(ConversationEvent... log) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (ConversationEvent e : log) {
+            statements.addAll(writer.statementsFor(e, events.bytes(e)));
+        }
+        TestStore.write(statements);
+    }
+
+    /** Stores inbox entries as the sink would. */
+    void store(InboxEntry... entries) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (InboxEntry e : entries) {
+            statements.addAll(writer.statementsFor(e, events.bytes(e)));
+        }
+        TestStore.write(statements);
+    }
+
+    /**
+     * The records of {@code topic} under {@code key}, from the beginning up to and including the first
+     * that {@code last} matches (which must arrive within the deadline): what was produced before it, in
+     * order, as the topic has one partition in tests.
+     */
+    <V> List<V> recordsUpTo(Topic<String, V> topic, String key, Predicate<V> last) {
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringDeserializer(), topic.valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<V> out = new ArrayList<>();
+            Awaitility.await().atMost(DEADLINE).until(() -> {
+                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (key.equals(r.key())) {
+                        out.add(r.value());
+                    }
+                }
+                return out.stream().anyMatch(last);
+            });
+            int end = 0;
+            while (!last.test(out.get(end))) {
+                end++;
+            }
+            return List.copyOf(out.subList(0, end + 1));
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            ingress.close();
+        } finally {
+            broker.close();
+        }
+    }
+}
