@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes each command, decides it with {@link CommandRouter} over this task's stores, applies the state
+ * Decodes each command, decides it with {@link CommandRules} over this task's stores, applies the state
  * changes, then forwards the sequenced event (if any) and the result, both keyed by conversation
  * and stamped with the command's timestamp. A wall-clock punctuator prunes the de-duplication
  * entries older than the dedupe window and the message references older than the retention,
@@ -46,7 +46,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
 
     private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
 
-    private final CommandRouter router;
+    private final CommandRules rules;
     private final RoutingConfig config;
     private final Topic<String, ChatCommand> commands;
     private ProcessorContext<String, SpecificRecord> context;
@@ -61,7 +61,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     CommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
         this.config = config;
         this.commands = commands;
-        this.router = new CommandRouter(config.editWindow(), config.recallWindow());
+        this.rules = new CommandRules(config.editWindow(), config.recallWindow());
     }
 
     @Override
@@ -105,7 +105,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
             throw new IllegalArgumentException(commands.name() + " record with key " + record.key() + " has no value");
         }
         ChatCommand command = commands.valueSerde().deserializer().deserialize(commands.name(), record.value());
-        Decision decision = router.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
+        Decision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.changes().forEach(this::apply);
         if (decision.event() != null) {
             context.forward(record.withValue((SpecificRecord) decision.event()));

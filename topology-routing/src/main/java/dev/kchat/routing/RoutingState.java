@@ -6,7 +6,7 @@ import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
 
 /**
- * What {@link CommandRouter} reads to decide a command: the state of one conversation. Implemented
+ * What {@link CommandRules} reads to decide a command: the state of one conversation. Implemented
  * over the topology's stores by {@link CommandProcessor}; every method returns null when there is
  * no such entry.
  */

@@ -137,7 +137,7 @@ class RoutingTopologyTest {
         pipe(Commands.createGroup(GROUP, CAROL, DAVE));
 
         // Then
-        assertRejected(results.readValue(), CommandRouter.CONVERSATION_EXISTS);
+        assertRejected(results.readValue(), CommandRules.CONVERSATION_EXISTS);
         assertThat(members().get(GROUP + "|" + CAROL)).isNull();
         assertNoMoreRecords();
     }
@@ -176,12 +176,12 @@ class RoutingTopologyTest {
         pipe(Commands.rename(GROUP, ALICE, "y"));
 
         // Then: both results on chat.command.results, only the awaited one on the replies topic
-        assertRejected(results.readValue(), CommandRouter.FORBIDDEN);
+        assertRejected(results.readValue(), CommandRules.FORBIDDEN);
         assertAccepted(results.readValue(), 2, false);
         var reply = replies.readRecord();
         assertThat(reply.value().getSenderId()).isEqualTo(BOB);
         assertThat(reply.value().getReplyPartition()).isZero();
-        assertThat(((CommandRejected) reply.value().getOutcome()).getCode()).isEqualTo(CommandRouter.FORBIDDEN);
+        assertThat(((CommandRejected) reply.value().getOutcome()).getCode()).isEqualTo(CommandRules.FORBIDDEN);
         assertThat(replies.isEmpty()).isTrue();
         log.readValuesToList();
         assertNoMoreRecords();
@@ -225,10 +225,10 @@ class RoutingTopologyTest {
         pipe(Commands.add(direct, ALICE, CAROL));
 
         // Then
-        assertRejected(results.readValue(), CommandRouter.INVALID_COMMAND);
-        assertRejected(results.readValue(), CommandRouter.INVALID_COMMAND);
+        assertRejected(results.readValue(), CommandRules.INVALID_COMMAND);
+        assertRejected(results.readValue(), CommandRules.INVALID_COMMAND);
         assertAccepted(results.readValue(), 1, false);
-        assertRejected(results.readValue(), CommandRouter.FORBIDDEN);
+        assertRejected(results.readValue(), CommandRules.FORBIDDEN);
         ConversationEvent created = single(log.readValuesToList());
         assertThat(((ConversationCreated) created.getPayload()).getMembers())
                 .containsExactly(member(ALICE, MemberRole.MEMBER), member(BOB, MemberRole.MEMBER));
@@ -283,7 +283,7 @@ class RoutingTopologyTest {
 
         // Then
         CommandResult result = results.readValue();
-        assertRejected(result, CommandRouter.NOT_A_MEMBER);
+        assertRejected(result, CommandRules.NOT_A_MEMBER);
         assertThat(((CommandRejected) result.getOutcome()).getReason()).contains(DAVE).contains(GROUP);
         assertThat(result.getClientMsgId()).isEqualTo("m1");
         assertThat(conversations().get(GROUP).getLastSeq()).isEqualTo(1);
@@ -298,8 +298,8 @@ class RoutingTopologyTest {
         pipe(Commands.leave("g-nowhere", ALICE));
 
         // Then
-        assertRejected(results.readValue(), CommandRouter.CONVERSATION_NOT_FOUND);
-        assertRejected(results.readValue(), CommandRouter.CONVERSATION_NOT_FOUND);
+        assertRejected(results.readValue(), CommandRules.CONVERSATION_NOT_FOUND);
+        assertRejected(results.readValue(), CommandRules.CONVERSATION_NOT_FOUND);
         assertThat(conversations().get("g-nowhere")).isNull();
         assertNoMoreRecords();
     }
@@ -315,7 +315,7 @@ class RoutingTopologyTest {
         pipe(Commands.send("ch-news", ALICE, "m1"));
 
         // Then
-        assertRejected(results.readValue(), CommandRouter.FORBIDDEN);
+        assertRejected(results.readValue(), CommandRules.FORBIDDEN);
         assertAccepted(results.readValue(), 2, false);
         assertThat(single(log.readValuesToList()).getActorId()).isEqualTo(ALICE);
         assertNoMoreRecords();
@@ -344,15 +344,15 @@ class RoutingTopologyTest {
 
         // Then
         List<CommandResult> decided = results.readValuesToList();
-        assertRejected(decided.get(0), CommandRouter.FORBIDDEN);
+        assertRejected(decided.get(0), CommandRules.FORBIDDEN);
         assertAccepted(decided.get(1), 3, false);
-        assertRejected(decided.get(2), CommandRouter.INVALID_COMMAND);
-        assertRejected(decided.get(3), CommandRouter.FORBIDDEN);
-        assertRejected(decided.get(4), CommandRouter.FORBIDDEN);
-        assertRejected(decided.get(5), CommandRouter.FORBIDDEN);
+        assertRejected(decided.get(2), CommandRules.INVALID_COMMAND);
+        assertRejected(decided.get(3), CommandRules.FORBIDDEN);
+        assertRejected(decided.get(4), CommandRules.FORBIDDEN);
+        assertRejected(decided.get(5), CommandRules.FORBIDDEN);
         assertAccepted(decided.get(6), 4, false);
-        assertRejected(decided.get(7), CommandRouter.TARGET_NOT_FOUND);
-        assertRejected(decided.get(8), CommandRouter.FORBIDDEN);
+        assertRejected(decided.get(7), CommandRules.TARGET_NOT_FOUND);
+        assertRejected(decided.get(8), CommandRules.FORBIDDEN);
         assertAccepted(decided.get(9), 5, false);
         List<ConversationEvent> events = log.readValuesToList();
         assertThat(events).extracting(ConversationEvent::getSeq).containsExactly(3L, 4L, 5L);
@@ -383,9 +383,9 @@ class RoutingTopologyTest {
 
         // Then
         List<CommandResult> decided = results.readValuesToList();
-        assertRejected(decided.get(0), CommandRouter.FORBIDDEN);
-        assertRejected(decided.get(1), CommandRouter.FORBIDDEN);
-        assertRejected(decided.get(2), CommandRouter.TARGET_NOT_FOUND);
+        assertRejected(decided.get(0), CommandRules.FORBIDDEN);
+        assertRejected(decided.get(1), CommandRules.FORBIDDEN);
+        assertRejected(decided.get(2), CommandRules.TARGET_NOT_FOUND);
         assertAccepted(decided.get(3), 4, false);
         assertAccepted(decided.get(4), 5, false);
         assertAccepted(decided.get(5), 6, false);
@@ -415,10 +415,10 @@ class RoutingTopologyTest {
 
         // Then
         List<CommandResult> decided = results.readValuesToList();
-        assertRejected(decided.get(0), CommandRouter.FORBIDDEN);
-        assertRejected(decided.get(1), CommandRouter.TARGET_NOT_FOUND);
+        assertRejected(decided.get(0), CommandRules.FORBIDDEN);
+        assertRejected(decided.get(1), CommandRules.TARGET_NOT_FOUND);
         assertAccepted(decided.get(2), 3, false);
-        assertRejected(decided.get(3), CommandRouter.EDIT_WINDOW_EXPIRED);
+        assertRejected(decided.get(3), CommandRules.EDIT_WINDOW_EXPIRED);
         ConversationEvent edited = single(log.readValuesToList());
         assertThat(edited.getOccurredAt()).isEqualTo(T0.plus(RoutingConfig.DEFAULT_EDIT_WINDOW));
         assertNoMoreRecords();
@@ -440,10 +440,10 @@ class RoutingTopologyTest {
 
         // Then
         List<CommandResult> decided = results.readValuesToList();
-        assertRejected(decided.get(0), CommandRouter.EDIT_WINDOW_EXPIRED);
-        assertRejected(decided.get(1), CommandRouter.FORBIDDEN);
+        assertRejected(decided.get(0), CommandRules.EDIT_WINDOW_EXPIRED);
+        assertRejected(decided.get(1), CommandRules.FORBIDDEN);
         assertAccepted(decided.get(2), 4, false);
-        assertRejected(decided.get(3), CommandRouter.TARGET_NOT_FOUND);
+        assertRejected(decided.get(3), CommandRules.TARGET_NOT_FOUND);
         assertThat(single(log.readValuesToList()).getSeq()).isEqualTo(4);
         assertThat(messages().get(GROUP + "|" + StoreKeys.padded(3))).isNull();
         assertThat(messages().get(GROUP + "|" + StoreKeys.padded(2))).isNotNull();
@@ -469,11 +469,11 @@ class RoutingTopologyTest {
 
         // Then
         List<CommandResult> decided = results.readValuesToList();
-        assertRejected(decided.get(0), CommandRouter.FORBIDDEN);
+        assertRejected(decided.get(0), CommandRules.FORBIDDEN);
         assertAccepted(decided.get(1), 4, false);
         assertAccepted(decided.get(2), 5, false);
-        assertRejected(decided.get(3), CommandRouter.TARGET_NOT_FOUND);
-        assertRejected(decided.get(4), CommandRouter.NOT_A_MEMBER);
+        assertRejected(decided.get(3), CommandRules.TARGET_NOT_FOUND);
+        assertRejected(decided.get(4), CommandRules.NOT_A_MEMBER);
         assertAccepted(decided.get(5), 6, false);
         assertAccepted(decided.get(6), 7, false);
         List<ConversationEvent> events = log.readValuesToList();
@@ -516,7 +516,7 @@ class RoutingTopologyTest {
         // Then
         assertThat(keys(messages())).isEmpty();
         assertThat(keys(driver.<String, String>getKeyValueStore(RoutingApp.MESSAGES_EXPIRY_STORE))).isEmpty();
-        assertRejected(results.readValue(), CommandRouter.TARGET_NOT_FOUND);
+        assertRejected(results.readValue(), CommandRules.TARGET_NOT_FOUND);
         assertNoMoreRecords();
     }
 

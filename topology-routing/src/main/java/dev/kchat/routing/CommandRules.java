@@ -63,7 +63,7 @@ import java.util.Set;
  * and others' messages, the OWNER alone changes roles and hands ownership over; in channels only
  * the OWNER and ADMINs post; direct chats have two fixed MEMBERs.
  */
-final class CommandRouter {
+final class CommandRules {
 
     static final String NOT_A_MEMBER = "not_a_member";
     static final String FORBIDDEN = "forbidden";
@@ -81,7 +81,7 @@ final class CommandRouter {
     private final Duration editWindow;
     private final Duration recallWindow;
 
-    CommandRouter(Duration editWindow, Duration recallWindow) {
+    CommandRules(Duration editWindow, Duration recallWindow) {
         this.editWindow = editWindow;
         this.recallWindow = recallWindow;
     }
@@ -539,7 +539,7 @@ final class CommandRouter {
         }
 
         ConversationKind kind() {
-            return CommandRouter.kind(meta);
+            return CommandRules.kind(meta);
         }
 
         long nextSeq() {
@@ -547,7 +547,7 @@ final class CommandRouter {
         }
 
         Decision reject(String code, String reason) {
-            return CommandRouter.reject(command, at, code, reason);
+            return CommandRules.reject(command, at, code, reason);
         }
 
         Decision accept(long seq, Object payload, List<Change> changes) {
