@@ -9,6 +9,7 @@ import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.edge.frames.FrameHandler;
 import dev.kchat.edge.frames.FrameRouter;
 import dev.kchat.edge.frames.PingFrames;
+import dev.kchat.api.presence.PresenceVisibility;
 import dev.kchat.edge.frames.PresenceFrames;
 import dev.kchat.edge.frames.ReceiptFrames;
 import dev.kchat.edge.frames.SendFrames;
@@ -150,7 +151,8 @@ public final class EdgeApp implements AutoCloseable {
         SendFrames send = new SendFrames(new CommandFactory(config.limits()), commands, workers);
         ReceiptFrames receipts = new ReceiptFrames(signals, workers);
         TypingFrames typing = new TypingFrames(live, signals, workers);
-        PresenceFrames presenceFrames = new PresenceFrames(live, presence, signals, workers);
+        PresenceFrames presenceFrames = new PresenceFrames(live, presence, signals,
+                new PresenceVisibility(repository::currentConversationKinds, repository::currentMemberships), workers);
         PingFrames ping = new PingFrames(signals, workers);
         Authentication auth = new Authentication(new JwtAuthenticator(config.auth()));
         TokenFrames tokens = new TokenFrames(auth);

@@ -169,7 +169,10 @@ class ConversationStateEndToEndTest {
 
     @Test
     void shouldTellSubscribersOnceWhenAUsersOnlyConnectionGoesAway() throws Exception {
-        // Given carol watching dave, who is offline
+        // Given carol, who has a direct chat with dave, watching him while he is offline
+        request("POST", token("carol"), "/v1/conversations", "{\"kind\":\"direct\",\"members\":[\"dave\"]}", 202);
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(request("GET", token("carol"), "/v1/conversations", null, 200)
+                .get("conversations").findValuesAsText("conversation_id")).contains("dm:carol:dave"));
         WsDevice carol = WsDevice.connect(platform.edgeUrl(), token("carol"), "carol", "c-phone", 0);
         await().atMost(DEADLINE).until(() -> !carol.framesOfType("ready").isEmpty());
         carol.send("{\"type\":\"subscribe_presence\",\"users\":[\"dave\"]}");
@@ -193,6 +196,31 @@ class ConversationStateEndToEndTest {
                 .isEqualTo("OFFLINE"));
         assertThat(presence(carol, "ONLINE")).as("no flapping").isEqualTo(1);
         carol.close();
+    }
+
+    @Test
+    void shouldShowAStrangerOnlineToNobodyOverTheWebSocketOrHttp() throws Exception {
+        // Given gus online, and hal, who shares no conversation with him
+        WsDevice gus = WsDevice.connect(platform.edgeUrl(), token("gus"), "gus", "g-phone", 0);
+        await().atMost(DEADLINE).until(() -> !gus.framesOfType("ready").isEmpty());
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(
+                request("GET", token("gus"), "/v1/presence?users=gus", null, 200).at("/users/0/state").asText()).isEqualTo("ONLINE"));
+        WsDevice hal = WsDevice.connect(platform.edgeUrl(), token("hal"), "hal", "h-phone", 0);
+        await().atMost(DEADLINE).until(() -> !hal.framesOfType("ready").isEmpty());
+
+        // When hal subscribes to gus (and to himself, as the marker that the answer is complete)
+        hal.send("{\"type\":\"subscribe_presence\",\"users\":[\"gus\",\"hal\"]}");
+
+        // Then gus is answered as never seen, hal as himself; HTTP agrees
+        await().atMost(DEADLINE).until(() -> hal.framesOfType("presence").stream().anyMatch(f -> f.path("user_id").asText().equals("hal")));
+        List<JsonNode> aboutGus = hal.framesOfType("presence").stream().filter(f -> f.path("user_id").asText().equals("gus")).toList();
+        assertThat(aboutGus).singleElement().satisfies(f -> {
+            assertThat(f.path("state").asText()).isEqualTo("OFFLINE");
+            assertThat(f.path("devices_online").asInt()).isZero();
+        });
+        assertThat(request("GET", token("hal"), "/v1/presence?users=gus", null, 200).at("/users/0/state").asText()).isEqualTo("OFFLINE");
+        gus.close();
+        hal.close();
     }
 
     @Test

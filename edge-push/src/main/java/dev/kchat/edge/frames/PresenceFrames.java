@@ -3,15 +3,20 @@ package dev.kchat.edge.frames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.api.ApiException;
+import dev.kchat.api.presence.PresenceVisibility;
 import dev.kchat.edge.live.LiveHub;
 import dev.kchat.edge.live.PresenceLookup;
+import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.session.ClientSignals;
 import dev.kchat.edge.session.Session;
 import dev.kchat.events.presence.PresenceState;
 import dev.kchat.schemas.Ids;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Presence: {@code set_status} (what others see of this user) and {@code subscribe_presence} /
@@ -22,13 +27,18 @@ public final class PresenceFrames {
     /** Users one connection may watch the presence of (lazy presence: the ones on screen). */
     public static final int MAX_PRESENCE_SUBSCRIPTIONS = 200;
 
+    private static final Logger log = LoggerFactory.getLogger(PresenceFrames.class);
+
     private final LiveHub live;
     /** Null when the edge has no presence app to ask: subscribers then get changes only. */
     private final PresenceLookup presence;
     private final ClientSignals signals;
     private final Executor workers;
+    private final PresenceVisibility visibility;
 
-    public PresenceFrames(LiveHub live, PresenceLookup presence, ClientSignals signals, Executor workers) {
+    public PresenceFrames(LiveHub live, PresenceLookup presence, ClientSignals signals, PresenceVisibility visibility,
+            Executor workers) {
+        this.visibility = visibility;
         this.live = live;
         this.presence = presence;
         this.signals = signals;
@@ -74,12 +84,37 @@ public final class PresenceFrames {
             ids.forEach(id -> session.unwatch(id, live));
             return;
         }
-        if (!session.watch(ids, MAX_PRESENCE_SUBSCRIPTIONS, live)) {
-            throw ApiException.badRequest("too_many_subscriptions", "at most " + MAX_PRESENCE_SUBSCRIPTIONS
-                    + " presence subscriptions per connection");
+        // The policy reads the store: on a worker, never on the I/O thread.
+        workers.execute(() -> watchVisible(session, ids));
+    }
+
+    /**
+     * Watches the users whose presence the session's user may see ({@link PresenceVisibility}) and
+     * answers their current state; every other user is answered as a user never seen (OFFLINE, no
+     * last activity, no device) and not watched, exactly as the HTTP API answers them, so a
+     * subscription cannot tell a hidden user from an absent one. A subscription lasts for the
+     * connection: a user who stops sharing a conversation with the watcher is hidden from the next
+     * subscription on (the policy's answers live at most 30 s).
+     */
+    private void watchVisible(Session session, List<String> ids) {
+        Set<String> visible;
+        try {
+            visible = visibility.visibleTo(session.userId(), ids);
+        } catch (RuntimeException e) {
+            log.warn("presence visibility for {} not available: {}", session.userId(), e.toString());
+            session.sendLive(Frames.error("store_unavailable", "presence is temporarily unavailable; subscribe again later", null));
+            return;
         }
-        if (presence != null) {
-            workers.execute(() -> presence.currentFrames(ids).forEach(session::sendLive));
+        List<String> shown = List.copyOf(visible);
+        if (!session.watch(shown, MAX_PRESENCE_SUBSCRIPTIONS, live)) {
+            session.sendLive(Frames.error("too_many_subscriptions", "at most " + MAX_PRESENCE_SUBSCRIPTIONS
+                    + " presence subscriptions per connection", null));
+            return;
+        }
+        ids.stream().filter(id -> !visible.contains(id)).distinct()
+                .forEach(id -> session.sendLive(Frames.presence(id, PresenceState.OFFLINE.name(), null, 0)));
+        if (presence != null && !shown.isEmpty()) {
+            presence.currentFrames(shown).forEach(session::sendLive);
         }
     }
 }
