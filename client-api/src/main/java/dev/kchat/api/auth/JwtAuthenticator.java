@@ -23,6 +23,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
 import java.util.Base64;
 import java.text.ParseException;
 import java.util.HashSet;
@@ -128,11 +129,23 @@ public final class JwtAuthenticator {
         if (!Ids.isUserId(device)) {
             throw new AuthenticationException("invalid_device", "device id must be 1-64 characters of [A-Za-z0-9_.-]");
         }
-        return new Caller(user, device);
+        // Never null: exp is a required claim (above).
+        return new Caller(user, device, claims.getExpirationTime().toInstant());
     }
 
-    /** The authenticated user and the device it speaks from. */
-    public record Caller(String userId, String deviceId) {
+    /**
+     * The authenticated user, the device it speaks from and when its token expires ({@code exp}).
+     *
+     * @param expiresAt the token's {@code exp}, never null for a caller that {@link #authenticate}
+     *                  returned (tokens without {@code exp} are refused); null for a caller not made
+     *                  from a token (benchmarks, tests)
+     */
+    public record Caller(String userId, String deviceId, Instant expiresAt) {
+
+        /** A caller not made from a token: no expiry. */
+        public Caller(String userId, String deviceId) {
+            this(userId, deviceId, null);
+        }
     }
 
     /** Authentication failed; answered 401 with the code. */

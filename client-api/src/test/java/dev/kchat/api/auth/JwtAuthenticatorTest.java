@@ -32,6 +32,21 @@ class JwtAuthenticatorTest {
     }
 
     @Test
+    void shouldTellWhenTheCallersTokenExpires() {
+        // Given a token whose exp is 5 minutes ahead (JWT times are whole seconds)
+        Instant before = Instant.now().plus(Duration.ofMinutes(5)).minusSeconds(1);
+        String token = minter.mint("alice", Duration.ofMinutes(5));
+        Instant after = Instant.now().plus(Duration.ofMinutes(5));
+
+        // When it is verified
+        var caller = auth.authenticate("Bearer " + token, null);
+
+        // Then the caller carries that exp
+        assertThat(caller.expiresAt()).isBetween(before, after);
+        assertThat(caller.expiresAt().getNano()).isZero();
+    }
+
+    @Test
     void shouldRefuseMissingMalformedExpiredAndForeignTokens() {
         assertThatThrownBy(() -> auth.authenticate(null, null)).hasMessageContaining("Bearer");
         assertThatThrownBy(() -> auth.authenticate("Basic abc", null)).hasMessageContaining("Bearer scheme");
