@@ -15,18 +15,20 @@ import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.store.read.MemberPage;
 import dev.kchat.store.read.MessageReceipts;
 import dev.kchat.api.ApiJson;
+import dev.kchat.api.ReceiptFactory;
+import dev.kchat.api.http.ApiAnswers;
+import dev.kchat.api.http.EdgeAnswer;
+import dev.kchat.api.http.Parameters;
 import dev.kchat.api.CommandFactory;
 import dev.kchat.api.Limits;
 import dev.kchat.api.Requests;
 import dev.kchat.api.auth.JwtAuthenticator;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
-import dev.kchat.ingress.http.Exchanges;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.schemas.json.EventJson;
 import dev.kchat.schemas.topic.Topic;
@@ -113,33 +115,33 @@ public final class ApiRoutes {
                 .post("/v1/conversations", withBody("create_conversation", (ex, caller, body) ->
                         accept(ex, validation.createConversation(caller, ApiJson.read(body, Requests.CreateConversation.class), clock.instant()))))
                 .post("/v1/conversations/{id}/members", withBody("add_members", (ex, caller, body) ->
-                        accept(ex, validation.addMembers(caller, Exchanges.pathParam(ex, "id"),
+                        accept(ex, validation.addMembers(caller, Parameters.pathParam(ex, "id"),
                                 ApiJson.read(body, Requests.AddMembers.class), clock.instant()))))
                 .delete("/v1/conversations/{id}/members/{user}", withoutBody("remove_member", (ex, caller) ->
-                        accept(ex, validation.removeMember(caller, Exchanges.pathParam(ex, "id"),
-                                Exchanges.pathParam(ex, "user"), clock.instant()))))
+                        accept(ex, validation.removeMember(caller, Parameters.pathParam(ex, "id"),
+                                Parameters.pathParam(ex, "user"), clock.instant()))))
                 .post("/v1/conversations/{id}/messages", withBody("send_message", (ex, caller, body) ->
-                        accept(ex, validation.sendMessage(caller, Exchanges.pathParam(ex, "id"),
+                        accept(ex, validation.sendMessage(caller, Parameters.pathParam(ex, "id"),
                                 ApiJson.read(body, Requests.SendMessage.class), clock.instant()))))
                 .get("/v1/conversations/{id}/messages", withoutBody("history", this::history))
                 .add("PATCH", "/v1/conversations/{id}/messages/{seq}", withBody("edit_message", (ex, caller, body) ->
-                        accept(ex, validation.editMessage(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
+                        accept(ex, validation.editMessage(caller, Parameters.pathParam(ex, "id"), seqParam(ex),
                                 ApiJson.read(body, Requests.EditMessage.class), clock.instant()))))
                 .delete("/v1/conversations/{id}/messages/{seq}", withoutBody("remove_message", (ex, caller) ->
-                        accept(ex, validation.removeMessage(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
-                                Exchanges.stringParam(ex, "mode", "delete"), clock.instant()))))
+                        accept(ex, validation.removeMessage(caller, Parameters.pathParam(ex, "id"), seqParam(ex),
+                                Parameters.stringParam(ex, "mode", "delete"), clock.instant()))))
                 .post("/v1/conversations/{id}/messages/{seq}/reactions", withBody("react", (ex, caller, body) ->
-                        accept(ex, validation.react(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
+                        accept(ex, validation.react(caller, Parameters.pathParam(ex, "id"), seqParam(ex),
                                 ApiJson.read(body, Requests.React.class).emoji(), true, clock.instant()))))
                 .get("/v1/conversations/{id}/messages/{seq}/receipts", withoutBody("receipts", this::receipts))
                 .delete("/v1/conversations/{id}/messages/{seq}/reactions/{emoji}", withoutBody("unreact", (ex, caller) ->
-                        accept(ex, validation.react(caller, Exchanges.pathParam(ex, "id"), seqParam(ex),
-                                Exchanges.pathParam(ex, "emoji"), false, clock.instant()))))
+                        accept(ex, validation.react(caller, Parameters.pathParam(ex, "id"), seqParam(ex),
+                                Parameters.pathParam(ex, "emoji"), false, clock.instant()))))
                 .put("/v1/conversations/{id}/members/{user}/role", withBody("change_role", (ex, caller, body) ->
-                        accept(ex, validation.changeRole(caller, Exchanges.pathParam(ex, "id"), Exchanges.pathParam(ex, "user"),
+                        accept(ex, validation.changeRole(caller, Parameters.pathParam(ex, "id"), Parameters.pathParam(ex, "user"),
                                 ApiJson.read(body, Requests.ChangeRole.class), clock.instant()))))
                 .add("PATCH", "/v1/conversations/{id}", withBody("rename", (ex, caller, body) ->
-                        accept(ex, validation.rename(caller, Exchanges.pathParam(ex, "id"),
+                        accept(ex, validation.rename(caller, Parameters.pathParam(ex, "id"),
                                 ApiJson.read(body, Requests.Rename.class), clock.instant()))))
                 .get("/v1/conversations/{id}/members", withoutBody("members", this::members))
                 .post("/v1/conversations/{id}/read", withBody("mark_read", this::markRead))
@@ -147,9 +149,9 @@ public final class ApiRoutes {
                 .get("/v1/sync", withoutBody("sync", this::sync))
                 .get("/v1/edge", withoutBody("edge", this::edge))
                 .get("/v1/presence", withoutBody("presence", this::presence))
-                .setFallbackHandler(ex -> Exchanges.error(ex, 404, "not_found", "no such endpoint: "
+                .setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: "
                         + ex.getRequestMethod() + " " + ex.getRequestPath()))
-                .setInvalidMethodHandler(ex -> Exchanges.error(ex, 405, "method_not_allowed",
+                .setInvalidMethodHandler(ex -> ApiAnswers.error(ex, 405, "method_not_allowed",
                         ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath()));
         return routes;
     }
@@ -283,21 +285,20 @@ public final class ApiRoutes {
     private void respondError(HttpServerExchange ex, String route, Throwable failure) {
         Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (e instanceof ApiException api) {
-            Exchanges.error(ex, api.status(), api.code(), api.getMessage());
+            ApiAnswers.error(ex, api);
         } else if (e instanceof AuthenticationException auth) {
-            ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
-            Exchanges.error(ex, 401, auth.code(), auth.getMessage());
+            ApiAnswers.unauthorized(ex, auth);
         } else if (e instanceof IllegalArgumentException bad) {
-            Exchanges.error(ex, 400, "invalid_request", bad.getMessage());
+            ApiAnswers.error(ex, 400, "invalid_request", bad.getMessage());
         } else if (e instanceof DriverException db) {
             log.warn("{}: store unavailable: {}", route, db.toString());
-            Exchanges.error(ex, 503, "store_unavailable", "history is temporarily unavailable; retry later");
+            ApiAnswers.error(ex, 503, "store_unavailable", "history is temporarily unavailable; retry later");
         } else if (e instanceof KafkaException kafka && !(e instanceof SerializationException)) {
             log.warn("{}: Kafka unavailable: {}", route, kafka.toString());
-            Exchanges.error(ex, 503, "kafka_unavailable", "the message was not accepted; retry with the same client_msg_id");
+            ApiAnswers.error(ex, 503, "kafka_unavailable", "the message was not accepted; retry with the same client_msg_id");
         } else {
             log.error("{}: unexpected failure", route, e);
-            Exchanges.error(ex, 500, "internal_error", "unexpected error; it has been logged");
+            ApiAnswers.error(ex, 500, "internal_error", "unexpected error; it has been logged");
         }
     }
 
@@ -311,15 +312,15 @@ public final class ApiRoutes {
     }
 
     private void history(HttpServerExchange ex, Caller caller) {
-        String conversationId = Exchanges.pathParam(ex, "id");
+        String conversationId = Parameters.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
         int limit = pageSize(ex);
-        OptionalLong before = Exchanges.longParam(ex, "before");
-        OptionalLong after = Exchanges.longParam(ex, "after");
+        OptionalLong before = Parameters.longParam(ex, "before");
+        OptionalLong after = Parameters.longParam(ex, "after");
         if (before.isPresent() && after.isPresent()) {
             throw ApiException.badRequest("invalid_parameter", "give before or after, not both");
         }
-        ChatRepository.Order order = switch (Exchanges.stringParam(ex, "order", "newest")) {
+        ChatRepository.Order order = switch (Parameters.stringParam(ex, "order", "newest")) {
             case "newest" -> ChatRepository.Order.NEWEST_FIRST;
             case "oldest" -> ChatRepository.Order.OLDEST_FIRST;
             default -> throw ApiException.badRequest("invalid_parameter", "order must be newest or oldest");
@@ -347,7 +348,7 @@ public final class ApiRoutes {
             events.add(eventJson(e));
         }
         body.put("has_more", page.hasMore() && !cut);
-        Exchanges.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     private void conversations(HttpServerExchange ex, Caller caller) {
@@ -357,11 +358,11 @@ public final class ApiRoutes {
         for (ConversationSummary c : repository.conversations(caller.userId(), limit)) {
             list.add(ApiJson.JSON.valueToTree(c));
         }
-        Exchanges.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     private void sync(HttpServerExchange ex, Caller caller) {
-        long since = Exchanges.longParam(ex, "since").orElse(0);
+        long since = Parameters.longParam(ex, "since").orElse(0);
         SyncPage page = repository.sync(caller.userId(), since, pageSize(ex));
         ObjectNode body = ApiJson.JSON.createObjectNode();
         ArrayNode entries = body.putArray("entries");
@@ -369,33 +370,27 @@ public final class ApiRoutes {
             entries.add(EventJson.toJson(inbox.valueSerde().deserializer().deserialize(inbox.name(), bytes(e.entry()))));
         }
         body.put("latest_inbox_seq", page.latestInboxSeq()).put("has_more", page.hasMore());
-        Exchanges.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     /** {@code POST /v1/conversations/{id}/read}: a ReadUpTo receipt; fanout moves the read position. */
     private void markRead(HttpServerExchange ex, Caller caller, byte[] body) {
-        String conversationId = Exchanges.pathParam(ex, "id");
+        String conversationId = Parameters.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
         Requests.MarkRead request = ApiJson.read(body, Requests.MarkRead.class);
         if (request.seq() == null || request.seq() < 1) {
             throw ApiException.badRequest("missing_field", "seq (1 or more) is required");
         }
-        if (request.seq() > Exchanges.MAX_INTEGER) {
-            throw ApiException.badRequest("invalid_field", "seq must be at most " + Exchanges.MAX_INTEGER);
+        if (request.seq() > Parameters.MAX_INTEGER) {
+            throw ApiException.badRequest("invalid_field", "seq must be at most " + Parameters.MAX_INTEGER);
         }
         currentMembership(caller, conversationId);
-        Receipt receipt = Receipt.newBuilder()
-                .setConversationId(conversationId)
-                .setUserId(caller.userId())
-                .setDeviceId(caller.deviceId())
-                .setAt(clock.instant())
-                .setReceipt(ReadUpTo.newBuilder().setSeq(request.seq()).build())
-                .build();
+        Receipt receipt = ReceiptFactory.readUpTo(caller, conversationId, request.seq(), clock.instant());
         ex.dispatch(SameThreadExecutor.INSTANCE, () -> receipts.publish(conversationId, receipt).whenComplete((metadata, failure) -> {
             if (failure != null) {
                 respondError(ex, "mark_read", failure);
             } else {
-                Exchanges.json(ex, 202, ApiJson.JSON.createObjectNode().put("conversation_id", conversationId)
+                ApiAnswers.json(ex, 202, ApiJson.JSON.createObjectNode().put("conversation_id", conversationId)
                         .put("read_seq", request.seq()));
             }
         }));
@@ -406,9 +401,9 @@ public final class ApiRoutes {
      * current members only (who joins after one leaves is none of one's business).
      */
     private void members(HttpServerExchange ex, Caller caller) {
-        String conversationId = Exchanges.pathParam(ex, "id");
+        String conversationId = Parameters.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
-        String after = Exchanges.stringParam(ex, "after", "");
+        String after = Parameters.stringParam(ex, "after", "");
         if (!after.isEmpty() && !dev.kchat.schemas.Ids.isUserId(after)) {
             throw ApiException.badRequest("invalid_parameter", "after must be a user id (the next_after of the previous page)");
         }
@@ -420,7 +415,7 @@ public final class ApiRoutes {
         page.members().forEach(m -> members.addObject().put("user_id", m.userId()).put("role", m.role())
                 .put("joined_seq", m.joinedSeq()));
         body.put("next_after", page.nextAfter());
-        Exchanges.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     /**
@@ -429,7 +424,7 @@ public final class ApiRoutes {
      * message's author: who read a message is the author's to know.
      */
     private void receipts(HttpServerExchange ex, Caller caller) {
-        String conversationId = Exchanges.pathParam(ex, "id");
+        String conversationId = Parameters.pathParam(ex, "id");
         CommandFactory.requireConversation(conversationId);
         long seq = seqParam(ex);
         ConversationSummary membership = currentMembership(caller, conversationId);
@@ -459,7 +454,7 @@ public final class ApiRoutes {
                 .put("read_count", found.read().size())
                 .put("delivered_count", deliveredPerMember || found.countsDelivered() == null
                         ? known : Math.max(known, found.countsDelivered()));
-        Exchanges.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     private static void userList(ArrayNode into, List<String> userIds) {
@@ -467,7 +462,7 @@ public final class ApiRoutes {
     }
 
     private static long seqParam(HttpServerExchange ex) {
-        return Exchanges.seqPathParam(ex, "seq");
+        return Parameters.seqPathParam(ex, "seq");
     }
 
     /**
@@ -480,7 +475,7 @@ public final class ApiRoutes {
         if (presence == null) {
             throw new ApiException(503, "presence_unavailable", "presence is not configured on this ingress");
         }
-        String users = Exchanges.stringParam(ex, "users", "");
+        String users = Parameters.stringParam(ex, "users", "");
         List<String> ids = users.isBlank() ? List.of() : List.of(users.split(","));
         if (ids.isEmpty() || ids.size() > PresenceClient.MAX_USERS) {
             throw ApiException.badRequest("invalid_parameter", "users must name 1 to " + PresenceClient.MAX_USERS + " users");
@@ -507,17 +502,12 @@ public final class ApiRoutes {
                     .put("devices_online", p.devicesOnline());
             u.put("last_active_at", p.lastActiveAt() == null ? null : p.lastActiveAt().toString());
         }
-        Exchanges.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     /** Which edge serves the caller; 503 while no edge owns the caller's partition. */
     private void edge(HttpServerExchange ex, Caller caller) {
-        EdgeDirectory.Location location = edges.locate(caller.userId());
-        if (location.edgeUrl().isEmpty()) {
-            throw new ApiException(503, "no_edge", "no edge serves partition " + location.partition() + " right now; retry shortly");
-        }
-        Exchanges.json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
-                .put("partition", location.partition()).put("edge", location.edgeUrl().get()));
+        EdgeAnswer.send(ex, edges.locate(caller.userId()));
     }
 
     private ConversationSummary membership(Caller caller, String conversationId) {
@@ -545,7 +535,7 @@ public final class ApiRoutes {
 
     /** The {@code limit} parameter (50 when absent), at least 1, capped at {@code max}. */
     private static int limit(HttpServerExchange ex, int max) {
-        long limit = Exchanges.longParam(ex, "limit").orElse(50);
+        long limit = Parameters.longParam(ex, "limit").orElse(50);
         if (limit < 1) {
             throw ApiException.badRequest("invalid_parameter", "limit must be at least 1");
         }

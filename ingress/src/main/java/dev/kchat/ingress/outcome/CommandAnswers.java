@@ -6,7 +6,7 @@ import dev.kchat.api.CommandFactory;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandResult;
-import dev.kchat.ingress.http.Exchanges;
+import dev.kchat.api.http.ApiAnswers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
@@ -69,7 +69,7 @@ public final class CommandAnswers {
             }
             if (decided == null) {
                 count("queued");
-                Exchanges.json(ex, 202, queued);
+                ApiAnswers.json(ex, 202, queued);
                 return;
             }
             decided.thenAccept(result -> {
@@ -77,11 +77,11 @@ public final class CommandAnswers {
                         "wait=" + wait.get().toSeconds());
                 if (result.isEmpty()) {
                     count("wait_ran_out");
-                    Exchanges.json(ex, 202, queued);
+                    ApiAnswers.json(ex, 202, queued);
                 } else {
                     int status = OutcomeAnswers.status(result.get());
                     count(status < 300 ? "accepted" : "rejected");
-                    Exchanges.json(ex, status, OutcomeAnswers.body(queued, result.get()));
+                    ApiAnswers.json(ex, status, OutcomeAnswers.body(queued, result.get()));
                 }
             });
         }));
