@@ -17,6 +17,7 @@ import dev.kchat.events.moderation.ChatMessageRef;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
 import dev.kchat.events.moderation.ModerationStats;
+import dev.kchat.events.moderation.UserMute;
 import dev.kchat.events.moderation.Mute;
 import dev.kchat.events.moderation.Severity;
 import dev.kchat.events.moderation.Verdict;
@@ -138,6 +139,9 @@ public final class Samples {
         out.put(Topics.MODERATION_STATS, Map.entry("2026-11-23T10:00:00Z", ModerationStats.newBuilder()
                 .setWindowStart(T0).setWindowEnd(T0.plusSeconds(60)).setMessages(1200).setMoments(30)
                 .setVerdicts(4).setActions(1).setVerdictsByRule(Map.of("sensitive_word", 3L, "flood", 1L)).build()));
+        out.put(Topics.MODERATION_MUTES, Map.entry(ALICE, UserMute.newBuilder()
+                .setUserId(ALICE).setUntil(T1.plusSeconds(600)).setActionId("act-1").setIssuedBy("flink-moderation")
+                .setReason("rate_burst").setIssuedAt(T1).build()));
         out.put(Topics.MODERATION_RULES, Map.entry("dict-1", ModerationRule.newBuilder()
                 .setRuleId("dict-1").setEnabled(true).setSeverity(Severity.MEDIUM).setWords(List.of("badword", "worse word"))
                 .setUpdatedBy("admin:carol").setUpdatedAt(T0).build()));

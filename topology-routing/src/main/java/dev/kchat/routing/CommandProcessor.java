@@ -1,6 +1,7 @@
 package dev.kchat.routing;
 
 import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.Decision.Change;
 import dev.kchat.routing.Decision.DeleteMember;
 import dev.kchat.routing.Decision.DeleteMessage;
@@ -56,6 +57,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     private KeyValueStore<String, String> dedupeExpiry;
     private KeyValueStore<String, MessageRef> messages;
     private KeyValueStore<String, String> messageExpiry;
+    private KeyValueStore<String, UserMute> mutes;
     private RoutingState state;
 
     CommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
@@ -73,6 +75,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         dedupeExpiry = context.getStateStore(RoutingApp.DEDUPE_EXPIRY_STORE);
         messages = context.getStateStore(RoutingApp.MESSAGES_STORE);
         messageExpiry = context.getStateStore(RoutingApp.MESSAGES_EXPIRY_STORE);
+        mutes = context.getStateStore(RoutingApp.MUTES_STORE);
         state = new RoutingState() {
             @Override
             public ConversationMeta conversation(String conversationId) {
@@ -92,6 +95,11 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
             @Override
             public MessageRef message(String conversationId, long seq) {
                 return messages.get(StoreKeys.message(conversationId, seq));
+            }
+
+            @Override
+            public UserMute mute(String userId) {
+                return mutes.get(userId);
             }
         };
         context.schedule(config.cleanupInterval(), PunctuationType.WALL_CLOCK_TIME, this::cleanup);

@@ -20,6 +20,9 @@ import dev.kchat.events.chat.MessageDeleted;
 import dev.kchat.events.chat.MessageEdited;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.MessageRecalled;
+import dev.kchat.events.chat.MessageRedacted;
+import dev.kchat.events.chat.RedactMessage;
+import dev.kchat.events.moderation.UserMute;
 import dev.kchat.events.chat.OwnershipTransferred;
 import dev.kchat.events.chat.ReactionAdded;
 import dev.kchat.events.chat.ReactionRemoved;
@@ -59,7 +62,8 @@ import java.util.Set;
  * state): replaying the same commands over the same state yields the same events. Every check
  * runs before any change is produced, so a rejected command changes nothing.
  *
- * <p>Rules: only members act; in groups and channels the OWNER and ADMINs manage members, names
+ * <p>Rules: a muted user (routing's global store over {@code moderation.mutes}) may not post or
+ * change what others see ({@code muted}, with the mute's end); only members act; in groups and channels the OWNER and ADMINs manage members, names
  * and others' messages, the OWNER alone changes roles and hands ownership over; in channels only
  * the OWNER and ADMINs post; direct chats have two fixed MEMBERs.
  */
@@ -72,6 +76,14 @@ final class CommandRules {
     static final String TARGET_NOT_FOUND = "target_not_found";
     static final String EDIT_WINDOW_EXPIRED = "edit_window_expired";
     static final String INVALID_COMMAND = "invalid_command";
+    static final String MUTED = "muted";
+
+    /**
+     * What a muted user may not do: anything that puts new content or people in front of others.
+     * Leaving, reading, and taking back one's own messages (recall, delete, unreact) stay open.
+     */
+    private static final Set<Class<?>> MUTED_COMMANDS = Set.of(SendMessage.class, EditMessage.class, AddReaction.class,
+            CreateConversation.class, RenameConversation.class, AddMembers.class);
 
     /** Longest conversation name accepted. */
     static final int MAX_NAME_LENGTH = 256;
@@ -100,15 +112,22 @@ final class CommandRules {
             return reject(command, at, INVALID_COMMAND, "record key '" + key + "' differs from conversation_id '" + conversationId + "'");
         }
         Object payload = command.getPayload();
+        UserMute mute = MUTED_COMMANDS.contains(payload.getClass()) ? activeMute(command.getSenderId(), at, state) : null;
         if (payload instanceof CreateConversation create) {
-            return create(command, create, at, state);
+            return mute != null ? muted(command, at, mute) : create(command, create, at, state);
         }
         ConversationMeta meta = state.conversation(conversationId);
         if (meta == null) {
             return reject(command, at, CONVERSATION_NOT_FOUND, "conversation " + conversationId + " does not exist");
         }
         if (payload instanceof SendMessage send) {
-            return send(command, send, meta, at, state);
+            return send(command, send, meta, at, state, mute);
+        }
+        if (payload instanceof RedactMessage redact) {
+            return redact(command, redact, meta, at, state);
+        }
+        if (mute != null) {
+            return muted(command, at, mute);
         }
         MemberState sender = state.member(conversationId, command.getSenderId());
         if (sender == null) {
@@ -212,13 +231,17 @@ final class CommandRules {
         return accepted(command, at, seq, event, changes, null, false);
     }
 
-    private Decision send(ChatCommand command, SendMessage send, ConversationMeta meta, Instant at, RoutingState state) {
+    private Decision send(ChatCommand command, SendMessage send, ConversationMeta meta, Instant at, RoutingState state,
+            UserMute mute) {
         String conversationId = command.getConversationId();
         String senderId = command.getSenderId();
         SentMessage prior = state.sent(conversationId, senderId, send.getClientMsgId());
         if (prior != null) {
-            // A retry: answer with the seq the first attempt got, append nothing.
+            // A retry: answer with the seq the first attempt got, append nothing (also when muted since).
             return new Decision(null, result(command, at, accepted(prior.getSeq(), prior.getMessageId(), true)), List.of());
+        }
+        if (mute != null) {
+            return muted(command, at, mute);
         }
         MemberState sender = state.member(conversationId, senderId);
         if (sender == null) {
@@ -449,6 +472,40 @@ final class CommandRules {
                 ? ReactionAdded.newBuilder().setTargetSeq(targetSeq).setEmoji(emoji).build()
                 : ReactionRemoved.newBuilder().setTargetSeq(targetSeq).setEmoji(emoji).build();
         return c.accept(seq, event, List.of(new PutConversation(c.conversationId(), withSeq(c.meta(), seq))));
+    }
+
+    /**
+     * Trust and safety removes a message's content (from routing's moderation relay): any seq of the
+     * conversation, also one older than routing keeps message references for (the store and the
+     * devices drop the content). The reference is forgotten, so the message can no longer be edited
+     * or reacted to.
+     */
+    private Decision redact(ChatCommand command, RedactMessage redact, ConversationMeta meta, Instant at, RoutingState state) {
+        if (Ids.isUserId(command.getSenderId())) {
+            // Doors never produce it; a user id here means a misbehaving producer.
+            return reject(command, at, FORBIDDEN, "only moderation redacts messages");
+        }
+        long target = redact.getTargetSeq();
+        if (target < 1 || target > meta.getLastSeq()) {
+            return reject(command, at, TARGET_NOT_FOUND, "no seq " + target + " in " + command.getConversationId());
+        }
+        long seq = meta.getLastSeq() + 1;
+        String conversationId = command.getConversationId();
+        return accepted(command, at, seq, MessageRedacted.newBuilder().setTargetSeq(target).setRule(redact.getRule())
+                        .setVerdictId(redact.getVerdictId()).build(),
+                List.of(new PutConversation(conversationId, withSeq(meta, seq)), new Decision.DeleteMessage(conversationId, target)),
+                null, false);
+    }
+
+    /** The user's mute if it is still on at {@code at}, else null. */
+    private static UserMute activeMute(String userId, Instant at, RoutingState state) {
+        UserMute mute = state.mute(userId);
+        return mute != null && mute.getUntil().isAfter(at) ? mute : null;
+    }
+
+    private static Decision muted(ChatCommand command, Instant at, UserMute mute) {
+        return new Decision(null, result(command, at, CommandRejected.newBuilder().setCode(MUTED)
+                .setReason("muted until " + mute.getUntil() + ": " + mute.getReason()).setUntil(mute.getUntil()).build()), List.of());
     }
 
     private static boolean expired(MessageRef target, Instant at, Duration window) {

@@ -9,6 +9,8 @@ import dev.kchat.streams.StreamsService;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.moderation.ModerationAction;
+import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
 import dev.kchat.routing.state.MessageRef;
@@ -32,7 +34,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The routing topology: {@code chat.commands} (keyed by conversation) to the sequenced
  * {@code chat.conversation.log} and one {@code chat.command.results} record per command (and a copy on
- * {@code chat.command.replies}, on the partition the command names, when an HTTP caller waits); records
+ * {@code chat.command.replies}, on the partition the command names, when an HTTP caller waits); and
+ * {@code moderation.actions} to what it enforces ({@link ModerationRelay}: mutes on
+ * {@code moderation.mutes}, read back as the global store {@value #MUTES_STORE}; redactions as
+ * commands); records
  * that cannot be read or processed go to {@code platform.errors}.
  *
  * <p>One task owns each conversation (the input is keyed by conversation), so the per-conversation
@@ -57,11 +62,20 @@ public final class RoutingApp extends StreamsApp {
     /** time|message key -> message key: the message store in expiry order. */
     public static final String MESSAGES_EXPIRY_STORE = "routing-messages-expiry";
 
+    /** user -> {@code UserMute}: the global store over {@code moderation.mutes}; every task sees every mute. */
+    public static final String MUTES_STORE = "routing-mutes";
+
     static final String SOURCE = "routing-commands-source";
+    static final String ACTIONS_SOURCE = "routing-moderation-actions-source";
+    static final String RELAY = "routing-moderation-relay";
+    static final String MUTES_SOURCE = "routing-mutes-source";
+    static final String MUTES_UPDATER = "routing-mutes-updater";
     static final String PROCESSOR = "routing-command-processor";
     static final String LOG_SINK = "routing-log-sink";
     static final String RESULTS_SINK = "routing-results-sink";
     static final String REPLIES_SINK = "routing-replies-sink";
+    static final String REDACTIONS_SINK = "routing-redactions-sink";
+    static final String MUTES_SINK = "routing-mutes-sink";
 
     private RoutingApp(StreamsService service) {
         super(service);
@@ -86,6 +100,13 @@ public final class RoutingApp extends StreamsApp {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MESSAGES_EXPIRY_STORE),
                 Serdes.String(), Serdes.String()));
 
+        Topic<String, UserMute> mutes = topics.moderationMutes();
+        // Restored from the topic itself (global stores keep no changelog): the store holds the topic's bytes.
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MUTES_STORE),
+                        Serdes.String(), mutes.valueSerde()).withLoggingDisabled(),
+                mutes.name(), Consumed.with(mutes.keySerde(), mutes.valueSerde()).withName(MUTES_SOURCE),
+                MuteStoreUpdater::new);
+
         Topic<String, ChatCommand> commands = topics.commands();
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
         Topic<String, CommandResult> results = topics.commandResults();
@@ -107,6 +128,21 @@ public final class RoutingApp extends StreamsApp {
                             .to(replies.name(), Produced.with(replies.keySerde(), replies.valueSerde())
                                     .withStreamPartitioner(RoutingApp::replyPartition).withName(REPLIES_SINK));
                 }, "results"))
+                .noDefaultBranch();
+
+        // Moderation actions into what this app enforces (ModerationRelay).
+        Topic<String, ModerationAction> actions = topics.moderationActions();
+        builder.stream(actions.name(), Consumed.with(actions.keySerde(), Serdes.ByteArray()).withName(ACTIONS_SOURCE))
+                .process(() -> new ModerationRelay(actions), Named.as(RELAY))
+                .split(Named.as("routing-relay-"))
+                .branch((key, out) -> out instanceof ChatCommand, Branched.withConsumer(redactions -> redactions
+                        .mapValues(out -> (ChatCommand) out, Named.as("routing-as-redaction"))
+                        .to(commands.name(), Produced.with(commands.keySerde(), commands.valueSerde()).withName(REDACTIONS_SINK)),
+                        "redactions"))
+                .branch((key, out) -> out instanceof ModerationRelay.MuteChange, Branched.withConsumer(changes -> changes
+                        .mapValues(out -> ((ModerationRelay.MuteChange) out).mute(), Named.as("routing-as-mute"))
+                        .to(mutes.name(), Produced.with(mutes.keySerde(), mutes.valueSerde()).withName(MUTES_SINK)),
+                        "mutes"))
                 .noDefaultBranch();
         return builder.build();
     }

@@ -1,5 +1,6 @@
 package dev.kchat.routing;
 
+import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
 import dev.kchat.routing.state.MessageRef;
@@ -19,4 +20,7 @@ interface RoutingState {
     SentMessage sent(String conversationId, String senderId, String clientMsgId);
 
     MessageRef message(String conversationId, long seq);
+
+    /** The user's latest mute (possibly already over), from {@code moderation.mutes}. */
+    UserMute mute(String userId);
 }

@@ -109,4 +109,26 @@ final class Commands {
                 .setOutcome(dev.kchat.events.chat.CommandRejected.newBuilder().setCode("forbidden").setReason("test").build())
                 .build();
     }
+
+    /** The moderation job mutes {@code userId} until {@code until}. */
+    static dev.kchat.events.moderation.ModerationAction mute(String userId, Instant until) {
+        return action(userId, dev.kchat.events.moderation.Mute.newBuilder().setUntil(until).build());
+    }
+
+    static dev.kchat.events.moderation.ModerationAction unmute(String userId) {
+        return action(userId, new dev.kchat.events.moderation.Unmute());
+    }
+
+    /** The moderation job asks to redact the message at {@code seq}, sent by {@code authorId}. */
+    static dev.kchat.events.moderation.ModerationAction redact(String authorId, String conversationId, long seq) {
+        return dev.kchat.events.moderation.ModerationAction.newBuilder(action(authorId,
+                dev.kchat.events.moderation.Redact.newBuilder().setConversationId(conversationId).setSeq(seq).build()))
+                .setReason("sensitive_word").setVerdictId("v-1").build();
+    }
+
+    private static dev.kchat.events.moderation.ModerationAction action(String userId, Object what) {
+        return dev.kchat.events.moderation.ModerationAction.newBuilder()
+                .setActionId("act-" + IDS.incrementAndGet()).setUserId(userId).setIssuedBy("flink-moderation")
+                .setReason("rate_burst").setIssuedAt(T0).setAction(what).build();
+    }
 }

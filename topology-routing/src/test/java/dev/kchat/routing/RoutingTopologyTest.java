@@ -15,6 +15,7 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.MemberJoined;
 import dev.kchat.events.chat.MemberLeft;
 import dev.kchat.events.chat.MessageDeleted;
+import dev.kchat.events.chat.MessageRedacted;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.OwnershipTransferred;
 import dev.kchat.events.common.ConversationKind;
@@ -72,6 +73,8 @@ class RoutingTopologyTest {
     private TestOutputTopic<String, ConversationEvent> log;
     private TestOutputTopic<String, CommandResult> results;
     private TestOutputTopic<String, ProcessingError> errors;
+    private TestInputTopic<String, dev.kchat.events.moderation.ModerationAction> actions;
+    private TestOutputTopic<String, dev.kchat.events.moderation.UserMute> mutes;
     private Instant now = T0;
 
     @BeforeEach
@@ -84,6 +87,10 @@ class RoutingTopologyTest {
                 topics.conversationLog().valueSerde().deserializer());
         results = driver.createOutputTopic(Topics.COMMAND_RESULTS, topics.commandResults().keySerde().deserializer(),
                 topics.commandResults().valueSerde().deserializer());
+        actions = driver.createInputTopic(Topics.MODERATION_ACTIONS, topics.moderationActions().keySerde().serializer(),
+                topics.moderationActions().valueSerde().serializer());
+        mutes = driver.createOutputTopic(Topics.MODERATION_MUTES, topics.moderationMutes().keySerde().deserializer(),
+                topics.moderationMutes().valueSerde().deserializer());
         errors = driver.createOutputTopic(Topics.ERRORS, topics.errors().keySerde().deserializer(), topics.errors().valueSerde().deserializer());
     }
 
@@ -194,6 +201,104 @@ class RoutingTopologyTest {
 
         assertThat(RoutingApp.replyPartition(Topics.COMMAND_REPLIES, GROUP, named, 6)).contains(java.util.Set.of(4));
         assertThat(RoutingApp.replyPartition(Topics.COMMAND_REPLIES, GROUP, beyond, 6)).contains(java.util.Set.of());
+    }
+
+    // ---------------------------------------------------------------- moderation
+
+    @Test
+    void shouldRefuseAMutedUsersPostsWithTheMutesEndButLetThemLeaveAndPostAgainOnceItIsOver() {
+        // Given a group, and bob muted for ten minutes by the moderation job
+        pipe(Commands.createGroup(GROUP, ALICE, BOB, CAROL));
+        pipe(Commands.send(GROUP, BOB, "before"));
+        drain();
+        Instant until = now.plus(Duration.ofMinutes(10));
+        pipeAction(Commands.mute(BOB, until));
+        assertThat(mutes.readKeyValue()).satisfies(kv -> {
+            assertThat(kv.key).isEqualTo(BOB);
+            assertThat(kv.value.getUntil()).isEqualTo(until);
+        });
+
+        // When bob posts, retries his earlier send, and reacts; and carol posts
+        pipe(Commands.send(GROUP, BOB, "during"));
+        pipe(Commands.send(GROUP, BOB, "before"));
+        pipe(Commands.react(GROUP, BOB, 2));
+        pipe(Commands.send(GROUP, CAROL, "c-1"));
+
+        // Then bob is refused with the mute's end, his retry is still the first send's, carol posts
+        CommandResult refused = results.readValue();
+        assertRejected(refused, CommandRules.MUTED);
+        assertThat(((CommandRejected) refused.getOutcome()).getUntil()).isEqualTo(until);
+        assertAccepted(results.readValue(), 2, true);
+        assertRejected(results.readValue(), CommandRules.MUTED);
+        assertAccepted(results.readValue(), 3, false);
+        assertThat(log.readValuesToList()).extracting(ConversationEvent::getActorId).containsExactly(CAROL);
+
+        // When the mute is over
+        now = until.plusSeconds(1);
+        pipe(Commands.send(GROUP, BOB, "after"));
+
+        // Then bob posts again
+        assertAccepted(results.readValue(), 4, false);
+        log.readValuesToList();
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldLiftAMuteOnUnmute() {
+        // Given carol muted, then unmuted by an admin
+        pipe(Commands.createGroup(GROUP, ALICE, CAROL));
+        drain();
+        pipeAction(Commands.mute(CAROL, now.plus(Duration.ofHours(1))));
+        pipeAction(Commands.unmute(CAROL));
+        assertThat(mutes.readKeyValuesToList()).extracting(kv -> kv.value == null ? "tombstone" : "mute")
+                .containsExactly("mute", "tombstone");
+
+        // When she posts
+        pipe(Commands.send(GROUP, CAROL, "free"));
+
+        // Then it is accepted
+        assertAccepted(results.readValue(), 2, false);
+        log.readValuesToList();
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldSequenceARedactionAskedForByAModerationActionAndForgetTheMessage() {
+        // Given alice's message at seq 2
+        pipe(Commands.createGroup(GROUP, ALICE, BOB));
+        pipe(Commands.send(GROUP, ALICE, "spam"));
+        drain();
+
+        // When the moderation job asks to redact it
+        pipeAction(Commands.redact(ALICE, GROUP, 2));
+
+        // Then the log gets a MessageRedacted at seq 3 by the job, and the message can no longer be edited
+        ConversationEvent redacted = single(log.readValuesToList());
+        assertThat(redacted.getSeq()).isEqualTo(3);
+        assertThat(redacted.getActorId()).isEqualTo("system:flink-moderation");
+        assertThat(redacted.getPayload()).isEqualTo(MessageRedacted.newBuilder().setTargetSeq(2).setRule("sensitive_word")
+                .setVerdictId("v-1").build());
+        assertAccepted(results.readValue(), 3, false);
+        pipe(Commands.edit(GROUP, ALICE, 2));
+        assertRejected(results.readValue(), CommandRules.TARGET_NOT_FOUND);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldRefuseARedactionFromAUserOrOfASeqTheConversationLacks() {
+        // Given
+        pipe(Commands.createGroup(GROUP, ALICE, BOB));
+        drain();
+
+        // When a user's command asks for a redaction, and the job asks for a seq that does not exist
+        pipe(Commands.command(GROUP, ALICE, dev.kchat.events.chat.RedactMessage.newBuilder().setTargetSeq(1).setRule("x")
+                .setActionId("a-1").build()));
+        pipeAction(Commands.redact(BOB, GROUP, 99));
+
+        // Then
+        assertRejected(results.readValue(), CommandRules.FORBIDDEN);
+        assertRejected(results.readValue(), CommandRules.TARGET_NOT_FOUND);
+        assertNoMoreRecords();
     }
 
     @Test
@@ -604,6 +709,10 @@ class RoutingTopologyTest {
         commands.pipeInput(command.getConversationId(), command, timestamp);
     }
 
+    private void pipeAction(dev.kchat.events.moderation.ModerationAction action) {
+        actions.pipeInput(action.getUserId(), action, now);
+    }
+
     private void drain() {
         log.readRecordsToList();
         results.readRecordsToList();
@@ -613,6 +722,7 @@ class RoutingTopologyTest {
         assertThat(log.isEmpty()).as("no more log records").isTrue();
         assertThat(results.isEmpty()).as("no more results").isTrue();
         assertThat(errors.isEmpty()).as("no more errors").isTrue();
+        assertThat(mutes.isEmpty()).as("no more mutes").isTrue();
     }
 
     private static void assertAccepted(CommandResult result, long seq, boolean duplicate) {

@@ -10,6 +10,7 @@ import dev.kchat.events.chat.TypingEvent;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
 import dev.kchat.events.moderation.ModerationStats;
+import dev.kchat.events.moderation.UserMute;
 import dev.kchat.events.moderation.Verdict;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.events.presence.PresenceChanged;
@@ -57,6 +58,7 @@ public final class Topics {
     public static final String MODERATION_VERDICTS = "moderation.verdicts";
     public static final String MODERATION_ACTIONS = "moderation.actions";
     public static final String MODERATION_STATS = "moderation.stats";
+    public static final String MODERATION_MUTES = "moderation.mutes";
     public static final String MODERATION_RULES = "moderation.rules";
     public static final String ERRORS = "platform.errors";
 
@@ -92,6 +94,7 @@ public final class Topics {
     private final Topic<String, Verdict> moderationVerdicts;
     private final Topic<String, ModerationAction> moderationActions;
     private final Topic<String, ModerationStats> moderationStats;
+    private final Topic<String, UserMute> moderationMutes;
     private final Topic<String, ModerationRule> moderationRules;
     private final Topic<String, ProcessingError> errors;
     private final List<Topic<?, ?>> all;
@@ -119,12 +122,13 @@ public final class Topics {
         moderationVerdicts = b.topic(MODERATION_VERDICTS, Verdict.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "subject_user_id");
         moderationActions = b.topic(MODERATION_ACTIONS, ModerationAction.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
         moderationStats = b.topic(MODERATION_STATS, ModerationStats.class, 1, CleanupPolicy.DELETE, KEEP_FOREVER, "window start, ISO-8601");
+        moderationMutes = b.topic(MODERATION_MUTES, UserMute.class, 3, CleanupPolicy.COMPACT, Map.of(), "user_id");
         moderationRules = b.topic(MODERATION_RULES, ModerationRule.class, 1, CleanupPolicy.COMPACT, Map.of(), "rule_id");
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
         all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed,
-                moderationVerdicts, moderationActions, moderationStats, moderationRules, errors);
+                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, errors);
     }
 
     /** The platform's topics with default partition counts. */
@@ -203,6 +207,11 @@ public final class Topics {
 
     public Topic<String, ModerationStats> moderationStats() {
         return moderationStats;
+    }
+
+    /** Who is muted now (compacted); see {@code UserMute}. */
+    public Topic<String, UserMute> moderationMutes() {
+        return moderationMutes;
     }
 
     public Topic<String, ModerationRule> moderationRules() {

@@ -32,7 +32,7 @@ class TopicsTest {
     void shouldHaveUniqueNamesAndADocumentedValueSchemaForEveryTopic() {
         Topics topics = Topics.create(registry);
 
-        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(18);
+        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(19);
         for (Topic<?, ?> t : topics.all()) {
             Schema schema = ((AvroSerde<?>) t.valueSerde()).schema();
             assertThat(schema.getDoc()).as("doc of %s", t.name()).contains(t.name());
@@ -45,7 +45,7 @@ class TopicsTest {
         Topics topics = Topics.create(registry);
 
         assertThat(topics.all()).filteredOn(t -> t.cleanupPolicy() == Topic.CleanupPolicy.COMPACT)
-                .extracting(Topic::name).containsExactlyInAnyOrder(Topics.PRESENCE_CHANGES, Topics.MODERATION_RULES);
+                .extracting(Topic::name).containsExactlyInAnyOrder(Topics.PRESENCE_CHANGES, Topics.MODERATION_MUTES, Topics.MODERATION_RULES);
         assertThat(topics.conversationLog().creationConfigs()).containsEntry("retention.ms", "-1")
                 .containsEntry("cleanup.policy", "delete");
     }
@@ -56,7 +56,7 @@ class TopicsTest {
 
         Map<String, Integer> ids = TopicProvisioner.registerSchemas(registry, topics);
 
-        assertThat(ids).hasSize(18).containsKey("chat.inbox-value");
+        assertThat(ids).hasSize(19).containsKey("chat.inbox-value");
         assertThat(registry.compatibility("chat.inbox-value")).isEqualTo(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(TopicProvisioner.registerSchemas(registry, topics)).as("idempotent").isEqualTo(ids);
     }
