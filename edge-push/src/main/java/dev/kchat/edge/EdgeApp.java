@@ -5,6 +5,7 @@ import dev.kchat.api.CommandFactory;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.auth.JwtAuthenticator;
+import dev.kchat.api.http.ApiAnswers;
 import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.edge.frames.FrameHandler;
 import dev.kchat.edge.frames.FrameRouter;
@@ -19,7 +20,6 @@ import dev.kchat.edge.frames.TypingFrames;
 import dev.kchat.edge.http.Admission;
 import dev.kchat.edge.http.Authentication;
 import dev.kchat.edge.http.ChatPage;
-import dev.kchat.edge.http.HttpAnswers;
 import dev.kchat.edge.http.Locate;
 import dev.kchat.edge.http.LongPoll;
 import dev.kchat.edge.http.WebSocketDoor;
@@ -180,7 +180,7 @@ public final class EdgeApp implements AutoCloseable {
                         config.catchUpTimeout())))
                 .get("/v1/edge", auth.authenticated(new Locate(dispatcher, owners, workers)))
                 .get("/", new ChatPage())
-                .setFallbackHandler(ex -> HttpAnswers.error(ex, 404, "not_found", "no such endpoint: " + ex.getRequestPath()));
+                .setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: " + ex.getRequestPath()));
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.api.ApiException;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
+import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.edge.http.Authentication;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.session.Session;
@@ -26,13 +27,13 @@ public final class TokenFrames {
         if (token == null || !token.isTextual() || token.asText().isBlank()) {
             throw ApiException.badRequest("missing_field", "token is required");
         }
-        Authentication.Verified verified;
+        Caller verified;
         try {
             verified = auth.verify("Bearer " + token.asText(), session.deviceId());
         } catch (AuthenticationException e) {
             throw new ApiException(401, e.code(), e.getMessage());
         }
-        if (!verified.caller().userId().equals(session.userId())) {
+        if (!verified.userId().equals(session.userId())) {
             session.send(Frames.error("token_user_mismatch", "the token is for another user; this session is "
                     + session.userId() + "'s", null));
             session.close(Frames.CLOSE_UNAUTHORIZED, "token_user_mismatch");

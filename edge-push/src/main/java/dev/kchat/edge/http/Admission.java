@@ -3,6 +3,7 @@ package dev.kchat.edge.http;
 import dev.kchat.edge.session.Sessions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.kchat.api.http.ApiAnswers;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.Headers;
 
@@ -30,7 +31,7 @@ public final class Admission {
             if (sessions.settingUp() >= maxSessionSetUps) {
                 busyRefused.increment();
                 ex.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-                HttpAnswers.error(ex, 503, "edge_busy", "this edge is setting up " + maxSessionSetUps
+                ApiAnswers.error(ex, 503, "edge_busy", "this edge is setting up " + maxSessionSetUps
                         + " sessions; retry after a short random pause");
                 return;
             }

@@ -1,30 +1,24 @@
 package dev.kchat.edge.http;
 
-import com.nimbusds.jwt.JWTParser;
 import dev.kchat.api.auth.JwtAuthenticator;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.api.http.ApiAnswers;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
-import java.text.ParseException;
-import java.time.Instant;
-import java.util.Date;
 import java.util.Deque;
 
 /**
  * The edge's HTTP doors are authenticated by bearer token, in the {@code Authorization} header or the
  * {@code access_token} query parameter (browsers' WebSockets cannot set headers); 401 otherwise. The
- * token's expiry goes with the caller: a WebSocket session ends when its token does.
+ * token's expiry goes with the caller ({@link Caller#expiresAt()}): a WebSocket session ends when its
+ * token does.
  */
 public final class Authentication {
 
     /** The authenticated caller of an exchange. */
-    public static final AttachmentKey<Verified> CALLER = AttachmentKey.create(Verified.class);
-
-    /** A caller and when its token expires ({@code exp}, which {@link JwtAuthenticator} requires). */
-    public record Verified(Caller caller, Instant expiresAt) {
-    }
+    public static final AttachmentKey<Caller> CALLER = AttachmentKey.create(Caller.class);
 
     private final JwtAuthenticator auth;
 
@@ -43,8 +37,7 @@ public final class Authentication {
             try {
                 ex.putAttachment(CALLER, verify(header, ex.getRequestHeaders().getFirst("X-Device-Id")));
             } catch (AuthenticationException e) {
-                ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");
-                HttpAnswers.error(ex, 401, e.code(), e.getMessage());
+                ApiAnswers.unauthorized(ex, e);
                 return;
             }
             next.handleRequest(ex);
@@ -52,25 +45,12 @@ public final class Authentication {
     }
 
     /**
-     * Verifies an {@code Authorization} header value, as every door does.
+     * Verifies an {@code Authorization} header value, as every door does: the caller, with its token's
+     * expiry ({@code exp}, which {@link JwtAuthenticator} requires).
      *
      * @throws AuthenticationException with the code to answer
      */
-    public Verified verify(String authorizationHeader, String deviceHeader) {
-        Caller caller = auth.authenticate(authorizationHeader, deviceHeader);
-        return new Verified(caller, expiryOf(authorizationHeader.substring(7).trim()));
-    }
-
-    /** The {@code exp} of a token that has been verified (so it parses and has one). */
-    static Instant expiryOf(String token) {
-        try {
-            Date exp = JWTParser.parse(token).getJWTClaimsSet().getExpirationTime();
-            if (exp == null) {
-                throw new AuthenticationException("invalid_token", "token has no exp");
-            }
-            return exp.toInstant();
-        } catch (ParseException e) {
-            throw new AuthenticationException("invalid_token", "token is not a JWT");
-        }
+    public Caller verify(String authorizationHeader, String deviceHeader) {
+        return auth.authenticate(authorizationHeader, deviceHeader);
     }
 }

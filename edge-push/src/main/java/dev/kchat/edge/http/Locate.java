@@ -1,11 +1,14 @@
 package dev.kchat.edge.http;
 
-import dev.kchat.api.ApiJson;
+import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.api.http.ApiAnswers;
+import dev.kchat.api.http.EdgeAnswer;
 import dev.kchat.edge.routing.Owners;
 import dev.kchat.edge.sync.InboxDispatcher;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,29 +34,20 @@ public final class Locate implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange ex) {
-        Caller caller = ex.getAttachment(Authentication.CALLER).caller();
+        Caller caller = ex.getAttachment(Authentication.CALLER);
         int partition = owners.partitionOf(caller.userId());
         if (dispatcher.owns(caller.userId())) {
-            answer(ex, caller, partition, owners.edgeUrl());
+            EdgeAnswer.send(ex, new EdgeDirectory.Location(caller.userId(), partition, Optional.of(owners.edgeUrl())));
             return;
         }
         ex.dispatch(workers, () -> {
             try {
                 String owner = owners.ownerElsewhere(caller.userId());
-                if (owner == null) {
-                    HttpAnswers.error(ex, 503, "no_edge", "no edge serves partition " + partition + " right now; retry shortly");
-                    return;
-                }
-                answer(ex, caller, partition, owner);
+                EdgeAnswer.send(ex, new EdgeDirectory.Location(caller.userId(), partition, Optional.ofNullable(owner)));
             } catch (RuntimeException e) {
                 log.warn("edge directory unavailable: {}", e.toString());
-                HttpAnswers.error(ex, 503, "directory_unavailable", "the edge directory is unavailable; retry shortly");
+                ApiAnswers.error(ex, 503, "directory_unavailable", "the edge directory is unavailable; retry shortly");
             }
         });
-    }
-
-    private static void answer(HttpServerExchange ex, Caller caller, int partition, String edge) {
-        HttpAnswers.json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
-                .put("partition", partition).put("edge", edge));
     }
 }

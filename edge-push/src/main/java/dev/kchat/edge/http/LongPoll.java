@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.api.ApiException;
 import dev.kchat.api.ApiJson;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.api.http.ApiAnswers;
+import dev.kchat.api.http.Parameters;
 import dev.kchat.edge.protocol.InboxEntryFrames;
 import dev.kchat.edge.routing.Owners;
 import dev.kchat.edge.sync.InboxDispatcher;
@@ -15,7 +17,6 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,14 +54,14 @@ public final class LongPoll implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange ex) {
-        Caller caller = ex.getAttachment(Authentication.CALLER).caller();
+        Caller caller = ex.getAttachment(Authentication.CALLER);
         long since;
         long timeoutMs;
         try {
             since = longParam(ex, "since", 0);
             timeoutMs = Math.min(longParam(ex, "timeout_ms", longPollMax.toMillis()), longPollMax.toMillis());
         } catch (ApiException e) {
-            HttpAnswers.error(ex, e.status(), e.code(), e.getMessage());
+            ApiAnswers.error(ex, e);
             return;
         }
         if (!dispatcher.owns(caller.userId())) {
@@ -93,11 +94,10 @@ public final class LongPoll implements HttpHandler {
             workers.schedule(() -> answerOrWait(ex, caller, since, timeoutMs, aheadDeadline), AHEAD_RETRY.toMillis(),
                     TimeUnit.MILLISECONDS);
         } else {
-            ObjectNode body = ApiJson.JSON.createObjectNode();
-            body.putObject("error").put("code", "sync_key_ahead")
-                    .put("message", "since " + since + " is ahead of your inbox; poll again with since " + head)
-                    .put("inbox_seq", head);
-            HttpAnswers.json(ex, 409, body);
+            ObjectNode body = ApiAnswers.errorBody("sync_key_ahead",
+                    "since " + since + " is ahead of your inbox; poll again with since " + head);
+            body.withObjectProperty("error").put("inbox_seq", head);
+            ApiAnswers.json(ex, 409, body);
         }
     }
 
@@ -163,26 +163,29 @@ public final class LongPoll implements HttpHandler {
         ArrayNode array = body.putArray("entries");
         entries.forEach(e -> array.add(InboxEntryFrames.pollEntry(e)));
         body.put("inbox_seq", entries.isEmpty() ? since : entries.get(entries.size() - 1).getInboxSeq());
-        HttpAnswers.json(ex, 200, body);
+        ApiAnswers.json(ex, 200, body);
     }
 
     private void wrongEdge(HttpServerExchange ex, Caller caller) {
-        ObjectNode body = ApiJson.JSON.createObjectNode();
-        ObjectNode err = body.putObject("error").put("code", "wrong_edge").put("message", "another edge serves you");
+        ObjectNode body = ApiAnswers.errorBody("wrong_edge", "another edge serves you");
         String owner = owners.ownerElsewhereIfKnown(caller.userId());
         if (owner != null) {
-            err.put("edge", owner);
+            body.withObjectProperty("error").put("edge", owner);
         }
-        HttpAnswers.json(ex, 409, body);
+        ApiAnswers.json(ex, 409, body);
     }
 
+    /**
+     * The edge's own check, laxer than {@link Parameters#longParam}'s (documented in edge-protocol.md as
+     * 0 to 2^63-1; a sign and other scripts' digits pass, an empty value does not).
+     */
     private static long longParam(HttpServerExchange ex, String name, long defaultValue) {
-        Deque<String> values = ex.getQueryParameters().get(name);
-        if (values == null || values.isEmpty()) {
+        String value = Parameters.stringParam(ex, name, null);
+        if (value == null) {
             return defaultValue;
         }
         try {
-            long v = Long.parseLong(values.getFirst());
+            long v = Long.parseLong(value);
             if (v < 0) {
                 throw new NumberFormatException();
             }

@@ -63,8 +63,7 @@ public final class WebSocketDoor implements WebSocketConnectionCallback {
 
     @Override
     public void onConnect(WebSocketHttpExchange exchange, WebSocketChannel channel) {
-        Authentication.Verified caller = exchange.getAttachment(Authentication.CALLER);
-        Session session = sessions.create(channel, caller.caller(), caller.expiresAt());
+        Session session = sessions.create(channel, exchange.getAttachment(Authentication.CALLER));
         if (stopping.getAsBoolean()) {
             session.send(Frames.reconnect("edge_shutdown", null));
             session.close(Frames.CLOSE_GOING_AWAY, "edge shutting down");

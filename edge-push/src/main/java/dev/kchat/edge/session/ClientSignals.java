@@ -1,9 +1,8 @@
 package dev.kchat.edge.session;
 
+import dev.kchat.api.ReceiptFactory;
 import dev.kchat.api.TopicPublisher;
 import dev.kchat.edge.sync.Delivery;
-import dev.kchat.events.chat.Delivered;
-import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.chat.TypingEvent;
 import dev.kchat.events.presence.PresenceState;
@@ -61,14 +60,12 @@ public final class ClientSignals implements AutoCloseable {
     }
 
     public void delivered(Session session, Delivery delivery) {
-        publish(receipts, delivery.conversationId(), receipt(session, delivery.conversationId())
-                .setReceipt(Delivered.newBuilder().setInboxSeq(delivery.inboxSeq()).setSeq(delivery.seq()).build())
-                .build());
+        publish(receipts, delivery.conversationId(), ReceiptFactory.delivered(session.caller(), delivery.conversationId(),
+                delivery.inboxSeq(), delivery.seq(), clock.instant()));
     }
 
     public void read(Session session, String conversationId, long seq) {
-        publish(receipts, conversationId, receipt(session, conversationId)
-                .setReceipt(ReadUpTo.newBuilder().setSeq(seq).build()).build());
+        publish(receipts, conversationId, ReceiptFactory.readUpTo(session.caller(), conversationId, seq, clock.instant()));
     }
 
     /** @return false if throttled */
@@ -111,11 +108,6 @@ public final class ClientSignals implements AutoCloseable {
         publish(sessions, session.userId(), SessionEvent.newBuilder().setUserId(session.userId())
                 .setDeviceId(session.deviceId()).setSessionId(session.sessionId()).setEdgeId(edgeId)
                 .setAt(clock.instant()).setEvent(event).build());
-    }
-
-    private Receipt.Builder receipt(Session session, String conversationId) {
-        return Receipt.newBuilder().setConversationId(conversationId).setUserId(session.userId())
-                .setDeviceId(session.deviceId()).setAt(clock.instant());
     }
 
     private static boolean claim(Map<String, Instant> last, String key, Instant now, Duration every) {

@@ -62,12 +62,13 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
     private volatile Instant tokenExpiresAt;
     private String deviceId;
 
-    public Session(WebSocketChannel channel, Caller caller, Instant tokenExpiresAt, int maxQueuedFrames, SessionHost host) {
+    /** @param caller the authenticated caller; its token's expiry is the session's until a {@code refresh} */
+    public Session(WebSocketChannel channel, Caller caller, int maxQueuedFrames, SessionHost host) {
         this.channel = channel;
         channel.addCloseTask(ch -> gone.complete(null));
         this.caller = caller;
         this.deviceId = caller.deviceId();
-        this.tokenExpiresAt = tokenExpiresAt;
+        this.tokenExpiresAt = caller.expiresAt();
         this.maxQueuedFrames = maxQueuedFrames;
         this.host = host;
         this.cursor = new InboxCursor(caller.userId(), new CursorOutput());
@@ -78,8 +79,9 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
         return caller.userId();
     }
 
+    /** The session's caller now: its user, the device it said hello from, its current token's expiry. */
     public Caller caller() {
-        return new Caller(caller.userId(), deviceId());
+        return new Caller(caller.userId(), deviceId(), tokenExpiresAt);
     }
 
     public InboxCursor.State state() {

@@ -9,7 +9,6 @@ import dev.kchat.edge.sync.InboxDispatcher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.undertow.websockets.core.WebSocketChannel;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,8 +54,8 @@ public final class Sessions implements SessionHost {
     }
 
     /** A new connection, counted as being set up until it is live or closed; not yet open (see {@link #add}). */
-    public Session create(WebSocketChannel channel, Caller caller, Instant tokenExpiresAt) {
-        Session session = new Session(channel, caller, tokenExpiresAt, maxQueuedFrames, this);
+    public Session create(WebSocketChannel channel, Caller caller) {
+        Session session = new Session(channel, caller, maxQueuedFrames, this);
         settingUp.incrementAndGet();
         return session;
     }
