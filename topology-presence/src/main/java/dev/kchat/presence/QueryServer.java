@@ -1,10 +1,11 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.ApiException;
+import dev.kchat.api.ApiJson;
+import dev.kchat.api.http.ApiAnswers;
 import dev.kchat.api.presence.UserPresence;
 import dev.kchat.api.presence.PresenceClient;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.schemas.Ids;
@@ -15,7 +16,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.StatusCodes;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The presence app's query endpoint, {@code GET /presence?users=a,b,c}: answers
  * {@code {"users":[{"user_id","state","last_active_at","devices_online"}]}} in the order asked,
  * through {@link PresenceQueries}. Errors have the API's shape
- * {@code {"error":{"code","message"}}}: 400 for a bad request (nothing is looked up), 503 with
+ * {@code {"error":{"code","message"}}} ({@link ApiAnswers}): 400 for a bad request (nothing is looked up), 503 with
  * {@code Retry-After} when the answer is not available now.
  */
 final class QueryServer implements AutoCloseable {
@@ -38,7 +38,6 @@ final class QueryServer implements AutoCloseable {
     static final int WORKER_THREADS = 8;
 
     private static final Logger log = LoggerFactory.getLogger(QueryServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Undertow server;
     private final int port;
@@ -87,12 +86,12 @@ final class QueryServer implements AutoCloseable {
 
     private static void handle(HttpServerExchange ex, PresenceQueries queries) {
         if (!ex.getRequestPath().equals(PresenceClient.PATH)) {
-            error(ex, StatusCodes.NOT_FOUND, "not_found", "no such resource: " + ex.getRequestPath());
+            ApiAnswers.error(ex, StatusCodes.NOT_FOUND, "not_found", "no such resource: " + ex.getRequestPath());
             return;
         }
         if (!ex.getRequestMethod().equals(Methods.GET)) {
             ex.getResponseHeaders().put(Headers.ALLOW, "GET");
-            error(ex, StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed", PresenceClient.PATH + " supports GET only");
+            ApiAnswers.error(ex, StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed", PresenceClient.PATH + " supports GET only");
             return;
         }
         List<String> users;
@@ -100,19 +99,19 @@ final class QueryServer implements AutoCloseable {
         try {
             users = parseUsers(ex.getQueryParameters().get(PresenceClient.USERS_PARAM));
             localOnly = parseScope(ex.getQueryParameters().get(PresenceClient.SCOPE_PARAM));
-        } catch (BadRequest e) {
-            error(ex, StatusCodes.BAD_REQUEST, e.code, e.getMessage());
+        } catch (ApiException e) {
+            ApiAnswers.error(ex, e);
             return;
         }
         try {
-            json(ex, StatusCodes.OK, body(queries.lookup(users, localOnly)));
+            ApiAnswers.json(ex, StatusCodes.OK, body(queries.lookup(users, localOnly)));
         } catch (PresenceQueries.Unavailable e) {
             log.debug("presence look-up unavailable: {}", e.getMessage());
             ex.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-            error(ex, StatusCodes.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
+            ApiAnswers.error(ex, StatusCodes.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
         } catch (RuntimeException e) {
             log.error("presence look-up of {} failed", users, e);
-            error(ex, StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "presence look-up failed");
+            ApiAnswers.error(ex, StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "presence look-up failed");
         }
     }
 
@@ -120,28 +119,33 @@ final class QueryServer implements AutoCloseable {
      * The {@code users} parameter(s): comma-separated user ids, each per {@link Ids#USER_ID},
      * duplicates once, at most {@link PresenceClient#MAX_USERS}.
      *
-     * @throws BadRequest {@code missing_parameter}, {@code invalid_user_id} or {@code too_many_users}
+     * @throws ApiException 400 {@code missing_parameter}, {@code invalid_user_id} or {@code too_many_users}
      */
     static List<String> parseUsers(Deque<String> values) {
         if (values == null || values.stream().allMatch(String::isEmpty)) {
-            throw new BadRequest("missing_parameter", "users is required: a comma-separated list of user ids");
+            throw ApiException.badRequest("missing_parameter", "users is required: a comma-separated list of user ids");
         }
         Set<String> users = new LinkedHashSet<>();
         for (String value : values) {
             for (String user : value.split(",", -1)) {
                 if (!Ids.isUserId(user)) {
-                    throw new BadRequest("invalid_user_id", "'" + abbreviate(user)
+                    throw ApiException.badRequest("invalid_user_id", "'" + abbreviate(user)
                             + "' is not a user id (1-64 characters of A-Z, a-z, 0-9, '_', '.', '-')");
                 }
                 users.add(user);
             }
         }
         if (users.size() > PresenceClient.MAX_USERS) {
-            throw new BadRequest("too_many_users", "at most " + PresenceClient.MAX_USERS + " users per request, got " + users.size());
+            throw ApiException.badRequest("too_many_users", "at most " + PresenceClient.MAX_USERS + " users per request, got " + users.size());
         }
         return new ArrayList<>(users);
     }
 
+    /**
+     * The {@code scope} parameter: absent (every instance is asked) or {@code local} (this instance's stores only).
+     *
+     * @throws ApiException 400 {@code invalid_parameter} for anything else
+     */
     static boolean parseScope(Deque<String> values) {
         if (values == null || values.isEmpty()) {
             return false;
@@ -149,11 +153,11 @@ final class QueryServer implements AutoCloseable {
         if (values.size() == 1 && values.getFirst().equals(PresenceClient.SCOPE_LOCAL)) {
             return true;
         }
-        throw new BadRequest("invalid_parameter", "scope must be '" + PresenceClient.SCOPE_LOCAL + "' if given");
+        throw ApiException.badRequest("invalid_parameter", "scope must be '" + PresenceClient.SCOPE_LOCAL + "' if given");
     }
 
     static ObjectNode body(Map<String, UserPresence> found) {
-        ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = ApiJson.JSON.createObjectNode();
         ArrayNode list = body.putArray("users");
         for (UserPresence p : found.values()) {
             ObjectNode user = list.addObject()
@@ -171,34 +175,5 @@ final class QueryServer implements AutoCloseable {
 
     private static String abbreviate(String s) {
         return s.length() <= 70 ? s : s.substring(0, 67) + "...";
-    }
-
-    private static void error(HttpServerExchange ex, int status, String code, String message) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("code", code).put("message", message);
-        json(ex, status, body);
-    }
-
-    private static void json(HttpServerExchange ex, int status, ObjectNode body) {
-        String text;
-        try {
-            text = JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a JSON answer", e);
-        }
-        ex.setStatusCode(status);
-        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json; charset=utf-8");
-        ex.getResponseSender().send(text, StandardCharsets.UTF_8);
-    }
-
-    /** A request the server refuses with 400 and a machine-readable code. */
-    static final class BadRequest extends RuntimeException {
-
-        final String code;
-
-        BadRequest(String code, String message) {
-            super(message);
-            this.code = code;
-        }
     }
 }

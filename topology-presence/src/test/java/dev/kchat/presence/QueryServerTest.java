@@ -1,5 +1,6 @@
 package dev.kchat.presence;
 
+import dev.kchat.api.ApiException;
 import dev.kchat.api.presence.UserPresence;
 import dev.kchat.api.presence.PresenceClient;
 
@@ -26,36 +27,36 @@ class QueryServerTest {
 
     @Test
     void shouldRefuseAMissingOrEmptyUsersParameter() {
-        assertThatThrownBy(() -> QueryServer.parseUsers(null)).isInstanceOf(QueryServer.BadRequest.class)
-                .satisfies(e -> assertThat(((QueryServer.BadRequest) e).code).isEqualTo("missing_parameter"));
-        assertThatThrownBy(() -> QueryServer.parseUsers(params(""))).isInstanceOf(QueryServer.BadRequest.class)
-                .satisfies(e -> assertThat(((QueryServer.BadRequest) e).code).isEqualTo("missing_parameter"));
+        assertThatThrownBy(() -> QueryServer.parseUsers(null)).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo("missing_parameter"));
+        assertThatThrownBy(() -> QueryServer.parseUsers(params(""))).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo("missing_parameter"));
     }
 
     @Test
     void shouldRefuseAnInvalidOrEmptyUserIdNamingIt() {
-        assertThatThrownBy(() -> QueryServer.parseUsers(params("alice,bad id"))).isInstanceOf(QueryServer.BadRequest.class)
+        assertThatThrownBy(() -> QueryServer.parseUsers(params("alice,bad id"))).isInstanceOf(ApiException.class)
                 .hasMessageContaining("'bad id' is not a user id")
-                .satisfies(e -> assertThat(((QueryServer.BadRequest) e).code).isEqualTo("invalid_user_id"));
-        assertThatThrownBy(() -> QueryServer.parseUsers(params("alice,,bob"))).isInstanceOf(QueryServer.BadRequest.class)
-                .satisfies(e -> assertThat(((QueryServer.BadRequest) e).code).isEqualTo("invalid_user_id"));
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo("invalid_user_id"));
+        assertThatThrownBy(() -> QueryServer.parseUsers(params("alice,,bob"))).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo("invalid_user_id"));
     }
 
     @Test
     void shouldRefuseMoreThanTheCapButAcceptExactlyIt() {
         String cap = IntStream.range(0, PresenceClient.MAX_USERS).mapToObj(i -> "u" + i).collect(Collectors.joining(","));
         assertThat(QueryServer.parseUsers(params(cap))).hasSize(PresenceClient.MAX_USERS);
-        assertThatThrownBy(() -> QueryServer.parseUsers(params(cap + ",one-more"))).isInstanceOf(QueryServer.BadRequest.class)
+        assertThatThrownBy(() -> QueryServer.parseUsers(params(cap + ",one-more"))).isInstanceOf(ApiException.class)
                 .hasMessageContaining("at most 200 users per request, got 201")
-                .satisfies(e -> assertThat(((QueryServer.BadRequest) e).code).isEqualTo("too_many_users"));
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo("too_many_users"));
     }
 
     @Test
     void shouldRefuseAnUnknownScope() {
         assertThat(QueryServer.parseScope(null)).isFalse();
         assertThat(QueryServer.parseScope(params("local"))).isTrue();
-        assertThatThrownBy(() -> QueryServer.parseScope(params("all"))).isInstanceOf(QueryServer.BadRequest.class)
-                .satisfies(e -> assertThat(((QueryServer.BadRequest) e).code).isEqualTo("invalid_parameter"));
+        assertThatThrownBy(() -> QueryServer.parseScope(params("all"))).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo("invalid_parameter"));
     }
 
     @Test
