@@ -82,14 +82,50 @@ public final class Flood {
             return Optional.empty();
         }
         String hash = contentHash(content);
-        DistinctWindow conversations = state.byContent.computeIfAbsent(hash, k -> new DistinctWindow(window, maxConversations));
-        int distinct = conversations.add(message.conversationId(), t);
-        if (!conversations.shouldReport(distinct, t)) {
+        DistinctWindow conversations = state.byContent.computeIfAbsent(hash, k -> new DistinctWindow());
+        return onContent(conversations, message, content, hash, t);
+    }
+
+    /**
+     * Counts one chat message against the window of its sender and content, which it updates in
+     * place: the Flink job's form of {@link #onMessage(ChatMessage)}, with the window in keyed state
+     * keyed by sender and content hash. Late events count at the latest time this window has seen.
+     *
+     * @param conversations the sender's window for this content
+     * @param content       the message's {@link #normalise normalised} body
+     * @param hash          its {@link #contentHash}
+     * @return a verdict as {@link #onMessage(ChatMessage)} gives it; none for content shorter than
+     *         the minimum length
+     */
+    public Optional<Verdict> onMessage(DistinctWindow conversations, ChatMessage message, String content, String hash) {
+        if (content.codePointCount(0, content.length()) < minLength) {
+            return Optional.empty();
+        }
+        long latest = conversations.latest();
+        Instant t = latest == Long.MIN_VALUE || message.at().toEpochMilli() > latest ? message.at() : Instant.ofEpochMilli(latest);
+        return onContent(conversations, message, content, hash, t);
+    }
+
+    /**
+     * When a sender's window for one content can be forgotten: every conversation in it has left
+     * the window, and so has its last verdict.
+     *
+     * @return epoch ms from which {@code conversations} is useless
+     */
+    public long expiresAt(DistinctWindow conversations) {
+        return conversations.latest() + window.toMillis();
+    }
+
+    private Optional<Verdict> onContent(DistinctWindow conversations, ChatMessage message, String content, String hash, Instant t) {
+        long at = t.toEpochMilli();
+        long windowMs = window.toMillis();
+        int distinct = conversations.add(message.conversationId(), at, windowMs, maxConversations);
+        if (!conversations.shouldReport(distinct, at, windowMs, maxConversations)) {
             return Optional.empty();
         }
         String evidence = "same content (sha256 " + hash.substring(0, 16) + ") in " + distinct
-                + " conversations within " + Duration.between(conversations.oldest(), t).toMillis()
-                + " ms (limit " + maxConversations + " per " + window.toMillis() + " ms): " + snippet(content);
+                + " conversations within " + (at - conversations.oldest())
+                + " ms (limit " + maxConversations + " per " + windowMs + " ms): " + snippet(content);
         return Optional.of(Verdicts.verdict(Verdicts.FLOOD, severity, message.senderId(), message.ref(), t, evidence));
     }
 
@@ -101,7 +137,7 @@ public final class Flood {
     public int expire(Instant now) {
         int before = senders.size();
         senders.values().removeIf(s -> {
-            s.byContent.values().removeIf(w -> w.expire(now));
+            s.byContent.values().removeIf(w -> w.expire(now.toEpochMilli(), window.toMillis()));
             return s.byContent.isEmpty() && Duration.between(s.latest, now).compareTo(window) >= 0;
         });
         return before - senders.size();

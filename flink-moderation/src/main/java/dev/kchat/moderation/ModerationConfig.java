@@ -11,8 +11,9 @@ import java.util.Map;
  * Settings of the moderation detectors. Every key can be set as {@code -Dkey=value}, as the
  * environment variable {@code KCHAT_KEY} (dots as underscores) or in the properties file named by
  * {@code KCHAT_CONFIG}; {@link #help()} lists them with their defaults. The sensitive-word
- * dictionary is not a setting: it arrives at run time on {@code moderation.rules}. The Flink job
- * will add its own connection and checkpoint settings beside these.
+ * dictionary is not a setting: it arrives at run time on {@code moderation.rules}, which can also
+ * override the rate-burst and flood thresholds and the mute durations ({@code RuleBook}). The Flink
+ * job's connection and checkpoint settings are {@code JobSettings}.
  *
  * @param burstMaxMessages        {@link RateBurst}: more than this many messages from one sender ...
  * @param burstWindow             ... within this window is a burst
@@ -28,6 +29,13 @@ import java.util.Map;
  *                                did not create ...
  * @param strangerWindow          ... within this window is stranger spam
  * @param strangerSeverity        severity of a stranger-spam verdict
+ * @param burstMute               action policy: a rate-burst verdict mutes its sender this long
+ *                                (zero: verdict only)
+ * @param floodMute               a flood verdict mutes its sender this long (zero: verdict only)
+ * @param sensitiveMute           a sensitive-word verdict at or above {@code redactSeverity} redacts
+ *                                the message and mutes its sender this long (zero: redact only)
+ * @param redactSeverity          the least severity of a dictionary match that redacts and mutes;
+ *                                matches below it are verdicts only
  */
 public record ModerationConfig(
         int burstMaxMessages,
@@ -40,7 +48,11 @@ public record ModerationConfig(
         Duration strangerAccountAge,
         int strangerMaxConversations,
         Duration strangerWindow,
-        Severity strangerSeverity) {
+        Severity strangerSeverity,
+        Duration burstMute,
+        Duration floodMute,
+        Duration sensitiveMute,
+        Severity redactSeverity) {
 
     public static final String BURST_MAX_MESSAGES = "moderation.burst.max.messages";
     public static final String BURST_WINDOW = "moderation.burst.window";
@@ -53,6 +65,10 @@ public record ModerationConfig(
     public static final String STRANGER_MAX_CONVERSATIONS = "moderation.stranger.max.conversations";
     public static final String STRANGER_WINDOW = "moderation.stranger.window";
     public static final String STRANGER_SEVERITY = "moderation.stranger.severity";
+    public static final String BURST_MUTE = "moderation.burst.mute";
+    public static final String FLOOD_MUTE = "moderation.flood.mute";
+    public static final String SENSITIVE_MUTE = "moderation.sensitive.mute";
+    public static final String REDACT_SEVERITY = "moderation.sensitive.redact.severity";
 
     /** Faster than anyone types for long: 20 messages in 10 s is a script or a paste loop. */
     public static final int DEFAULT_BURST_MAX_MESSAGES = 20;
@@ -66,6 +82,11 @@ public record ModerationConfig(
     public static final int DEFAULT_STRANGER_MAX_CONVERSATIONS = 10;
     public static final Duration DEFAULT_STRANGER_WINDOW = Duration.ofHours(1);
     public static final Severity DEFAULT_STRANGER_SEVERITY = Severity.HIGH;
+    /** Long enough to break a script, short enough that a human who got carried away cools off. */
+    public static final Duration DEFAULT_BURST_MUTE = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_FLOOD_MUTE = Duration.ofHours(1);
+    public static final Duration DEFAULT_SENSITIVE_MUTE = Duration.ofHours(1);
+    public static final Severity DEFAULT_REDACT_SEVERITY = Severity.HIGH;
 
     /** Documented settings: key, default, meaning. */
     static final List<String[]> DOCUMENTED = List.of(
@@ -79,7 +100,11 @@ public record ModerationConfig(
             new String[] {STRANGER_ACCOUNT_AGE, "7d", "stranger spam: an account younger than this ..."},
             new String[] {STRANGER_MAX_CONVERSATIONS, String.valueOf(DEFAULT_STRANGER_MAX_CONVERSATIONS), "... sending into more than this many conversations it did not create ..."},
             new String[] {STRANGER_WINDOW, "1h", "... within this window"},
-            new String[] {STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY.name(), "severity of a stranger-spam verdict"});
+            new String[] {STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY.name(), "severity of a stranger-spam verdict"},
+            new String[] {BURST_MUTE, "10m", "action: a rate burst mutes its sender this long (0s: verdict only)"},
+            new String[] {FLOOD_MUTE, "1h", "action: a flood mutes its sender this long (0s: verdict only)"},
+            new String[] {SENSITIVE_MUTE, "1h", "action: a dictionary match at or above the redact severity mutes this long (0s: redact only)"},
+            new String[] {REDACT_SEVERITY, DEFAULT_REDACT_SEVERITY.name(), "action: dictionary matches of this severity or above redact the message and mute"});
 
     public ModerationConfig {
         requireAtLeast(BURST_MAX_MESSAGES, burstMaxMessages, 1);
@@ -93,6 +118,10 @@ public record ModerationConfig(
         requireAtLeast(STRANGER_MAX_CONVERSATIONS, strangerMaxConversations, 1);
         requirePositive(STRANGER_WINDOW, strangerWindow);
         requireSeverity(STRANGER_SEVERITY, strangerSeverity);
+        requireNotNegative(BURST_MUTE, burstMute);
+        requireNotNegative(FLOOD_MUTE, floodMute);
+        requireNotNegative(SENSITIVE_MUTE, sensitiveMute);
+        requireSeverity(REDACT_SEVERITY, redactSeverity);
     }
 
     /** The documented defaults. */
@@ -113,7 +142,11 @@ public record ModerationConfig(
                 settings.duration(STRANGER_ACCOUNT_AGE, DEFAULT_STRANGER_ACCOUNT_AGE),
                 settings.integer(STRANGER_MAX_CONVERSATIONS, DEFAULT_STRANGER_MAX_CONVERSATIONS),
                 settings.duration(STRANGER_WINDOW, DEFAULT_STRANGER_WINDOW),
-                severity(settings, STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY));
+                severity(settings, STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY),
+                settings.duration(BURST_MUTE, DEFAULT_BURST_MUTE),
+                settings.duration(FLOOD_MUTE, DEFAULT_FLOOD_MUTE),
+                settings.duration(SENSITIVE_MUTE, DEFAULT_SENSITIVE_MUTE),
+                severity(settings, REDACT_SEVERITY, DEFAULT_REDACT_SEVERITY));
     }
 
     /** Every setting with its environment variable and default, for a {@code --help} text. */
@@ -143,6 +176,12 @@ public record ModerationConfig(
     private static void requirePositive(String key, Duration value) {
         if (value == null || value.isNegative() || value.isZero()) {
             throw new Settings.ConfigException(key, "must be a positive duration, was " + value);
+        }
+    }
+
+    private static void requireNotNegative(String key, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new Settings.ConfigException(key, "must be a duration of zero or more, was " + value);
         }
     }
 

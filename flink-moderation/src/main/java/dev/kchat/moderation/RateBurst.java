@@ -4,7 +4,7 @@ import dev.kchat.events.moderation.Severity;
 import dev.kchat.events.moderation.Verdict;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -24,19 +24,32 @@ import java.util.Optional;
  * every event of the window kept. The Flink job's watermark bounds lateness to well under W, so the
  * error is small and errs towards detection. State per sender is at most K + 1 timestamps.
  *
- * <p>Not thread-safe: one instance per Flink subtask (or keyed state holding what it holds).
+ * <p>Not thread-safe. The per-sender state is a {@link State} value: this class keeps one per
+ * sender in a map, the Flink job keeps it in keyed state ({@code RateBurstFunction}) and calls
+ * {@link #onEvent(State, String, Instant, Object)} with it.
  */
 public final class RateBurst {
 
     private final int maxMessages;
     private final Duration window;
     private final Severity severity;
-    private final Map<String, SenderState> senders = new HashMap<>();
+    private final Map<String, State> senders = new HashMap<>();
 
-    private static final class SenderState {
-        final ArrayDeque<Instant> recent = new ArrayDeque<>();
-        Instant latest;
-        Instant lastVerdict;
+    /**
+     * One sender's state: at most K + 1 event times, oldest first, the latest time seen and the
+     * time of the last verdict. A Flink POJO (public fields, no-argument constructor), so keyed
+     * state holds it with Flink's own serializer and can evolve it.
+     */
+    public static final class State {
+        /** Event times (epoch ms) of the last K + 1 messages, oldest first. */
+        public long[] recent = new long[0];
+        /** Latest event time seen, epoch ms; {@link Long#MIN_VALUE} before the first. */
+        public long latest = Long.MIN_VALUE;
+        /** Event time of the last verdict, epoch ms; {@link Long#MIN_VALUE} if none. */
+        public long lastVerdict = Long.MIN_VALUE;
+
+        public State() {
+        }
     }
 
     /**
@@ -71,39 +84,62 @@ public final class RateBurst {
      *         sender had none within the last window
      */
     public Optional<Verdict> onEvent(String senderId, Instant at, Object ref) {
-        SenderState state = senders.computeIfAbsent(senderId, k -> new SenderState());
-        Instant t = state.latest == null || at.isAfter(state.latest) ? at : state.latest;
+        return onEvent(senders.computeIfAbsent(senderId, k -> new State()), senderId, at, ref);
+    }
+
+    /**
+     * Counts one message of a sender against that sender's state, which it updates in place.
+     *
+     * @see #onEvent(String, Instant, Object)
+     */
+    public Optional<Verdict> onEvent(State state, String senderId, Instant at, Object ref) {
+        long t = Math.max(at.toEpochMilli(), state.latest);
         state.latest = t;
-        state.recent.addLast(t);
-        while (state.recent.size() > maxMessages + 1) {
-            state.recent.removeFirst();
+        long[] recent = state.recent;
+        if (recent.length < maxMessages + 1) {
+            recent = Arrays.copyOf(recent, recent.length + 1);
+        } else {
+            System.arraycopy(recent, 1, recent, 0, recent.length - 1);
         }
-        if (state.recent.size() <= maxMessages) {
+        recent[recent.length - 1] = t;
+        state.recent = recent;
+        if (recent.length <= maxMessages) {
             return Optional.empty();
         }
-        Duration span = Duration.between(state.recent.peekFirst(), t);
-        if (span.compareTo(window) >= 0) {
+        long span = t - recent[0];
+        long windowMs = window.toMillis();
+        if (span >= windowMs) {
             return Optional.empty();
         }
-        if (state.lastVerdict != null && Duration.between(state.lastVerdict, t).compareTo(window) < 0) {
+        if (state.lastVerdict != Long.MIN_VALUE && t - state.lastVerdict < windowMs) {
             return Optional.empty();
         }
         state.lastVerdict = t;
-        String evidence = (maxMessages + 1) + " messages in " + span.toMillis() + " ms (limit " + maxMessages
-                + " per " + window.toMillis() + " ms)";
-        return Optional.of(Verdicts.verdict(Verdicts.RATE_BURST, severity, senderId, ref, t, evidence));
+        String evidence = (maxMessages + 1) + " messages in " + span + " ms (limit " + maxMessages
+                + " per " + windowMs + " ms)";
+        return Optional.of(Verdicts.verdict(Verdicts.RATE_BURST, severity, senderId, ref, Instant.ofEpochMilli(t), evidence));
+    }
+
+    /**
+     * When a sender's state can be forgotten: a window after its latest message, none of its past
+     * messages can be part of a burst any more (and its last verdict no longer holds one back).
+     *
+     * @return epoch ms from which {@code state} is useless
+     */
+    public long expiresAt(State state) {
+        return state.latest + window.toMillis();
     }
 
     /**
      * Forgets senders whose last message is at least a window before {@code now}: none of their
-     * past messages can be part of a burst any more. The Flink job calls this from an event-time
-     * timer, so state does not grow with every sender ever seen.
+     * past messages can be part of a burst any more. The Flink job clears its keyed state from an
+     * event-time timer at {@link #expiresAt} instead.
      *
      * @return how many senders were forgotten
      */
     public int expire(Instant now) {
         int before = senders.size();
-        senders.values().removeIf(s -> Duration.between(s.latest, now).compareTo(window) >= 0);
+        senders.values().removeIf(s -> now.toEpochMilli() >= expiresAt(s));
         return before - senders.size();
     }
 

@@ -32,12 +32,8 @@ public final class StrangerSpam {
     private final Map<String, SenderState> senders = new HashMap<>();
 
     private static final class SenderState {
-        final DistinctWindow conversations;
+        final DistinctWindow conversations = new DistinctWindow();
         Instant latest;
-
-        SenderState(Duration window, int limit) {
-            conversations = new DistinctWindow(window, limit);
-        }
     }
 
     /**
@@ -88,16 +84,17 @@ public final class StrangerSpam {
         if (sender.equals(conversationCreatorId)) {
             return Optional.empty();
         }
-        SenderState state = senders.computeIfAbsent(sender, k -> new SenderState(window, maxConversations));
+        SenderState state = senders.computeIfAbsent(sender, k -> new SenderState());
         Instant t = state.latest == null || message.at().isAfter(state.latest) ? message.at() : state.latest;
         state.latest = t;
-        int distinct = state.conversations.add(message.conversationId(), t);
-        if (!state.conversations.shouldReport(distinct, t)) {
+        long at = t.toEpochMilli();
+        int distinct = state.conversations.add(message.conversationId(), at, window.toMillis(), maxConversations);
+        if (!state.conversations.shouldReport(distinct, at, window.toMillis(), maxConversations)) {
             return Optional.empty();
         }
         String evidence = "account " + age.toMinutes() + " min old (new below " + newAccountAge.toMinutes() + " min) sent into "
                 + distinct + " conversations it did not create within "
-                + Duration.between(state.conversations.oldest(), t).toMillis() + " ms (limit " + maxConversations
+                + (at - state.conversations.oldest()) + " ms (limit " + maxConversations
                 + " per " + window.toMillis() + " ms)";
         return Optional.of(Verdicts.verdict(Verdicts.STRANGER_SPAM, severity, sender, message.ref(), t, evidence));
     }
@@ -109,7 +106,7 @@ public final class StrangerSpam {
      */
     public int expire(Instant now) {
         int before = senders.size();
-        senders.values().removeIf(s -> s.conversations.expire(now) && Duration.between(s.latest, now).compareTo(window) >= 0);
+        senders.values().removeIf(s -> s.conversations.expire(now.toEpochMilli(), window.toMillis()) && Duration.between(s.latest, now).compareTo(window) >= 0);
         return before - senders.size();
     }
 

@@ -21,29 +21,35 @@ class ModerationConfigTest {
         assertThat(config).isEqualTo(new ModerationConfig(
                 20, Duration.ofSeconds(10), Severity.MEDIUM,
                 10, Duration.ofMinutes(10), 16, Severity.MEDIUM,
-                Duration.ofDays(7), 10, Duration.ofHours(1), Severity.HIGH));
+                Duration.ofDays(7), 10, Duration.ofHours(1), Severity.HIGH,
+                Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofHours(1), Severity.HIGH));
     }
 
     @Test
     void shouldReadEachKeyFromTheEnvironmentAndSystemProperties() {
         Properties system = new Properties();
         system.setProperty(ModerationConfig.STRANGER_ACCOUNT_AGE, "2d");
-        Settings settings = Settings.layered(Map.of(
-                "KCHAT_MODERATION_BURST_MAX_MESSAGES", "5",
-                "KCHAT_MODERATION_BURST_WINDOW", "2s",
-                "KCHAT_MODERATION_BURST_SEVERITY", "low",
-                "KCHAT_MODERATION_FLOOD_MAX_CONVERSATIONS", "4",
-                "KCHAT_MODERATION_FLOOD_WINDOW", "5m",
-                "KCHAT_MODERATION_FLOOD_MIN_LENGTH", "8",
-                "KCHAT_MODERATION_FLOOD_SEVERITY", "HIGH",
-                "KCHAT_MODERATION_STRANGER_MAX_CONVERSATIONS", "6",
-                "KCHAT_MODERATION_STRANGER_WINDOW", "30m",
-                "KCHAT_MODERATION_STRANGER_SEVERITY", "CRITICAL"), system);
+        Settings settings = Settings.layered(Map.ofEntries(
+                Map.entry("KCHAT_MODERATION_BURST_MAX_MESSAGES", "5"),
+                Map.entry("KCHAT_MODERATION_BURST_WINDOW", "2s"),
+                Map.entry("KCHAT_MODERATION_BURST_SEVERITY", "low"),
+                Map.entry("KCHAT_MODERATION_FLOOD_MAX_CONVERSATIONS", "4"),
+                Map.entry("KCHAT_MODERATION_FLOOD_WINDOW", "5m"),
+                Map.entry("KCHAT_MODERATION_FLOOD_MIN_LENGTH", "8"),
+                Map.entry("KCHAT_MODERATION_FLOOD_SEVERITY", "HIGH"),
+                Map.entry("KCHAT_MODERATION_STRANGER_MAX_CONVERSATIONS", "6"),
+                Map.entry("KCHAT_MODERATION_STRANGER_WINDOW", "30m"),
+                Map.entry("KCHAT_MODERATION_STRANGER_SEVERITY", "CRITICAL"),
+                Map.entry("KCHAT_MODERATION_BURST_MUTE", "1m"),
+                Map.entry("KCHAT_MODERATION_FLOOD_MUTE", "0s"),
+                Map.entry("KCHAT_MODERATION_SENSITIVE_MUTE", "2h"),
+                Map.entry("KCHAT_MODERATION_SENSITIVE_REDACT_SEVERITY", "CRITICAL")), system);
 
         assertThat(ModerationConfig.from(settings)).isEqualTo(new ModerationConfig(
                 5, Duration.ofSeconds(2), Severity.LOW,
                 4, Duration.ofMinutes(5), 8, Severity.HIGH,
-                Duration.ofDays(2), 6, Duration.ofMinutes(30), Severity.CRITICAL));
+                Duration.ofDays(2), 6, Duration.ofMinutes(30), Severity.CRITICAL,
+                Duration.ofMinutes(1), Duration.ZERO, Duration.ofHours(2), Severity.CRITICAL));
     }
 
     @Test
@@ -90,6 +96,6 @@ class ModerationConfigTest {
         String help = ModerationConfig.help();
 
         ModerationConfig.DOCUMENTED.forEach(row -> assertThat(help).contains(row[0], Settings.envName(row[0])));
-        assertThat(ModerationConfig.DOCUMENTED).hasSize(11);
+        assertThat(ModerationConfig.DOCUMENTED).hasSize(15);
     }
 }
