@@ -2,13 +2,12 @@ package dev.kchat.store.sink;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import dev.kchat.events.chat.ConversationEvent;
-import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Health;
 import dev.kchat.service.ProcessingErrors;
 import dev.kchat.store.write.AsyncWriter;
+import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.write.ChatWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -82,7 +81,7 @@ public final class StoreSink implements AutoCloseable {
 
     private final SinkConfig config;
     private final Topics topics;
-    private final ChatWriter writer;
+    private final SinkStatements statements;
     private final AsyncWriter async;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<String, ProcessingError> errors;
@@ -100,11 +99,11 @@ public final class StoreSink implements AutoCloseable {
     private final Timer batchTimer;
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
-    StoreSink(SinkConfig config, Topics topics, ChatWriter writer, AsyncWriter async,
+    StoreSink(SinkConfig config, Topics topics, ChatWriter writer, ModerationWriter moderation, AsyncWriter async,
             Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
+        this.statements = new SinkStatements(topics, writer, moderation);
         this.config = config;
         this.topics = topics;
-        this.writer = writer;
         this.async = async;
         this.consumer = consumer;
         this.errors = errors;
@@ -149,7 +148,7 @@ public final class StoreSink implements AutoCloseable {
         KafkaProducer<String, ProcessingError> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
                 topics.errors().valueSerde().serializer());
 
-        return new StoreSink(config, topics, new ChatWriter(session, keyspace),
+        return new StoreSink(config, topics, new ChatWriter(session, keyspace), new ModerationWriter(session, keyspace),
                 new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
     }
 
@@ -167,10 +166,11 @@ public final class StoreSink implements AutoCloseable {
             if (closing.get()) {
                 return;
             }
-            consumer.subscribe(List.of(topics.conversationLog().name(), topics.inbox().name()), new Rebalance());
+            List<String> consumed = List.of(topics.conversationLog().name(), topics.inbox().name(),
+                    topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name());
+            consumer.subscribe(consumed, new Rebalance());
             running = true;
-            log.info("store sink consuming {} and {} as group {}", topics.conversationLog().name(),
-                    topics.inbox().name(), config.groupId());
+            log.info("store sink consuming {} as group {}", consumed, config.groupId());
             while (!closing.get()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
                 if (!records.isEmpty()) {
@@ -239,7 +239,7 @@ public final class StoreSink implements AutoCloseable {
             List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>(todo.size());
             for (ConsumerRecord<byte[], byte[]> record : todo) {
                 try {
-                    writes.add(async.executeAll(statementsFor(record)));
+                    writes.add(async.executeAll(statements.of(record)));
                     written.add(record);
                 } catch (RuntimeException e) {
                     sort(record, e, retry, unclassified, errorSends);
@@ -267,22 +267,6 @@ public final class StoreSink implements AutoCloseable {
             consumer.resume(consumer.paused());
             log.info("store writes succeed again after {} retries; consumption resumed", backoff.attempts());
         }
-    }
-
-    private List<BoundStatement> statementsFor(ConsumerRecord<byte[], byte[]> record) {
-        if (record.value() == null) {
-            throw new IllegalArgumentException("record has no value (tombstone); the topic carries events only");
-        }
-        if (record.topic().equals(topics.conversationLog().name())) {
-            ConversationEvent event = topics.conversationLog().valueSerde().deserializer()
-                    .deserialize(record.topic(), record.value());
-            return writer.statementsFor(event, record.value());
-        }
-        if (record.topic().equals(topics.inbox().name())) {
-            InboxEntry entry = topics.inbox().valueSerde().deserializer().deserialize(record.topic(), record.value());
-            return writer.statementsFor(entry, record.value());
-        }
-        throw new IllegalArgumentException("the sink does not consume topic " + record.topic());
     }
 
     private void sort(ConsumerRecord<byte[], byte[]> record, Throwable failure, List<ConsumerRecord<byte[], byte[]>> retry,

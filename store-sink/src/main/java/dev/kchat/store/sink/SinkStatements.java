@@ -1,0 +1,66 @@
+package dev.kchat.store.sink;
+
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.store.moderation.ModerationWriter;
+import dev.kchat.store.write.ChatWriter;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Which statements store a consumed record: decodes it by its topic and asks the writer of that
+ * topic (the chat writer for the log and the inboxes, the moderation writer for verdicts, actions
+ * and rules). Decoding here rather than in the consumer makes an undecodable record a failure of
+ * that record, which the sink sends to the error topic.
+ */
+final class SinkStatements {
+
+    private final Topics topics;
+    private final ChatWriter writer;
+    private final ModerationWriter moderation;
+
+    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation) {
+        this.topics = topics;
+        this.writer = writer;
+        this.moderation = moderation;
+    }
+
+    /**
+     * The statements that store one record.
+     *
+     * @throws IllegalArgumentException for a record the sink cannot store (no value, a topic it does not read)
+     * @throws RuntimeException         from the deserializer for bytes that do not decode
+     */
+    List<BoundStatement> of(ConsumerRecord<byte[], byte[]> record) {
+        if (record.value() == null && record.topic().equals(topics.moderationRules().name()) && record.key() != null) {
+            // The compacted rules topic deletes a rule with a tombstone.
+            return moderation.ruleDeleted(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8),
+                    java.time.Instant.ofEpochMilli(record.timestamp()));
+        }
+        if (record.value() == null) {
+            throw new IllegalArgumentException("record has no value (tombstone); the topic carries events only");
+        }
+        if (record.topic().equals(topics.moderationVerdicts().name())) {
+            return moderation.statementsFor(topics.moderationVerdicts().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.moderationActions().name())) {
+            return moderation.statementsFor(topics.moderationActions().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.moderationRules().name())) {
+            return moderation.statementsFor(topics.moderationRules().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.conversationLog().name())) {
+            ConversationEvent event = topics.conversationLog().valueSerde().deserializer()
+                    .deserialize(record.topic(), record.value());
+            return writer.statementsFor(event, record.value());
+        }
+        if (record.topic().equals(topics.inbox().name())) {
+            InboxEntry entry = topics.inbox().valueSerde().deserializer().deserialize(record.topic(), record.value());
+            return writer.statementsFor(entry, record.value());
+        }
+        throw new IllegalArgumentException("the sink does not consume topic " + record.topic());
+    }
+
+}
