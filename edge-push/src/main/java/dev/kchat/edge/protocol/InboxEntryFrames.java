@@ -59,7 +59,8 @@ public final class InboxEntryFrames {
             ObjectNode frame = common(result.getCommandId(), result.getRequestId(), result.getCommandType(),
                     result.getConversationId(), result.getSenderDeviceId(), entry.getInboxSeq());
             if (result.getOutcome() instanceof CommandRejected rejected) {
-                return frame.put("type", "rejected").put("code", rejected.getCode()).put("reason", rejected.getReason());
+                frame.put("type", "rejected").put("code", rejected.getCode()).put("reason", rejected.getReason());
+                return rejected.getUntil() == null ? frame : frame.put("until", rejected.getUntil().toString());
             }
             CommandAccepted accepted = (CommandAccepted) result.getOutcome();
             frame.put("type", "accepted").put("seq", accepted.getSeq()).put("duplicate", accepted.getDuplicate());

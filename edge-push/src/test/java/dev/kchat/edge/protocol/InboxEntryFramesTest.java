@@ -33,6 +33,18 @@ class InboxEntryFramesTest {
         assertThat(rejected.get("command_type").asText()).isEqualTo("AddMembers");
         assertThat(rejected.get("inbox_seq").asLong()).as("the entry it comes with").isEqualTo(7);
         assertThat(frames.get(1).get("inbox_seq").asLong()).isEqualTo(7);
+        assertThat(rejected.has("until")).isFalse();
+    }
+
+    @Test
+    void shouldTellAMutedUserWhenTheMuteEnds() throws Exception {
+        InboxEntry entry = entry("bob", 7, result(CommandRejected.newBuilder().setCode("muted").setReason("spam")
+                .setUntil(Instant.parse("2026-11-26T10:10:00Z")).build()));
+
+        JsonNode rejected = parse(InboxEntryFrames.frames(entry)).get(0);
+
+        assertThat(rejected.get("code").asText()).isEqualTo("muted");
+        assertThat(rejected.get("until").asText()).isEqualTo("2026-11-26T10:10:00Z");
     }
 
     @Test

@@ -82,8 +82,11 @@ public final class OutcomeAnswers {
     public static ObjectNode body(ObjectNode acceptedBody, CommandResult result) {
         if (result.getOutcome() instanceof CommandRejected rejected) {
             ObjectNode body = ApiJson.JSON.createObjectNode();
-            body.putObject("error").put("code", rejected.getCode()).put("message", rejected.getReason())
+            ObjectNode error = body.putObject("error").put("code", rejected.getCode()).put("message", rejected.getReason())
                     .put("command_id", result.getCommandId());
+            if (rejected.getUntil() != null) {
+                error.put("until", rejected.getUntil().toString());
+            }
             return body;
         }
         CommandAccepted accepted = (CommandAccepted) result.getOutcome();

@@ -57,6 +57,10 @@ class OutcomeAnswersTest {
         assertThat(no.at("/error/code").asText()).isEqualTo("forbidden");
         assertThat(no.at("/error/message").asText()).isEqualTo("because");
         assertThat(no.at("/error/command_id").asText()).isEqualTo("c-1");
+        assertThat(no.at("/error/until").isMissingNode()).isTrue();
+        CommandResult muted = result("SendMessage", CommandRejected.newBuilder().setCode("muted").setReason("spam")
+                .setUntil(Instant.parse("2026-11-26T10:10:00Z")).build());
+        assertThat(OutcomeAnswers.body(queued, muted).at("/error/until").asText()).isEqualTo("2026-11-26T10:10:00Z");
     }
 
     private static java.util.Optional<Duration> wait(String header) {
