@@ -2,6 +2,7 @@ package dev.kchat.moderation;
 
 import dev.kchat.events.moderation.Severity;
 import dev.kchat.service.Settings;
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,8 @@ import java.util.Map;
  * {@code KCHAT_CONFIG}; {@link #help()} lists them with their defaults. The sensitive-word
  * dictionary is not a setting: it arrives at run time on {@code moderation.rules}, which can also
  * override the rate-burst and flood thresholds and the mute durations ({@code RuleBook}). The Flink
- * job's connection and checkpoint settings are {@code JobSettings}.
+ * job's connection and checkpoint settings are {@code JobSettings}. Serializable: the job's
+ * operators carry it to the task managers.
  *
  * @param burstMaxMessages        {@link RateBurst}: more than this many messages from one sender ...
  * @param burstWindow             ... within this window is a burst
@@ -52,7 +54,7 @@ public record ModerationConfig(
         Duration burstMute,
         Duration floodMute,
         Duration sensitiveMute,
-        Severity redactSeverity) {
+        Severity redactSeverity) implements Serializable {
 
     public static final String BURST_MAX_MESSAGES = "moderation.burst.max.messages";
     public static final String BURST_WINDOW = "moderation.burst.window";

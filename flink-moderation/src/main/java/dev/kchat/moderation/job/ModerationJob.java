@@ -4,6 +4,8 @@ import dev.kchat.moderation.ModerationConfig;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -92,10 +94,10 @@ public final class ModerationJob {
                 // A failure has no event time of its own: it must not move the watermark.
                 .withTimestampAssigner((in, kafkaTime) -> in.content() != null ? in.content().at() : Long.MIN_VALUE)
                 .withIdleness(timing.idleness());
-        // Rules carry the Kafka record time; once read to the end the source goes idle and stops
-        // holding back the detectors' watermark (min of content and rules).
-        WatermarkStrategy<RuleUpdate> rulesTime = WatermarkStrategy.<RuleUpdate>forMonotonousTimestamps()
-                .withIdleness(timing.idleness());
+        // Rules have no event time: their input is always idle, so the detectors' watermark is the
+        // content's alone (neither held back by a quiet rules topic nor pushed to the wall clock
+        // by a rule change while content is idle, which would close stats windows early).
+        WatermarkStrategy<RuleUpdate> rulesTime = WatermarkStrategy.forGenerator(context -> new AlwaysIdle<>());
 
         DataStream<Inbound> chat = env.fromSource(sources.chatLog(), contentTime, "chat.conversation.log").uid(UID_SOURCE_CHAT);
         DataStream<Inbound> moments = env.fromSource(sources.moments(), contentTime, "moments.events").uid(UID_SOURCE_MOMENTS);
@@ -131,6 +133,18 @@ public final class ModerationJob {
         actions.sinkTo(sinks.actions()).uid(UID_SINK_ACTIONS).name("moderation.actions");
         stats.sinkTo(sinks.stats()).uid(UID_SINK_STATS).name("moderation.stats");
         failures.sinkTo(sinks.errors()).uid(UID_SINK_ERRORS).name("platform.errors");
+    }
+
+    /** A watermark generator for a stream without event time: it never emits one and is always idle. */
+    static final class AlwaysIdle<T> implements WatermarkGenerator<T> {
+        @Override
+        public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+        }
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput output) {
+            output.markIdle();
+        }
     }
 
     /** Builds the graph and runs it until it ends (on a cluster: until cancelled). */
