@@ -27,6 +27,8 @@ import java.time.Instant;
 import java.util.Base64;
 import java.text.ParseException;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -35,9 +37,13 @@ import java.util.Set;
  * <p>HS256 with a shared secret serves local runs and tests; RS256 with a fixed public key or the
  * identity provider's JWKS serves production. {@code exp} is required, {@code nbf} honoured,
  * {@code iss}/{@code aud} checked when configured; the subject is the user id and must follow
- * {@link Ids#USER_ID}. Thread-safe.
+ * {@link Ids#USER_ID}. An optional {@code roles} claim (an array of strings, e.g.
+ * {@code ["moderator"]}) gives the caller roles; absent, the caller has none. Thread-safe.
  */
 public final class JwtAuthenticator {
+
+    /** The claim that lists the caller's roles: a JSON array of strings. */
+    public static final String ROLES_CLAIM = "roles";
 
     /** Nimbus requires HS256 secrets of at least 256 bits. */
     public static final int MIN_SECRET_BYTES = 32;
@@ -130,21 +136,59 @@ public final class JwtAuthenticator {
             throw new AuthenticationException("invalid_device", "device id must be 1-64 characters of [A-Za-z0-9_.-]");
         }
         // Never null: exp is a required claim (above).
-        return new Caller(user, device, claims.getExpirationTime().toInstant());
+        return new Caller(user, device, claims.getExpirationTime().toInstant(), roles(claims.getClaim(ROLES_CLAIM)));
     }
 
     /**
-     * The authenticated user, the device it speaks from and when its token expires ({@code exp}).
+     * The roles of a {@code roles} claim: none if absent (or JSON null); refused as {@code invalid_token}
+     * if it is anything but an array of strings, rather than read as no roles, so a token minted wrong
+     * is noticed by whoever minted it.
+     */
+    static Set<String> roles(Object claim) {
+        if (claim == null) {
+            return Set.of();
+        }
+        if (!(claim instanceof List<?> list)) {
+            throw new AuthenticationException("invalid_token", "the roles claim must be an array of strings");
+        }
+        Set<String> roles = new LinkedHashSet<>();
+        for (Object role : list) {
+            if (!(role instanceof String name)) {
+                throw new AuthenticationException("invalid_token", "the roles claim must be an array of strings");
+            }
+            roles.add(name);
+        }
+        return roles;
+    }
+
+    /**
+     * The authenticated user, the device it speaks from, when its token expires ({@code exp}) and the
+     * roles its token grants.
      *
      * @param expiresAt the token's {@code exp}, never null for a caller that {@link #authenticate}
      *                  returned (tokens without {@code exp} are refused); null for a caller not made
      *                  from a token (benchmarks, tests)
+     * @param roles     the token's {@code roles} claim (e.g. {@code moderator}); empty if it has none
      */
-    public record Caller(String userId, String deviceId, Instant expiresAt) {
+    public record Caller(String userId, String deviceId, Instant expiresAt, Set<String> roles) {
 
-        /** A caller not made from a token: no expiry. */
+        public Caller {
+            roles = roles == null ? Set.of() : Set.copyOf(roles);
+        }
+
+        /** A caller not made from a token: no expiry, no roles. */
         public Caller(String userId, String deviceId) {
             this(userId, deviceId, null);
+        }
+
+        /** A caller with no roles. */
+        public Caller(String userId, String deviceId, Instant expiresAt) {
+            this(userId, deviceId, expiresAt, Set.of());
+        }
+
+        /** Whether the token grants {@code role}. */
+        public boolean hasRole(String role) {
+            return roles.contains(role);
         }
     }
 

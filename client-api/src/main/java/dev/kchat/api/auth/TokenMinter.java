@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 
 /**
  * Mints HS256 tokens for local runs and tests. Production tokens come from the identity provider;
@@ -29,8 +30,16 @@ public final class TokenMinter {
         this.issuer = issuer;
     }
 
-    /** A token for a user, valid for {@code ttl}. */
+    /** A token for a user, valid for {@code ttl}, with no roles. */
     public String mint(String userId, Duration ttl) {
+        return mint(userId, ttl, new String[0]);
+    }
+
+    /**
+     * A token for a user, valid for {@code ttl}, whose {@code roles} claim lists {@code roles} (e.g.
+     * {@code moderator}); without roles, the token has no {@code roles} claim.
+     */
+    public String mint(String userId, Duration ttl, String... roles) {
         Instant now = Instant.now();
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .subject(userId)
@@ -38,6 +47,9 @@ public final class TokenMinter {
                 .expirationTime(Date.from(now.plus(ttl)));
         if (issuer != null) {
             claims.issuer(issuer);
+        }
+        if (roles.length > 0) {
+            claims.claim(JwtAuthenticator.ROLES_CLAIM, List.of(roles));
         }
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
         try {

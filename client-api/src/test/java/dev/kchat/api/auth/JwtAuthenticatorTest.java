@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +61,47 @@ class JwtAuthenticatorTest {
         assertThatThrownBy(() -> auth.authenticate("Bearer " + foreign, null))
                 .isInstanceOfSatisfying(JwtAuthenticator.AuthenticationException.class,
                         e -> assertThat(e.code()).isEqualTo("invalid_token"));
+    }
+
+    @Test
+    void shouldReadTheRolesTheTokenGrants() {
+        // Given a token minted with the moderator role, and one minted without roles
+        String moderator = minter.mint("mia", Duration.ofMinutes(5), "moderator", "support");
+        String plain = minter.mint("alice", Duration.ofMinutes(5));
+
+        // When both are verified
+        var mia = auth.authenticate("Bearer " + moderator, null);
+        var alice = auth.authenticate("Bearer " + plain, null);
+
+        // Then mia has both roles, alice none
+        assertThat(mia.roles()).containsExactlyInAnyOrder("moderator", "support");
+        assertThat(mia.hasRole("moderator")).isTrue();
+        assertThat(alice.roles()).isEmpty();
+        assertThat(alice.hasRole("moderator")).isFalse();
+    }
+
+    @Test
+    void shouldRefuseARolesClaimThatIsNotAnArrayOfStrings() throws Exception {
+        // Given tokens, well signed, whose roles claim is a string, an array with a number, an object
+        for (Object roles : List.<Object>of("moderator", List.of("moderator", 7), Map.of("moderator", true))) {
+            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
+                    .subject("mallory").expirationTime(Date.from(Instant.now().plusSeconds(60)))
+                    .claim("roles", roles).build());
+            jwt.sign(new MACSigner(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+            // Then each is refused as an invalid token (401), not read as "no roles"
+            assertThatThrownBy(() -> auth.authenticate("Bearer " + jwt.serialize(), null))
+                    .as("roles = %s", roles)
+                    .isInstanceOfSatisfying(JwtAuthenticator.AuthenticationException.class,
+                            e -> assertThat(e.code()).isEqualTo("invalid_token"))
+                    .hasMessageContaining("roles");
+        }
+    }
+
+    @Test
+    void shouldGiveNoRolesToCallersNotMadeFromATokenOrMadeWithNull() {
+        assertThat(new JwtAuthenticator.Caller("bench", "d").roles()).isEmpty();
+        assertThat(new JwtAuthenticator.Caller("bench", "d", null, null).roles()).isEmpty();
     }
 
     @Test
