@@ -1,0 +1,88 @@
+package dev.kchat.moderation.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.MessagePosted;
+import dev.kchat.events.moderation.Severity;
+import dev.kchat.events.moderation.Verdict;
+import dev.kchat.localkafka.TopicReader;
+import dev.kchat.moderation.ModerationConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A measurement, not a check (run with {@code -Dmoderation.bench=true}): N chat messages already
+ * on the log, the job started at parallelism 1 on a MiniCluster, the time until the verdict of a
+ * last marker message is committed. The figure includes the job's start (~3 s) and one
+ * checkpoint interval; docs/moderation.md quotes it.
+ */
+@EnabledIfSystemProperty(named = "moderation.bench", matches = "true")
+class ModerationJobThroughputTest {
+
+    private static final Logger log = LoggerFactory.getLogger(ModerationJobThroughputTest.class);
+    private static final int MESSAGES = Integer.getInteger("moderation.bench.messages", 200_000);
+
+    @Test
+    void measureEventsPerSecondOfOneSubtask(@TempDir Path checkpoints) throws Exception {
+        try (KafkaJobFixture kafka = new KafkaJobFixture()) {
+            // Given a 500-phrase dictionary and N messages from 5,000 senders in 1,000 conversations
+            List<String> words = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                words.add("forbidden" + i);
+            }
+            kafka.rule(JobFixtures.rule("bench-dict", true, Severity.MEDIUM, 0, words, Map.of()));
+            Instant t0 = JobFixtures.T0;
+            try (KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20),
+                    kafka.topics.conversationLog().keySerde().serializer(), kafka.topics.conversationLog().valueSerde().serializer())) {
+                for (int i = 0; i <= MESSAGES; i++) {
+                    String conversation = "b-c" + (i % 1000);
+                    String body = i == MESSAGES ? "the end forbidden7 marker" : "an ordinary chat message number " + i + " about the weather and lunch";
+                    producer.send(new ProducerRecord<>(kafka.topics.conversationLog().name(), conversation, ConversationEvent.newBuilder()
+                            .setConversationId(conversation).setSeq(i).setEventId("e" + i).setActorId(i == MESSAGES ? "marker" : "b-u" + (i % 5000))
+                            .setOccurredAt(t0.plusMillis(i * 5L))
+                            .setPayload(MessagePosted.newBuilder().setMessageId("m" + i).setClientMsgId("c" + i).setBody(body).build())
+                            .build()));
+                }
+                producer.flush();
+            }
+            JobSettings settings = kafka.settings(checkpoints, "bench");
+            settings = new JobSettings(settings.bootstrapServers(), settings.schemaRegistryUrl(), settings.groupId(), settings.offsetReset(),
+                    settings.transactionalIdPrefix(), settings.transactionTimeout(), settings.deliveryGuarantee(), settings.checkpointInterval(),
+                    settings.checkpointDir(), 1, settings.outOfOrderness(), settings.idleness(), settings.statsWindow(),
+                    false, false, settings.adminHost(), settings.adminPort());
+
+            // When the job reads them all
+            long start = System.nanoTime();
+            JobClient job = KafkaJobFixture.start(settings, ModerationConfig.defaults(), Optional.empty());
+            try (TopicReader<String, Verdict> verdicts = new TopicReader<>(kafka.broker.bootstrapServers(), kafka.topics.moderationVerdicts())) {
+                await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> verdicts.poll().stream().anyMatch(r -> r.value().getSubjectUserId().equals("marker")));
+                double seconds = (System.nanoTime() - start) / 1e9;
+
+                // Then (a figure for the docs)
+                log.info("BENCH {} messages through the job at parallelism 1 in {} s: {} messages/s (start and one checkpoint included)",
+                        MESSAGES, String.format("%.1f", seconds), String.format("%.0f", MESSAGES / seconds));
+                assertThat(seconds).isPositive();
+            } finally {
+                KafkaJobFixture.cancel(job);
+            }
+        }
+    }
+}
