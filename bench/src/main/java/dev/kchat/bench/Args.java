@@ -114,6 +114,15 @@ public final class Args {
         return out;
     }
 
+    /** Sets a declared option as if given on the command line (a scenario adding to {@code --set}). */
+    public Args with(String name, String value) {
+        if (!declared.containsKey(name)) {
+            throw new IllegalArgumentException("unknown option --" + name);
+        }
+        given.put(name, value);
+        return this;
+    }
+
     /** Every declared option with its effective value, for the run's JSON line. */
     public Map<String, String> effective() {
         Map<String, String> out = new LinkedHashMap<>();

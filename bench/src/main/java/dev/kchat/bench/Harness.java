@@ -255,6 +255,7 @@ public final class Harness implements AutoCloseable {
         pids.put("platform", platform.pid());
         platform.brokerPid().ifPresent(p -> pids.put("kafka_broker", p));
         platform.cqlPid().ifPresent(p -> pids.put("cql_server", p));
+        platform.moderationPid().ifPresent(p -> pids.put("moderation_job", p));
         return pids;
     }
 

@@ -111,6 +111,11 @@ public final class PlatformProcess implements AutoCloseable {
         return childWith("CassandraDaemon");
     }
 
+    /** The platform's Flink moderation job child JVM (absent with {@code local.moderation=false}). */
+    public Optional<Long> moderationPid() {
+        return childWith("ModerationJobMain");
+    }
+
     private Optional<Long> childWith(String mainClass) {
         // ProcessHandle.info() truncates long command lines (the classpath); /proc has all of it.
         return jvm.descendants().stream().map(ProcessHandle::pid)

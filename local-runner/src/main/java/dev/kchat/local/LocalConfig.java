@@ -19,7 +19,7 @@ import java.util.List;
  *                      +3 fanout, +4 sink; 0 picks free ports
  */
 public record LocalConfig(Path dataDir, String host, int kafkaPort, int registryPort, int ingressPort, int edgePort,
-        int adminBasePort) {
+        int adminBasePort, boolean moderation) {
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
     static final List<String[]> DOCUMENTED = List.of(
@@ -29,7 +29,8 @@ public record LocalConfig(Path dataDir, String host, int kafkaPort, int registry
             new String[] {"local.registry.port", "8081", "schema registry port (Confluent REST API)"},
             new String[] {"local.ingress.port", "8080", "HTTP API port"},
             new String[] {"local.edge.port", "8090", "WebSocket edge port"},
-            new String[] {"local.admin.base.port", "9080", "first admin port (health, metrics); 0 = free ports"});
+            new String[] {"local.admin.base.port", "9080", "first admin port (health, metrics); 0 = free ports"},
+            new String[] {"local.moderation", "true", "run the Flink moderation job (a child JVM with a MiniCluster, ~400 MB)"});
 
     public static LocalConfig from(Settings settings) {
         return new LocalConfig(
@@ -39,7 +40,8 @@ public record LocalConfig(Path dataDir, String host, int kafkaPort, int registry
                 settings.integer("local.registry.port", 8081),
                 settings.integer("local.ingress.port", 8080),
                 settings.integer("local.edge.port", 8090),
-                settings.integer("local.admin.base.port", 9080));
+                settings.integer("local.admin.base.port", 9080),
+                settings.bool("local.moderation", true));
     }
 
     int adminPort(int offset) {

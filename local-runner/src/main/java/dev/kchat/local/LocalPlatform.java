@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts the platform locally: a real Kafka broker and a CQL server (child JVMs), the schema
  * registry (in process, persisted in the data folder, served over the Confluent REST API), every
- * topic with its schema, the store and its sink, both topologies, ingress and one edge. Stops
+ * topic with its schema, the store and its sink, the Streams apps, ingress, one edge and the Flink
+ * moderation job (a child JVM; {@code local.moderation=false} leaves it out). Stops
  * everything, in reverse order, on Ctrl-C.
  */
 public final class LocalPlatform implements AutoCloseable {
@@ -56,6 +57,8 @@ public final class LocalPlatform implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
     /** The demo users the runner prints tokens for. */
     static final String[] DEMO_USERS = {"alice", "bob"};
+    /** The demo moderator the runner prints a token for. */
+    static final String MODERATOR = "tess";
     static final String KEYSPACE = "kchat";
 
     private final LocalConfig config;
@@ -72,6 +75,7 @@ public final class LocalPlatform implements AutoCloseable {
     private PresenceApp presence;
     private IngressApp ingress;
     private EdgeApp edge;
+    private ModerationJobProcess moderation;
     private String jwtSecret;
 
     private LocalPlatform(LocalConfig config, Settings overrides) {
@@ -130,6 +134,9 @@ public final class LocalPlatform implements AutoCloseable {
         running.push(ingress);
         edge = EdgeApp.start(EdgeConfig.from(apps), topics, session, KEYSPACE);
         running.push(edge);
+        if (config.moderation()) {
+            startModeration(apps);
+        }
         log.info("local platform up in {} s", Duration.ofNanos(System.nanoTime() - t0).toSeconds());
     }
 
@@ -208,6 +215,30 @@ public final class LocalPlatform implements AutoCloseable {
         });
     }
 
+    /**
+     * The Flink moderation job in its child JVM (ModerationJobProcess), with the platform's Kafka and
+     * registry and every {@code moderation.*} setting the operator gave.
+     */
+    private void startModeration(Settings apps) {
+        Map<String, String> job = new HashMap<>();
+        apps.withPrefix("").forEach((k, v) -> {
+            if (k.startsWith("moderation.") || k.equals("kafka.bootstrap.servers") || k.equals("schema.registry.url")) {
+                job.put(k, v);
+            }
+        });
+        int adminPort = config.adminPort(7) == 0 ? freePort() : config.adminPort(7);
+        moderation = ModerationJobProcess.start(config.dataDir().resolve("moderation"), job, config.host(), adminPort);
+        running.push(moderation);
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the moderation job", e);
+        }
+    }
+
     /** The HS256 secret of this data folder: made once, kept, so printed tokens survive restarts. */
     private String localSecret() {
         Path file = config.dataDir().resolve("jwt-secret");
@@ -226,6 +257,11 @@ public final class LocalPlatform implements AutoCloseable {
     /** A token for a user, signed with this platform's local secret. */
     public String token(String userId, Duration ttl) {
         return new TokenMinter(jwtSecret, null).mint(userId, ttl);
+    }
+
+    /** A token for a user with roles (e.g. {@code moderator} for the trust-and-safety API). */
+    public String token(String userId, Duration ttl, String... roles) {
+        return new TokenMinter(jwtSecret, null).mint(userId, ttl, roles);
     }
 
     public String ingressUrl() {
@@ -297,11 +333,17 @@ public final class LocalPlatform implements AutoCloseable {
                 broker.dataDir().resolve("broker.log")));
         out.append(String.format("  Schema registry   http://%s:%d   (Confluent REST API; try /subjects)%n", config.host(), registryServer.port()));
         out.append(String.format("  CQL (Cassandra)   %s:%d   keyspace %s (data %s)%n", cql.host(), cql.port(), KEYSPACE, cql.directory()));
+        if (moderation != null) {
+            out.append(String.format("  Moderation job    Flink MiniCluster (pid %d, log %s; docs/moderation.md)%n", moderation.pid(),
+                    moderation.logFile()));
+        }
         out.append(String.format("  Admin (health, /metrics): ingress %d, edge %d%n%n", ingress.adminPort(), edge.adminPort()));
         out.append("  Tokens (valid 24 h):\n");
         for (String user : DEMO_USERS) {
             out.append(String.format("    %-6s %s%n", user, token(user, Duration.ofHours(24))));
         }
+        out.append(String.format("    %-6s %s   (moderator: /v1/moderation, docs/moderation.md)%n", MODERATOR,
+                token(MODERATOR, Duration.ofHours(24), "moderator")));
         out.append("\n  Try:  TOKEN=<alice's token>\n");
         out.append("        curl -s -XPOST " + ingressUrl() + "/v1/conversations -H \"Authorization: Bearer $TOKEN\" \\\n");
         out.append("             -d '{\"kind\":\"direct\",\"members\":[\"bob\"]}'\n");

@@ -13,15 +13,28 @@ final class TestPlatforms {
     private TestPlatforms() {
     }
 
-    /** A platform on free ports; {@code appSettings} override the apps' settings (e.g. short timeouts). */
+    /**
+     * A platform on free ports, without the moderation job (it costs a JVM the other tests do not
+     * need); {@code appSettings} override the apps' settings (e.g. short timeouts).
+     */
     static LocalPlatform start(Path dataDir, Map<String, String> appSettings) {
+        return start(dataDir, appSettings, false);
+    }
+
+    /** The same, with the Flink moderation job running in its child JVM. */
+    static LocalPlatform startWithModeration(Path dataDir, Map<String, String> appSettings) {
+        return start(dataDir, appSettings, true);
+    }
+
+    private static LocalPlatform start(Path dataDir, Map<String, String> appSettings, boolean moderation) {
         LocalConfig config = LocalConfig.from(Settings.of(Map.of(
                 "local.data.dir", dataDir.toString(),
                 "local.kafka.port", String.valueOf(freePort()),
                 "local.registry.port", String.valueOf(freePort()),
                 "local.ingress.port", String.valueOf(freePort()),
                 "local.edge.port", String.valueOf(freePort()),
-                "local.admin.base.port", "0")));
+                "local.admin.base.port", "0",
+                "local.moderation", String.valueOf(moderation))));
         return LocalPlatform.start(config, Settings.of(appSettings));
     }
 
