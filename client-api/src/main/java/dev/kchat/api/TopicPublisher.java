@@ -1,6 +1,7 @@
 package dev.kchat.api;
 
 import dev.kchat.schemas.topic.Topic;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,9 +40,23 @@ public class TopicPublisher<V> implements AutoCloseable {
      * worker thread, never an I/O thread.
      */
     public CompletableFuture<RecordMetadata> publish(String key, V value) {
+        return send(new ProducerRecord<>(topic.name(), key, value));
+    }
+
+    /**
+     * Sends a record with headers (UTF-8 values), as {@link #publish(String, Object)}. A header is how a
+     * tombstone ({@code value} null) still says who caused it.
+     */
+    public CompletableFuture<RecordMetadata> publish(String key, V value, Map<String, String> headers) {
+        ProducerRecord<String, V> record = new ProducerRecord<>(topic.name(), key, value);
+        headers.forEach((name, text) -> record.headers().add(name, text.getBytes(StandardCharsets.UTF_8)));
+        return send(record);
+    }
+
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<String, V> record) {
         CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(topic.name(), key, value), (metadata, error) -> {
+            producer.send(record, (metadata, error) -> {
                 if (error != null) {
                     done.completeExceptionally(error);
                 } else {
