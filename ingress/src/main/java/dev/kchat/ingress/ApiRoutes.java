@@ -29,6 +29,7 @@ import dev.kchat.api.Requests;
 import dev.kchat.api.auth.JwtAuthenticator;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.ingress.moderation.ModerationRoutes;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.schemas.json.EventJson;
 import dev.kchat.schemas.topic.Topic;
@@ -88,11 +89,14 @@ public final class ApiRoutes {
     private final PresenceClient presence;
     private final PresenceVisibility presenceVisibility;
     private final IngressConfig.Receipts receiptQueries;
+    private final ModerationRoutes moderation;
 
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
     public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandAnswers answers, TopicPublisher<Receipt> receipts,
             ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
-            IngressConfig.Receipts receiptQueries, Executor workers, MeterRegistry metrics, Clock clock) {
+            IngressConfig.Receipts receiptQueries, ModerationRoutes moderation, Executor workers, MeterRegistry metrics,
+            Clock clock) {
+        this.moderation = moderation;
         this.presence = presence;
         this.presenceVisibility = new PresenceVisibility(repository::currentConversationKinds, repository::currentMemberships);
         this.receiptQueries = receiptQueries;
@@ -148,22 +152,29 @@ public final class ApiRoutes {
                 .get("/v1/conversations", withoutBody("conversations", this::conversations))
                 .get("/v1/sync", withoutBody("sync", this::sync))
                 .get("/v1/edge", withoutBody("edge", this::edge))
-                .get("/v1/presence", withoutBody("presence", this::presence))
-                .setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: "
+                .get("/v1/presence", withoutBody("presence", this::presence));
+        // The trust-and-safety API (/v1/moderation), through the same doors as every route.
+        moderation.register(routes, new Doors() {
+            @Override
+            public HttpHandler withBody(String route, Doors.BodyAction action) {
+                return ApiRoutes.this.withBody(route, action);
+            }
+
+            @Override
+            public HttpHandler withoutBody(String route, Doors.Action action) {
+                return ApiRoutes.this.withoutBody(route, action);
+            }
+
+            @Override
+            public void fail(HttpServerExchange ex, String route, Throwable failure) {
+                respondError(ex, route, failure);
+            }
+        });
+        routes.setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: "
                         + ex.getRequestMethod() + " " + ex.getRequestPath()))
                 .setInvalidMethodHandler(ex -> ApiAnswers.error(ex, 405, "method_not_allowed",
                         ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath()));
         return routes;
-    }
-
-    @FunctionalInterface
-    private interface BodyAction {
-        void handle(HttpServerExchange ex, Caller caller, byte[] body) throws Exception;
-    }
-
-    @FunctionalInterface
-    private interface Action {
-        void handle(HttpServerExchange ex, Caller caller) throws Exception;
     }
 
     /**
@@ -175,7 +186,7 @@ public final class ApiRoutes {
      * closed after the answer. Undertow's own entity limit, which cuts a connection without an answer,
      * is set further out in {@link IngressApp} as a backstop only.
      */
-    private HttpHandler withBody(String route, BodyAction action) {
+    private HttpHandler withBody(String route, Doors.BodyAction action) {
         return ex -> {
             long declared = ex.getRequestContentLength();
             if (declared > limits.maxBodyBytes()) {
@@ -257,7 +268,7 @@ public final class ApiRoutes {
         return false;
     }
 
-    private HttpHandler withoutBody(String route, Action action) {
+    private HttpHandler withoutBody(String route, Doors.Action action) {
         return ex -> ex.dispatch(workers, () -> run(ex, route, caller -> action.handle(ex, caller)));
     }
 

@@ -1,5 +1,8 @@
 package dev.kchat.ingress;
 
+import dev.kchat.events.moderation.ModerationAction;
+import dev.kchat.events.moderation.ModerationRule;
+import dev.kchat.ingress.moderation.ModerationRoutes;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.ingress.outcome.CommandReplies;
 
@@ -23,6 +26,7 @@ import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
 import dev.kchat.store.cql.CqlConfig;
 import dev.kchat.store.cql.CqlSessions;
+import dev.kchat.store.moderation.ModerationRepository;
 import dev.kchat.store.read.ChatRepository;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -60,9 +64,15 @@ public final class IngressApp implements AutoCloseable {
     private final int port;
 
     private final TopicPublisher<Receipt> receipts;
+    private final TopicPublisher<ModerationAction> moderationActions;
+    private final TopicPublisher<ModerationRule> moderationRules;
 
     private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, CommandReplies replies,
-            TopicPublisher<Receipt> receipts, ExecutorService workers, KafkaClientMetrics producerMetrics, Admin kafkaAdmin, int port) {
+            TopicPublisher<Receipt> receipts, TopicPublisher<ModerationAction> moderationActions,
+            TopicPublisher<ModerationRule> moderationRules, ExecutorService workers, KafkaClientMetrics producerMetrics,
+            Admin kafkaAdmin, int port) {
+        this.moderationActions = moderationActions;
+        this.moderationRules = moderationRules;
         this.replies = replies;
         this.receipts = receipts;
         this.kafkaAdmin = kafkaAdmin;
@@ -109,9 +119,15 @@ public final class IngressApp implements AutoCloseable {
             throw new IllegalStateException("interrupted while joining the reply group", e);
         }
         CommandAnswers answers = new CommandAnswers(commands, replies, config.outcomes().maxWait(), metrics);
+        TopicPublisher<ModerationAction> moderationActions = new TopicPublisher<>(config.bootstrapServers(),
+                topics.moderationActions(), "ingress-moderation-actions");
+        TopicPublisher<ModerationRule> moderationRules = new TopicPublisher<>(config.bootstrapServers(),
+                topics.moderationRules(), "ingress-moderation-rules");
+        ModerationRoutes moderation = new ModerationRoutes(moderationActions, moderationRules,
+                new ModerationRepository(session, keyspace), repository, config.limits().maxPageSize(), Clock.systemUTC());
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), answers, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
-                config.receipts(), workers, metrics, Clock.systemUTC());
+                config.receipts(), moderation, workers, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())
@@ -134,7 +150,8 @@ public final class IngressApp implements AutoCloseable {
                 ? Health.up(workers.getQueue().size() + " queued") : Health.down("worker queue full"));
         AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
         log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
-        return new IngressApp(server, adminServer, commands, replies, receipts, workers, producerMetrics, admin, port);
+        return new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, workers,
+                producerMetrics, admin, port);
     }
 
     public int port() {
@@ -163,6 +180,8 @@ public final class IngressApp implements AutoCloseable {
         commands.close();
         replies.close();
         receipts.close();
+        moderationActions.close();
+        moderationRules.close();
         kafkaAdmin.close();
         admin.close();
         log.info("ingress stopped");

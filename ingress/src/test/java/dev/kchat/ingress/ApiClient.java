@@ -23,10 +23,21 @@ final class ApiClient {
     private final HttpClient http = HttpClient.newHttpClient();
     private final TokenMinter tokens;
     private final IntSupplier port;
+    private final String[] roles;
 
     ApiClient(String secret, IntSupplier port) {
-        this.tokens = new TokenMinter(secret, null);
+        this(new TokenMinter(secret, null), port, new String[0]);
+    }
+
+    private ApiClient(TokenMinter tokens, IntSupplier port, String[] roles) {
+        this.tokens = tokens;
         this.port = port;
+        this.roles = roles;
+    }
+
+    /** The same client, whose tokens grant {@code roles} (their {@code roles} claim). */
+    ApiClient withRoles(String... roles) {
+        return new ApiClient(tokens, port, roles.clone());
     }
 
     URI uri(String path) {
@@ -39,7 +50,7 @@ final class ApiClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT).method(method, body)
                 .header("Content-Type", "application/json");
         if (user != null) {
-            request.header("Authorization", "Bearer " + tokens.mint(user, Duration.ofMinutes(5)));
+            request.header("Authorization", "Bearer " + tokens.mint(user, Duration.ofMinutes(5), roles));
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -10,6 +10,10 @@ import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
 import dev.kchat.store.TestEvents;
 import dev.kchat.store.TestStore;
+import dev.kchat.events.moderation.ModerationAction;
+import dev.kchat.events.moderation.ModerationRule;
+import dev.kchat.events.moderation.Verdict;
+import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.write.ChatWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,9 +41,12 @@ final class TestIngress implements AutoCloseable {
     private final Topics topics;
     private final TestEvents events;
     private final ChatWriter writer;
+    private final ModerationWriter moderation;
     private final IngressApp ingress;
 
-    private TestIngress(KafkaBroker broker, Topics topics, TestEvents events, ChatWriter writer, IngressApp ingress) {
+    private TestIngress(KafkaBroker broker, Topics topics, TestEvents events, ChatWriter writer, ModerationWriter moderation,
+            IngressApp ingress) {
+        this.moderation = moderation;
         this.broker = broker;
         this.topics = topics;
         this.events = events;
@@ -62,11 +69,16 @@ final class TestIngress implements AutoCloseable {
                 "auth.jwt.hs256.secret", SECRET));
         all.putAll(settings);
         IngressApp ingress = IngressApp.start(IngressConfig.from(Settings.of(all)), topics, TestStore.session(), keyspace);
-        return new TestIngress(broker, topics, new TestEvents(topics), new ChatWriter(TestStore.session(), keyspace), ingress);
+        return new TestIngress(broker, topics, new TestEvents(topics), new ChatWriter(TestStore.session(), keyspace),
+                new ModerationWriter(TestStore.session(), keyspace), ingress);
     }
 
     int port() {
         return ingress.port();
+    }
+
+    int adminPort() {
+        return ingress.adminPort();
     }
 
     Topics topics() {
@@ -91,12 +103,45 @@ final class TestIngress implements AutoCloseable {
         TestStore.write(statements);
     }
 
+    /** Stores verdicts as the sink would from {@code moderation.verdicts}. */
+    void store(Verdict... verdicts) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (Verdict v : verdicts) {
+            statements.addAll(moderation.statementsFor(v));
+        }
+        TestStore.write(statements);
+    }
+
+    /** Stores rules as the sink would from {@code moderation.rules}. */
+    void store(ModerationRule... rules) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (ModerationRule r : rules) {
+            statements.addAll(moderation.statementsFor(r));
+        }
+        TestStore.write(statements);
+    }
+
+    /** Stores actions as the sink would from {@code moderation.actions}. */
+    void store(ModerationAction... actions) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (ModerationAction a : actions) {
+            statements.addAll(moderation.statementsFor(a));
+        }
+        TestStore.write(statements);
+    }
+
     /**
      * The records of {@code topic} under {@code key}, from the beginning up to and including the first
      * that {@code last} matches (which must arrive within the deadline): what was produced before it, in
      * order, as the topic has one partition in tests.
      */
     <V> List<V> recordsUpTo(Topic<String, V> topic, String key, Predicate<V> last) {
+        return consumerRecordsUpTo(topic, key, r -> last.test(r.value())).stream().map(ConsumerRecord::value).toList();
+    }
+
+    /** As {@link #recordsUpTo}, the records whole (headers, null values of tombstones). */
+    <V> List<ConsumerRecord<String, V>> consumerRecordsUpTo(Topic<String, V> topic, String key,
+            Predicate<ConsumerRecord<String, V>> last) {
         try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                 new StringDeserializer(), topic.valueSerde().deserializer())) {
@@ -104,11 +149,11 @@ final class TestIngress implements AutoCloseable {
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            List<V> out = new ArrayList<>();
+            List<ConsumerRecord<String, V>> out = new ArrayList<>();
             Awaitility.await().atMost(DEADLINE).until(() -> {
                 for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
                     if (key.equals(r.key())) {
-                        out.add(r.value());
+                        out.add(r);
                     }
                 }
                 return out.stream().anyMatch(last);
