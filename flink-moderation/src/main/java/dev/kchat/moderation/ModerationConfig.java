@@ -13,7 +13,7 @@ import java.util.Map;
  * environment variable {@code KCHAT_KEY} (dots as underscores) or in the properties file named by
  * {@code KCHAT_CONFIG}; {@link #help()} lists them with their defaults. The sensitive-word
  * dictionary is not a setting: it arrives at run time on {@code moderation.rules}, which can also
- * override the rate-burst and flood thresholds and the mute durations ({@code RuleBook}). The Flink
+ * override the rate-burst, flood and stranger-spam thresholds and the mute durations ({@code RuleBook}). The Flink
  * job's connection and checkpoint settings are {@code JobSettings}. Serializable: the job's
  * operators carry it to the task managers.
  *
@@ -31,9 +31,15 @@ import java.util.Map;
  *                                did not create ...
  * @param strangerWindow          ... within this window is stranger spam
  * @param strangerSeverity        severity of a stranger-spam verdict
+ * @param strangerStateTtl        the Flink job's stranger-spam state: how long a user's first-seen
+ *                                time outlives the user's last action, and a conversation's creator
+ *                                its last message (state TTL, processing time); at least the account
+ *                                age plus the window, so that every conversation a new account
+ *                                created is still known when it posts
  * @param burstMute               action policy: a rate-burst verdict mutes its sender this long
  *                                (zero: verdict only)
  * @param floodMute               a flood verdict mutes its sender this long (zero: verdict only)
+ * @param strangerMute            a stranger-spam verdict mutes its sender this long (zero: verdict only)
  * @param sensitiveMute           a sensitive-word verdict at or above {@code redactSeverity} redacts
  *                                the message and mutes its sender this long (zero: redact only)
  * @param redactSeverity          the least severity of a dictionary match that redacts and mutes;
@@ -51,8 +57,10 @@ public record ModerationConfig(
         int strangerMaxConversations,
         Duration strangerWindow,
         Severity strangerSeverity,
+        Duration strangerStateTtl,
         Duration burstMute,
         Duration floodMute,
+        Duration strangerMute,
         Duration sensitiveMute,
         Severity redactSeverity) implements Serializable {
 
@@ -67,8 +75,10 @@ public record ModerationConfig(
     public static final String STRANGER_MAX_CONVERSATIONS = "moderation.stranger.max.conversations";
     public static final String STRANGER_WINDOW = "moderation.stranger.window";
     public static final String STRANGER_SEVERITY = "moderation.stranger.severity";
+    public static final String STRANGER_STATE_TTL = "moderation.stranger.state.ttl";
     public static final String BURST_MUTE = "moderation.burst.mute";
     public static final String FLOOD_MUTE = "moderation.flood.mute";
+    public static final String STRANGER_MUTE = "moderation.stranger.mute";
     public static final String SENSITIVE_MUTE = "moderation.sensitive.mute";
     public static final String REDACT_SEVERITY = "moderation.sensitive.redact.severity";
 
@@ -84,9 +94,16 @@ public record ModerationConfig(
     public static final int DEFAULT_STRANGER_MAX_CONVERSATIONS = 10;
     public static final Duration DEFAULT_STRANGER_WINDOW = Duration.ofHours(1);
     public static final Severity DEFAULT_STRANGER_SEVERITY = Severity.HIGH;
+    /**
+     * One long per user active within it (and one creator per conversation written to within it):
+     * cheap, and long enough that only an account away this long looks new again when it returns.
+     */
+    public static final Duration DEFAULT_STRANGER_STATE_TTL = Duration.ofDays(90);
     /** Long enough to break a script, short enough that a human who got carried away cools off. */
     public static final Duration DEFAULT_BURST_MUTE = Duration.ofMinutes(10);
     public static final Duration DEFAULT_FLOOD_MUTE = Duration.ofHours(1);
+    /** Like a burst's: it stops the run; a moderator reviews the HIGH verdict. */
+    public static final Duration DEFAULT_STRANGER_MUTE = Duration.ofMinutes(10);
     public static final Duration DEFAULT_SENSITIVE_MUTE = Duration.ofHours(1);
     public static final Severity DEFAULT_REDACT_SEVERITY = Severity.HIGH;
 
@@ -103,8 +120,10 @@ public record ModerationConfig(
             new String[] {STRANGER_MAX_CONVERSATIONS, String.valueOf(DEFAULT_STRANGER_MAX_CONVERSATIONS), "... sending into more than this many conversations it did not create ..."},
             new String[] {STRANGER_WINDOW, "1h", "... within this window"},
             new String[] {STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY.name(), "severity of a stranger-spam verdict"},
+            new String[] {STRANGER_STATE_TTL, "90d", "stranger spam: a user's first-seen time is forgotten this long after their last action (>= age + window)"},
             new String[] {BURST_MUTE, "10m", "action: a rate burst mutes its sender this long (0s: verdict only)"},
             new String[] {FLOOD_MUTE, "1h", "action: a flood mutes its sender this long (0s: verdict only)"},
+            new String[] {STRANGER_MUTE, "10m", "action: stranger spam mutes its sender this long (0s: verdict only)"},
             new String[] {SENSITIVE_MUTE, "1h", "action: a dictionary match at or above the redact severity mutes this long (0s: redact only)"},
             new String[] {REDACT_SEVERITY, DEFAULT_REDACT_SEVERITY.name(), "action: dictionary matches of this severity or above redact the message and mute"});
 
@@ -120,8 +139,14 @@ public record ModerationConfig(
         requireAtLeast(STRANGER_MAX_CONVERSATIONS, strangerMaxConversations, 1);
         requirePositive(STRANGER_WINDOW, strangerWindow);
         requireSeverity(STRANGER_SEVERITY, strangerSeverity);
+        requirePositive(STRANGER_STATE_TTL, strangerStateTtl);
+        if (strangerStateTtl.compareTo(strangerAccountAge.plus(strangerWindow)) < 0) {
+            throw new Settings.ConfigException(STRANGER_STATE_TTL, "must be at least " + STRANGER_ACCOUNT_AGE + " plus "
+                    + STRANGER_WINDOW + " (" + strangerAccountAge.plus(strangerWindow) + "), was " + strangerStateTtl);
+        }
         requireNotNegative(BURST_MUTE, burstMute);
         requireNotNegative(FLOOD_MUTE, floodMute);
+        requireNotNegative(STRANGER_MUTE, strangerMute);
         requireNotNegative(SENSITIVE_MUTE, sensitiveMute);
         requireSeverity(REDACT_SEVERITY, redactSeverity);
     }
@@ -145,10 +170,39 @@ public record ModerationConfig(
                 settings.integer(STRANGER_MAX_CONVERSATIONS, DEFAULT_STRANGER_MAX_CONVERSATIONS),
                 settings.duration(STRANGER_WINDOW, DEFAULT_STRANGER_WINDOW),
                 severity(settings, STRANGER_SEVERITY, DEFAULT_STRANGER_SEVERITY),
+                settings.duration(STRANGER_STATE_TTL, DEFAULT_STRANGER_STATE_TTL),
                 settings.duration(BURST_MUTE, DEFAULT_BURST_MUTE),
                 settings.duration(FLOOD_MUTE, DEFAULT_FLOOD_MUTE),
+                settings.duration(STRANGER_MUTE, DEFAULT_STRANGER_MUTE),
                 settings.duration(SENSITIVE_MUTE, DEFAULT_SENSITIVE_MUTE),
                 severity(settings, REDACT_SEVERITY, DEFAULT_REDACT_SEVERITY));
+    }
+
+    /** These settings with the rate-burst detector's replaced (a {@code rate_burst} rule); validated as any. */
+    public ModerationConfig withBurst(int maxMessages, Duration window, Severity severity, Duration mute) {
+        return new ModerationConfig(maxMessages, window, severity,
+                floodMaxConversations, floodWindow, floodMinLength, floodSeverity,
+                strangerAccountAge, strangerMaxConversations, strangerWindow, strangerSeverity, strangerStateTtl,
+                mute, floodMute, strangerMute, sensitiveMute, redactSeverity);
+    }
+
+    /** These settings with the flood detector's replaced (a {@code flood} rule); validated as any. */
+    public ModerationConfig withFlood(int maxConversations, Duration window, int minLength, Severity severity, Duration mute) {
+        return new ModerationConfig(burstMaxMessages, burstWindow, burstSeverity,
+                maxConversations, window, minLength, severity,
+                strangerAccountAge, strangerMaxConversations, strangerWindow, strangerSeverity, strangerStateTtl,
+                burstMute, mute, strangerMute, sensitiveMute, redactSeverity);
+    }
+
+    /**
+     * These settings with the stranger-spam detector's replaced (a {@code stranger_spam} rule);
+     * validated as any, so an account age plus window beyond the state TTL is refused.
+     */
+    public ModerationConfig withStranger(Duration accountAge, int maxConversations, Duration window, Severity severity, Duration mute) {
+        return new ModerationConfig(burstMaxMessages, burstWindow, burstSeverity,
+                floodMaxConversations, floodWindow, floodMinLength, floodSeverity,
+                accountAge, maxConversations, window, severity, strangerStateTtl,
+                burstMute, floodMute, mute, sensitiveMute, redactSeverity);
     }
 
     /** Every setting with its environment variable and default, for a {@code --help} text. */

@@ -22,6 +22,11 @@ import java.util.Optional;
  * <p>A verdict is given at the message that makes the count exceed S, then at most once per W per
  * sender. Late events count at the sender's latest time seen (see {@link RateBurst}). State: at
  * most S + 1 conversations per new sender. Not thread-safe.
+ *
+ * <p>The platform has no account registry: the Flink job ({@code StrangerSpamFunction}) takes the
+ * time it first saw the user act on {@code chat.conversation.log} as the account's creation, and
+ * learns conversation creators from {@code ConversationCreated}; it keeps the window in keyed state
+ * and calls {@link #onMessage(DistinctWindow, ChatMessage, Instant, boolean)}.
  */
 public final class StrangerSpam {
 
@@ -75,8 +80,7 @@ public final class StrangerSpam {
      */
     public Optional<Verdict> onMessage(ChatMessage message, Instant senderCreatedAt, String conversationCreatorId) {
         String sender = message.senderId();
-        Duration age = Duration.between(senderCreatedAt, message.at());
-        if (age.compareTo(newAccountAge) >= 0) {
+        if (!isNew(senderCreatedAt, message.at())) {
             // Age only grows: nothing this sender does from now on is counted.
             senders.remove(sender);
             return Optional.empty();
@@ -87,16 +91,59 @@ public final class StrangerSpam {
         SenderState state = senders.computeIfAbsent(sender, k -> new SenderState());
         Instant t = state.latest == null || message.at().isAfter(state.latest) ? message.at() : state.latest;
         state.latest = t;
-        long at = t.toEpochMilli();
-        int distinct = state.conversations.add(message.conversationId(), at, window.toMillis(), maxConversations);
-        if (!state.conversations.shouldReport(distinct, at, window.toMillis(), maxConversations)) {
+        return count(state.conversations, message, senderCreatedAt, t);
+    }
+
+    /**
+     * Counts one chat message against its sender's window, which it updates in place: the Flink
+     * job's form of {@link #onMessage(ChatMessage, Instant, String)}, with the window in keyed state
+     * keyed by sender, and whether the conversation is someone else's decided upstream (keyed by
+     * conversation). Late events count at the latest time this window has seen.
+     *
+     * @param conversations         the sender's window
+     * @param senderCreatedAt       when the sender's account counts from (the job: when it first
+     *                              saw the sender act)
+     * @param intoOthersConversation whether the sender did not create the conversation
+     * @return a verdict as {@link #onMessage(ChatMessage, Instant, String)} gives it; none, and the
+     *         window untouched, for a sender that is not new or a conversation of its own
+     */
+    public Optional<Verdict> onMessage(DistinctWindow conversations, ChatMessage message, Instant senderCreatedAt,
+            boolean intoOthersConversation) {
+        if (!intoOthersConversation || !isNew(senderCreatedAt, message.at())) {
             return Optional.empty();
         }
+        long latest = conversations.latest();
+        Instant t = latest == Long.MIN_VALUE || message.at().toEpochMilli() > latest ? message.at() : Instant.ofEpochMilli(latest);
+        return count(conversations, message, senderCreatedAt, t);
+    }
+
+    /** Whether an account created at {@code createdAt} is new (younger than A) at {@code at}. */
+    public boolean isNew(Instant createdAt, Instant at) {
+        return Duration.between(createdAt, at).compareTo(newAccountAge) < 0;
+    }
+
+    /**
+     * When a sender's window can be forgotten: every conversation in it has left the window, and so
+     * has its last verdict.
+     *
+     * @return epoch ms from which {@code conversations} is useless
+     */
+    public long expiresAt(DistinctWindow conversations) {
+        return conversations.latest() + window.toMillis();
+    }
+
+    private Optional<Verdict> count(DistinctWindow conversations, ChatMessage message, Instant senderCreatedAt, Instant t) {
+        long at = t.toEpochMilli();
+        int distinct = conversations.add(message.conversationId(), at, window.toMillis(), maxConversations);
+        if (!conversations.shouldReport(distinct, at, window.toMillis(), maxConversations)) {
+            return Optional.empty();
+        }
+        Duration age = Duration.between(senderCreatedAt, message.at());
         String evidence = "account " + age.toMinutes() + " min old (new below " + newAccountAge.toMinutes() + " min) sent into "
                 + distinct + " conversations it did not create within "
-                + (at - state.conversations.oldest()) + " ms (limit " + maxConversations
+                + (at - conversations.oldest()) + " ms (limit " + maxConversations
                 + " per " + window.toMillis() + " ms)";
-        return Optional.of(Verdicts.verdict(Verdicts.STRANGER_SPAM, severity, sender, message.ref(), t, evidence));
+        return Optional.of(Verdicts.verdict(Verdicts.STRANGER_SPAM, severity, message.senderId(), message.ref(), t, evidence));
     }
 
     /**

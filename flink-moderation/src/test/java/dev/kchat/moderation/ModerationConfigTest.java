@@ -21,8 +21,8 @@ class ModerationConfigTest {
         assertThat(config).isEqualTo(new ModerationConfig(
                 20, Duration.ofSeconds(10), Severity.MEDIUM,
                 10, Duration.ofMinutes(10), 16, Severity.MEDIUM,
-                Duration.ofDays(7), 10, Duration.ofHours(1), Severity.HIGH,
-                Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofHours(1), Severity.HIGH));
+                Duration.ofDays(7), 10, Duration.ofHours(1), Severity.HIGH, Duration.ofDays(90),
+                Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofHours(1), Severity.HIGH));
     }
 
     @Test
@@ -40,6 +40,8 @@ class ModerationConfigTest {
                 Map.entry("KCHAT_MODERATION_STRANGER_MAX_CONVERSATIONS", "6"),
                 Map.entry("KCHAT_MODERATION_STRANGER_WINDOW", "30m"),
                 Map.entry("KCHAT_MODERATION_STRANGER_SEVERITY", "CRITICAL"),
+                Map.entry("KCHAT_MODERATION_STRANGER_STATE_TTL", "30d"),
+                Map.entry("KCHAT_MODERATION_STRANGER_MUTE", "15m"),
                 Map.entry("KCHAT_MODERATION_BURST_MUTE", "1m"),
                 Map.entry("KCHAT_MODERATION_FLOOD_MUTE", "0s"),
                 Map.entry("KCHAT_MODERATION_SENSITIVE_MUTE", "2h"),
@@ -48,8 +50,8 @@ class ModerationConfigTest {
         assertThat(ModerationConfig.from(settings)).isEqualTo(new ModerationConfig(
                 5, Duration.ofSeconds(2), Severity.LOW,
                 4, Duration.ofMinutes(5), 8, Severity.HIGH,
-                Duration.ofDays(2), 6, Duration.ofMinutes(30), Severity.CRITICAL,
-                Duration.ofMinutes(1), Duration.ZERO, Duration.ofHours(2), Severity.CRITICAL));
+                Duration.ofDays(2), 6, Duration.ofMinutes(30), Severity.CRITICAL, Duration.ofDays(30),
+                Duration.ofMinutes(1), Duration.ZERO, Duration.ofMinutes(15), Duration.ofHours(2), Severity.CRITICAL));
     }
 
     @Test
@@ -89,6 +91,21 @@ class ModerationConfigTest {
                 .isInstanceOf(Settings.ConfigException.class).hasMessageContaining(ModerationConfig.STRANGER_SEVERITY);
         assertThatThrownBy(() -> ModerationConfig.from(Settings.of(Map.of(ModerationConfig.FLOOD_MIN_LENGTH, "0"))))
                 .isInstanceOf(Settings.ConfigException.class).hasMessageContaining(ModerationConfig.FLOOD_MIN_LENGTH);
+        assertThatThrownBy(() -> ModerationConfig.from(Settings.of(Map.of(ModerationConfig.STRANGER_MUTE, "-1m"))))
+                .isInstanceOf(Settings.ConfigException.class).hasMessageContaining(ModerationConfig.STRANGER_MUTE);
+    }
+
+    @Test
+    void shouldRefuseAStateTtlShorterThanTheAccountAgePlusTheWindow() {
+        // A new account's own conversations must still be known when it posts: TTL >= age + window
+        assertThatThrownBy(() -> ModerationConfig.from(Settings.of(Map.of(
+                ModerationConfig.STRANGER_ACCOUNT_AGE, "7d", ModerationConfig.STRANGER_STATE_TTL, "7d"))))
+                .isInstanceOf(Settings.ConfigException.class).hasMessageContaining(ModerationConfig.STRANGER_STATE_TTL);
+        assertThat(ModerationConfig.from(Settings.of(Map.of(
+                ModerationConfig.STRANGER_ACCOUNT_AGE, "7d", ModerationConfig.STRANGER_STATE_TTL, "169h"))).strangerStateTtl())
+                .isEqualTo(Duration.ofHours(169));
+        assertThatThrownBy(() -> ModerationConfig.defaults().withStranger(Duration.ofDays(100), 10, Duration.ofHours(1),
+                Severity.HIGH, Duration.ZERO)).isInstanceOf(Settings.ConfigException.class);
     }
 
     @Test
@@ -96,6 +113,6 @@ class ModerationConfigTest {
         String help = ModerationConfig.help();
 
         ModerationConfig.DOCUMENTED.forEach(row -> assertThat(help).contains(row[0], Settings.envName(row[0])));
-        assertThat(ModerationConfig.DOCUMENTED).hasSize(15);
+        assertThat(ModerationConfig.DOCUMENTED).hasSize(17);
     }
 }

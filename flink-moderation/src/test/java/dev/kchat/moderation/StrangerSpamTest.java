@@ -91,4 +91,28 @@ class StrangerSpamTest {
         assertThat(spam.expire(s(600))).isEqualTo(1);
         assertThat(spam.trackedSenders()).isZero();
     }
+
+    @Test
+    void shouldCountInAWindowItIsGivenWhenKeyedOutside() {
+        // Given the job's form: the sender's window held outside, "someone else's" decided upstream
+        DistinctWindow window = new DistinctWindow();
+        for (int i = 1; i <= 3; i++) {
+            assertThat(spam.onMessage(window, message("newbie", "g" + i, 1, s(i), "hi"), createdAt, true)).isEmpty();
+        }
+        // ... its own conversation does not count
+        assertThat(spam.onMessage(window, message("newbie", "own", 1, s(4), "hi"), createdAt, false)).isEmpty();
+        assertThat(window.keys).containsExactly("g1", "g2", "g3");
+
+        // When a fourth conversation of someone else's follows, then one a day after the account was created
+        Optional<Verdict> fourth = spam.onMessage(window, message("newbie", "g4", 1, s(5), "hi"), createdAt, true);
+        Optional<Verdict> old = spam.onMessage(window, message("newbie", "g5", 1, createdAt.plus(Duration.ofDays(1)), "hi"), createdAt, true);
+
+        // Then the fourth is reported, the old account's message neither reported nor counted, and
+        // the window is of use until W after its latest conversation
+        assertThat(fourth).hasValueSatisfying(v -> assertThat(v.getDetectedAt()).isEqualTo(s(5)));
+        assertThat(old).isEmpty();
+        assertThat(window.keys).containsExactly("g1", "g2", "g3", "g4");
+        assertThat(spam.expiresAt(window)).isEqualTo(s(5).plus(Duration.ofMinutes(10)).toEpochMilli());
+        assertThat(spam.isNew(createdAt, createdAt.plus(Duration.ofDays(1)).minusMillis(1))).isTrue();
+    }
 }

@@ -23,6 +23,7 @@ import org.apache.flink.util.Collector;
  *       messages only), its author is muted; lesser matches are verdicts only;</li>
  *   <li>a rate burst mutes the sender for {@code moderation.burst.mute} (10 min);</li>
  *   <li>a flood mutes the sender for {@code moderation.flood.mute} (1 h);</li>
+ *   <li>stranger spam mutes the sender for {@code moderation.stranger.mute} (10 min);</li>
  *   <li>a mute of zero is no mute. The job never unmutes: a mute ends at its {@code until}, and an
  *       admin may unmute earlier.</li>
  * </ul>
@@ -39,6 +40,7 @@ public final class ActionPolicy {
 
     private final Duration burstMute;
     private final Duration floodMute;
+    private final Duration strangerMute;
     private final Duration sensitiveMute;
     private final Severity redactSeverity;
     private final Map<String, Duration> dictionaryMutes;
@@ -46,10 +48,11 @@ public final class ActionPolicy {
     /**
      * @param dictionaryMutes a dictionary's own mute (its {@code mute} param), by rule id
      */
-    public ActionPolicy(Duration burstMute, Duration floodMute, Duration sensitiveMute, Severity redactSeverity,
-            Map<String, Duration> dictionaryMutes) {
+    public ActionPolicy(Duration burstMute, Duration floodMute, Duration strangerMute, Duration sensitiveMute,
+            Severity redactSeverity, Map<String, Duration> dictionaryMutes) {
         this.burstMute = burstMute;
         this.floodMute = floodMute;
+        this.strangerMute = strangerMute;
         this.sensitiveMute = sensitiveMute;
         this.redactSeverity = redactSeverity;
         this.dictionaryMutes = Map.copyOf(dictionaryMutes);
@@ -60,7 +63,7 @@ public final class ActionPolicy {
         return switch (verdict.getRule()) {
             case Verdicts.RATE_BURST -> new Decision(burstMute.toMillis(), false);
             case Verdicts.FLOOD -> new Decision(floodMute.toMillis(), false);
-            case Verdicts.STRANGER_SPAM -> Decision.NONE;
+            case Verdicts.STRANGER_SPAM -> new Decision(strangerMute.toMillis(), false);
             default -> verdict.getSeverity().ordinal() >= redactSeverity.ordinal()
                     ? new Decision(dictionaryMutes.getOrDefault(verdict.getRule(), sensitiveMute).toMillis(),
                             verdict.getRef() instanceof ChatMessageRef)

@@ -33,7 +33,7 @@ import java.util.Optional;
  */
 public record Content(Kind kind, String senderId, String conversationId, long seq, String messageId, String postId,
         String commentId, long at, String body, String contentHash, String sourceTopic, int sourcePartition,
-        long sourceOffset) {
+        long sourceOffset) implements Sourced {
 
     /** What kind of content. */
     public enum Kind { CHAT, MOMENT }

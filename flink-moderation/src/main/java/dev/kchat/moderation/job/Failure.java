@@ -25,8 +25,8 @@ public record Failure(String sourceTopic, int sourcePartition, long sourceOffset
      * A failure to process decoded content; the coordinates find the raw record (not kept past
      * decoding).
      */
-    public static Failure of(Content content, Throwable cause) {
-        return of(content.sourceTopic(), content.sourcePartition(), content.sourceOffset(), null, null, cause);
+    public static Failure of(Sourced record, Throwable cause) {
+        return of(record.sourceTopic(), record.sourcePartition(), record.sourceOffset(), null, null, cause);
     }
 
     /** The record for {@code platform.errors}. */

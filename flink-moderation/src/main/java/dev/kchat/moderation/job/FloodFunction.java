@@ -15,7 +15,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
  * sender and content (the library counts at the sender's latest; the difference is at most the
  * watermark's bound on lateness).
  */
-public final class FloodFunction extends KeyedDetector<DistinctWindow> {
+public final class FloodFunction extends KeyedDetector<Content, DistinctWindow> {
 
     private static final long serialVersionUID = 1L;
 

@@ -1,7 +1,9 @@
 package dev.kchat.moderation.job;
 
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /** The first step after the sources: what decoded goes on, what did not goes to the failure side output. */
 final class Inputs {
@@ -9,7 +11,10 @@ final class Inputs {
     private Inputs() {
     }
 
-    /** Content on, decoding failures to {@link Detectors#FAILURES}. */
+    /** Chat log activity, for the stranger-spam detector. */
+    static final OutputTag<Activity> ACTIVITY = new OutputTag<>("activity", TypeInformation.of(Activity.class));
+
+    /** Content on, activity to {@link #ACTIVITY}, decoding failures to {@link Detectors#FAILURES}. */
     static final class SplitContent extends ProcessFunction<Inbound, Content> {
         private static final long serialVersionUID = 1L;
 
@@ -17,8 +22,13 @@ final class Inputs {
         public void processElement(Inbound in, Context ctx, Collector<Content> out) {
             if (in.failure() != null) {
                 ctx.output(Detectors.FAILURES, in.failure());
-            } else {
+                return;
+            }
+            if (in.content() != null) {
                 out.collect(in.content());
+            }
+            if (in.activity() != null) {
+                ctx.output(ACTIVITY, in.activity());
             }
         }
     }

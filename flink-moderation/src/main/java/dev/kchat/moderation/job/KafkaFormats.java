@@ -7,7 +7,6 @@ import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.serde.AvroSerde;
 import dev.kchat.schemas.topic.Topics;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -40,7 +39,7 @@ public final class KafkaFormats {
 
     /**
      * {@code chat.conversation.log} and {@code moments.events} records to {@link Content}: content
-     * events become content, other events nothing, and a record that does not decode becomes a
+     * events become content, other moments nothing, every chat log event also its {@link Activity}, and a record that does not decode becomes a
      * {@link Failure} for {@code platform.errors} instead of failing the job.
      */
     public static final class ContentDeserializer implements KafkaRecordDeserializationSchema<Inbound> {
@@ -80,17 +79,24 @@ public final class KafkaFormats {
             if (record.value() == null) {
                 return;
             }
-            Optional<Content> content;
+            Inbound in;
             try {
-                content = moments
-                        ? Content.of(momentSerde.deserialize(record.topic(), record.value()), record.topic(), record.partition(), record.offset())
-                        : Content.of(chatSerde.deserialize(record.topic(), record.value()), record.topic(), record.partition(), record.offset());
+                if (moments) {
+                    in = Content.of(momentSerde.deserialize(record.topic(), record.value()), record.topic(), record.partition(), record.offset())
+                            .map(Inbound::of).orElse(null);
+                } else {
+                    ConversationEvent event = chatSerde.deserialize(record.topic(), record.value());
+                    in = Inbound.of(Content.of(event, record.topic(), record.partition(), record.offset()).orElse(null),
+                            Activity.of(event, record.topic(), record.partition(), record.offset()));
+                }
             } catch (RuntimeException e) {
                 log.warn("cannot decode {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
                 out.collect(Inbound.failed(Failure.of(record.topic(), record.partition(), record.offset(), record.key(), record.value(), e)));
                 return;
             }
-            content.map(Inbound::of).ifPresent(out::collect);
+            if (in != null) {
+                out.collect(in);
+            }
         }
 
         @Override

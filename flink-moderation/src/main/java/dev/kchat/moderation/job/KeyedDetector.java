@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
  * timer per key that clears it when it expires under the current rules, the rules from the
  * broadcast state, and per-record failures to the failure side output.
  *
+ * @param <I> what it counts: {@link Content}, or {@link Activity} for stranger spam
  * @param <S> the detector's per-key state, a Flink POJO
  */
-abstract class KeyedDetector<S> extends KeyedBroadcastProcessFunction<String, Content, RuleUpdate, Detection> {
+abstract class KeyedDetector<I extends Sourced, S> extends KeyedBroadcastProcessFunction<String, I, RuleUpdate, Detection> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(KeyedDetector.class);
@@ -43,23 +44,24 @@ abstract class KeyedDetector<S> extends KeyedBroadcastProcessFunction<String, Co
     }
 
     /**
-     * Counts one piece of content into the key's state (null when there is none).
+     * Counts one piece of content into the key's state (null when there is none). A runtime
+     * exception is a failure of this record (to {@code platform.errors}); any other, of the job.
      *
      * @return the state to keep, or null to keep none
      */
-    abstract S count(RuleBook rules, Content content, S state, Consumer<Verdict> verdicts);
+    abstract S count(RuleBook rules, I content, S state, Consumer<Verdict> verdicts) throws Exception;
 
     /** When the state is of no more use under these rules (epoch ms), or null when the detector is off. */
     abstract Long expiresAt(RuleBook rules, S state);
 
     @Override
-    public void open(OpenContext openContext) {
+    public void open(OpenContext openContext) throws Exception {
         state = getRuntimeContext().getState(stateDescriptor);
         timer = getRuntimeContext().getState(timerDescriptor);
     }
 
     @Override
-    public void processElement(Content content, ReadOnlyContext ctx, Collector<Detection> out) throws Exception {
+    public void processElement(I content, ReadOnlyContext ctx, Collector<Detection> out) throws Exception {
         RuleBook rules = book(ctx);
         try {
             S next = count(rules, content, state.value(), v -> out.collect(Detection.of(v, rules.policy().decide(v))));

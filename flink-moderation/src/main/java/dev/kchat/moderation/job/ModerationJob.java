@@ -24,9 +24,11 @@ import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindo
  *
  * <pre>
  *  chat.conversation.log ─┐                       ┌─▶ sensitive words ─────────┐
- *  moments.events ────────┴─▶ decode ─▶ content ──┼─▶ rate burst (by sender) ──┼─▶ verdicts ─▶ action policy ─▶ actions
- *                                                 └─▶ flood (by sender+hash) ──┘        │                       │
- *  moderation.rules ─▶ decode ─▶ broadcast state ──────▶ (all three)      content, verdicts, actions ─▶ stats (1 min)
+ *  moments.events ────────┴─▶ decode ─▶ content ──┼─▶ rate burst (by sender) ──┤
+ *                               │                 └─▶ flood (by sender+hash) ──┼─▶ verdicts ─▶ action policy ─▶ actions
+ *                               └─▶ chat activity ─▶ creators (by conversation)│        │                       │
+ *                                     ─▶ stranger spam (by actor) ─────────────┘  content, verdicts, actions ─▶ stats (1 min)
+ *  moderation.rules ─▶ decode ─▶ broadcast state ──────▶ (all four detectors)
  *  decoding and processing failures ─▶ platform.errors
  * </pre>
  *
@@ -47,6 +49,8 @@ public final class ModerationJob {
     public static final String UID_SENSITIVE_WORDS = "sensitive-words";
     public static final String UID_RATE_BURST = "rate-burst";
     public static final String UID_FLOOD = "flood";
+    public static final String UID_CONVERSATION_CREATORS = "conversation-creators";
+    public static final String UID_STRANGER_SPAM = "stranger-spam";
     public static final String UID_ACTION_POLICY = "action-policy";
     public static final String UID_STATS = "stats";
     public static final String UID_SINK_VERDICTS = "sink-verdicts";
@@ -92,7 +96,7 @@ public final class ModerationJob {
     public void build(StreamExecutionEnvironment env) {
         WatermarkStrategy<Inbound> contentTime = WatermarkStrategy.<Inbound>forBoundedOutOfOrderness(timing.outOfOrderness())
                 // A failure has no event time of its own: it must not move the watermark.
-                .withTimestampAssigner((in, kafkaTime) -> in.content() != null ? in.content().at() : Long.MIN_VALUE)
+                .withTimestampAssigner((in, kafkaTime) -> in.at())
                 .withIdleness(timing.idleness());
         // Rules have no event time: their input is always idle, so the detectors' watermark is the
         // content's alone (neither held back by a quiet rules topic nor pushed to the wall clock
@@ -114,7 +118,11 @@ public final class ModerationJob {
         SingleOutputStreamOperator<Detection> floods = content.filter(c -> c.kind() == Content.Kind.CHAT).name("chat only")
                 .keyBy(Content::senderAndContent).connect(rules)
                 .process(new FloodFunction(config)).uid(UID_FLOOD).name("flood");
-        DataStream<Detection> verdicts = words.union(bursts, floods);
+        SingleOutputStreamOperator<Activity> marked = content.getSideOutput(Inputs.ACTIVITY).keyBy(Activity::conversationId)
+                .process(new ConversationCreators(config)).uid(UID_CONVERSATION_CREATORS).name("conversation creators");
+        SingleOutputStreamOperator<Detection> strangers = marked.keyBy(Activity::actorId).connect(rules)
+                .process(new StrangerSpamFunction(config)).uid(UID_STRANGER_SPAM).name("stranger spam");
+        DataStream<Detection> verdicts = words.union(bursts, floods, strangers);
         SingleOutputStreamOperator<Enforcement> actions = verdicts
                 .flatMap(new ActionPolicy.ToActions()).uid(UID_ACTION_POLICY).name("action policy");
 
@@ -127,7 +135,8 @@ public final class ModerationJob {
 
         DataStream<Failure> failures = content.getSideOutput(Detectors.FAILURES).union(
                 ruleUpdates.getSideOutput(Detectors.FAILURES), words.getSideOutput(Detectors.FAILURES),
-                bursts.getSideOutput(Detectors.FAILURES), floods.getSideOutput(Detectors.FAILURES));
+                bursts.getSideOutput(Detectors.FAILURES), floods.getSideOutput(Detectors.FAILURES),
+                strangers.getSideOutput(Detectors.FAILURES));
 
         verdicts.sinkTo(sinks.verdicts()).uid(UID_SINK_VERDICTS).name("moderation.verdicts");
         actions.sinkTo(sinks.actions()).uid(UID_SINK_ACTIONS).name("moderation.actions");

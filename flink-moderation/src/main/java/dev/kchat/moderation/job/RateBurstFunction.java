@@ -14,7 +14,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
  * The thresholds and the switch come from {@code moderation.rules} ({@link RuleBook}); while the
  * detector is switched off nothing is counted and held state is cleared at its timer.
  */
-public final class RateBurstFunction extends KeyedDetector<RateBurst.State> {
+public final class RateBurstFunction extends KeyedDetector<Content, RateBurst.State> {
 
     private static final long serialVersionUID = 1L;
 

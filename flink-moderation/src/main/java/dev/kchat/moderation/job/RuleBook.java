@@ -5,6 +5,7 @@ import dev.kchat.moderation.Flood;
 import dev.kchat.moderation.ModerationConfig;
 import dev.kchat.moderation.RateBurst;
 import dev.kchat.moderation.SensitiveWords;
+import dev.kchat.moderation.StrangerSpam;
 import dev.kchat.moderation.Verdicts;
 import dev.kchat.service.Settings;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -27,10 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rules (docs/moderation.md, "Rules"):
  * <ul>
- *   <li>a rule with id {@code rate_burst} or {@code flood} is a detector switch: {@code enabled}
- *       turns the detector on or off, {@code severity} is its verdicts' severity, and its
- *       {@code params} override thresholds ({@code max_messages}, {@code max_conversations},
- *       {@code window}, {@code min_length}) and the mute ({@code mute});</li>
+ *   <li>a rule with id {@code rate_burst}, {@code flood} or {@code stranger_spam} is a detector
+ *       switch: {@code enabled} turns the detector on or off, {@code severity} is its verdicts'
+ *       severity, and its {@code params} override thresholds ({@code max_messages},
+ *       {@code max_conversations}, {@code window}, {@code min_length}, {@code account_age}) and the
+ *       mute ({@code mute});</li>
  *   <li>any other rule is a sensitive-word dictionary: its {@code words}, matched at its severity
  *       when enabled; its {@code params.mute} overrides how long a redacting match mutes.</li>
  * </ul>
@@ -49,16 +52,20 @@ public final class RuleBook {
     public static final String RATE_BURST = Verdicts.RATE_BURST;
     /** Rule id of the flood switch. */
     public static final String FLOOD = Verdicts.FLOOD;
+    /** Rule id of the stranger-spam switch. */
+    public static final String STRANGER_SPAM = Verdicts.STRANGER_SPAM;
 
     private final SensitiveWords dictionary;
     private final RateBurst burst;
     private final Flood flood;
+    private final StrangerSpam strangerSpam;
     private final ActionPolicy policy;
 
-    private RuleBook(SensitiveWords dictionary, RateBurst burst, Flood flood, ActionPolicy policy) {
+    private RuleBook(SensitiveWords dictionary, RateBurst burst, Flood flood, StrangerSpam strangerSpam, ActionPolicy policy) {
         this.dictionary = dictionary;
         this.burst = burst;
         this.flood = flood;
+        this.strangerSpam = strangerSpam;
         this.policy = policy;
     }
 
@@ -68,10 +75,12 @@ public final class RuleBook {
         Map<String, Duration> dictionaryMutes = new HashMap<>();
         ModerationRule burstSwitch = null;
         ModerationRule floodSwitch = null;
+        ModerationRule strangerSwitch = null;
         for (ModerationRule rule : rules) {
             switch (rule.getRuleId()) {
                 case RATE_BURST -> burstSwitch = rule;
                 case FLOOD -> floodSwitch = rule;
+                case STRANGER_SPAM -> strangerSwitch = rule;
                 default -> {
                     dictionaries.add(rule);
                     Duration mute = param(rule, "mute", null, Settings::duration);
@@ -81,11 +90,13 @@ public final class RuleBook {
                 }
             }
         }
-        ModerationConfig c = withSwitches(config, burstSwitch, floodSwitch);
+        ModerationConfig c = withSwitches(config, burstSwitch, floodSwitch, strangerSwitch);
         RateBurst burst = burstSwitch == null || burstSwitch.getEnabled() ? RateBurst.from(c) : null;
         Flood flood = floodSwitch == null || floodSwitch.getEnabled() ? Flood.from(c) : null;
-        ActionPolicy policy = new ActionPolicy(c.burstMute(), c.floodMute(), c.sensitiveMute(), c.redactSeverity(), dictionaryMutes);
-        return new RuleBook(SensitiveWords.of(dictionaries), burst, flood, policy);
+        StrangerSpam strangerSpam = strangerSwitch == null || strangerSwitch.getEnabled() ? StrangerSpam.from(c) : null;
+        ActionPolicy policy = new ActionPolicy(c.burstMute(), c.floodMute(), c.strangerMute(), c.sensitiveMute(),
+                c.redactSeverity(), dictionaryMutes);
+        return new RuleBook(SensitiveWords.of(dictionaries), burst, flood, strangerSpam, policy);
     }
 
     /** The rule book of the rules in a broadcast state. */
@@ -142,46 +153,50 @@ public final class RuleBook {
         return flood;
     }
 
+    /** The stranger-spam detector, or null when its switch turns it off. */
+    public StrangerSpam strangerSpam() {
+        return strangerSpam;
+    }
+
     public ActionPolicy policy() {
         return policy;
     }
 
-    private static ModerationConfig withSwitches(ModerationConfig c, ModerationRule burst, ModerationRule flood) {
-        ModerationConfig base = c;
+    private static ModerationConfig withSwitches(ModerationConfig c, ModerationRule burst, ModerationRule flood, ModerationRule stranger) {
         if (burst != null) {
-            try {
-                c = new ModerationConfig(
-                        param(burst, "max_messages", c.burstMaxMessages(), Settings::integer),
-                        param(burst, "window", c.burstWindow(), Settings::duration),
-                        burst.getSeverity(),
-                        c.floodMaxConversations(), c.floodWindow(), c.floodMinLength(), c.floodSeverity(),
-                        c.strangerAccountAge(), c.strangerMaxConversations(), c.strangerWindow(), c.strangerSeverity(),
-                        param(burst, "mute", c.burstMute(), Settings::duration),
-                        c.floodMute(), c.sensitiveMute(), c.redactSeverity());
-            } catch (Settings.ConfigException e) {
-                log.warn("moderation rule {} ignored: {}", burst.getRuleId(), e.getMessage());
-                c = base;
-            }
+            c = withSwitch(c, burst, base -> base.withBurst(
+                    param(burst, "max_messages", base.burstMaxMessages(), Settings::integer),
+                    param(burst, "window", base.burstWindow(), Settings::duration),
+                    burst.getSeverity(),
+                    param(burst, "mute", base.burstMute(), Settings::duration)));
         }
-        ModerationConfig beforeFlood = c;
         if (flood != null) {
-            try {
-                c = new ModerationConfig(
-                        c.burstMaxMessages(), c.burstWindow(), c.burstSeverity(),
-                        param(flood, "max_conversations", c.floodMaxConversations(), Settings::integer),
-                        param(flood, "window", c.floodWindow(), Settings::duration),
-                        param(flood, "min_length", c.floodMinLength(), Settings::integer),
-                        flood.getSeverity(),
-                        c.strangerAccountAge(), c.strangerMaxConversations(), c.strangerWindow(), c.strangerSeverity(),
-                        c.burstMute(),
-                        param(flood, "mute", c.floodMute(), Settings::duration),
-                        c.sensitiveMute(), c.redactSeverity());
-            } catch (Settings.ConfigException e) {
-                log.warn("moderation rule {} ignored: {}", flood.getRuleId(), e.getMessage());
-                c = beforeFlood;
-            }
+            c = withSwitch(c, flood, base -> base.withFlood(
+                    param(flood, "max_conversations", base.floodMaxConversations(), Settings::integer),
+                    param(flood, "window", base.floodWindow(), Settings::duration),
+                    param(flood, "min_length", base.floodMinLength(), Settings::integer),
+                    flood.getSeverity(),
+                    param(flood, "mute", base.floodMute(), Settings::duration)));
+        }
+        if (stranger != null) {
+            c = withSwitch(c, stranger, base -> base.withStranger(
+                    param(stranger, "account_age", base.strangerAccountAge(), Settings::duration),
+                    param(stranger, "max_conversations", base.strangerMaxConversations(), Settings::integer),
+                    param(stranger, "window", base.strangerWindow(), Settings::duration),
+                    stranger.getSeverity(),
+                    param(stranger, "mute", base.strangerMute(), Settings::duration)));
         }
         return c;
+    }
+
+    /** The settings a switch makes of {@code base}; {@code base} itself when they are out of range (logged). */
+    private static ModerationConfig withSwitch(ModerationConfig base, ModerationRule rule, UnaryOperator<ModerationConfig> change) {
+        try {
+            return change.apply(base);
+        } catch (Settings.ConfigException e) {
+            log.warn("moderation rule {} ignored: {}", rule.getRuleId(), e.getMessage());
+            return base;
+        }
     }
 
     private interface Reader<T> {

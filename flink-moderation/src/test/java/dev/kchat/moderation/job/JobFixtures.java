@@ -33,6 +33,22 @@ final class JobFixtures {
         return new Content(Content.Kind.MOMENT, author, null, 0, null, postId, null, at, text, null, Topics.MOMENTS_EVENTS, 0, 0);
     }
 
+    /** A ConversationCreated by {@code creator}, as chat log activity. */
+    static Activity created(String creator, String conversation, long at) {
+        return new Activity(Activity.Kind.CREATED, creator, conversation, 1, null, at, false, Topics.CONVERSATION_LOG, 0, 0);
+    }
+
+    /** A MessagePosted by {@code sender}, as chat log activity (not yet marked by the creators step). */
+    static Activity posted(String sender, String conversation, long seq, long at) {
+        return new Activity(Activity.Kind.POSTED, sender, conversation, seq, "m-" + conversation + "-" + seq, at, false,
+                Topics.CONVERSATION_LOG, 0, seq);
+    }
+
+    /** Any other event by {@code actor} (a join, a reaction), as chat log activity. */
+    static Activity joined(String actor, String conversation, long seq, long at) {
+        return new Activity(Activity.Kind.OTHER, actor, conversation, seq, null, at, false, Topics.CONVERSATION_LOG, 0, seq);
+    }
+
     static ModerationRule dictionary(String id, Severity severity, long updatedAt, String... words) {
         return rule(id, true, severity, updatedAt, List.of(words), Map.of());
     }

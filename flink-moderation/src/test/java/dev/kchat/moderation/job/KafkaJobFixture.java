@@ -1,6 +1,10 @@
 package dev.kchat.moderation.job;
 
+import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.common.ConversationKind;
+import dev.kchat.events.common.Member;
+import dev.kchat.events.common.MemberRole;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.moderation.ModerationRule;
 import dev.kchat.localkafka.KafkaBroker;
@@ -13,7 +17,9 @@ import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +102,20 @@ final class KafkaJobFixture implements AutoCloseable {
 
     void rule(ModerationRule rule) {
         send(topics.moderationRules(), rule.getRuleId(), rule);
+    }
+
+    /** A ConversationCreated (seq 1) by {@code creator} at {@code at}, the creator the first member. */
+    void create(String creator, String conversation, ConversationKind kind, Instant at, String... others) {
+        List<Member> members = new ArrayList<>();
+        members.add(Member.newBuilder().setUserId(creator).setRole(kind == ConversationKind.DIRECT ? MemberRole.MEMBER : MemberRole.OWNER).build());
+        for (String other : others) {
+            members.add(Member.newBuilder().setUserId(other).setRole(MemberRole.MEMBER).build());
+        }
+        send(topics.conversationLog(), conversation, ConversationEvent.newBuilder()
+                .setConversationId(conversation).setSeq(1).setEventId("e-" + conversation + "-1").setActorId(creator)
+                .setOccurredAt(at)
+                .setPayload(ConversationCreated.newBuilder().setKind(kind).setMembers(members).build())
+                .build());
     }
 
     /** A MessagePosted at {@code at}. */
