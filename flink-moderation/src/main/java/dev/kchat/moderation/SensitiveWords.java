@@ -99,9 +99,9 @@ public final class SensitiveWords {
                 if (phrase == null || phrase.isBlank()) {
                     continue;
                 }
-                String folded = TextFold.fold(phrase);
+                String folded = TextFold.foldPhrase(phrase);
                 // "Bad" and "bad" in one rule are one phrase: report it once per occurrence.
-                if (seen.add(folded)) {
+                if (!folded.isEmpty() && seen.add(folded)) {
                     builder.add(folded, new Output(rule.getRuleId(), rule.getSeverity(), phrase));
                 }
             }
@@ -184,7 +184,8 @@ public final class SensitiveWords {
 
     /**
      * Every occurrence of every enabled phrase in the text, ordered by start, end, rule id and
-     * phrase. Case and compatibility variants match ({@link TextFold}).
+     * phrase. Case and compatibility variants match, and separators between the letters do not
+     * stop a match ({@link TextFold}); a match spans from its first letter to its last.
      */
     public List<Match> find(String text) {
         if (phraseCount == 0 || text.isEmpty()) {
@@ -199,6 +200,11 @@ public final class SensitiveWords {
         for (int i = 0; i < text.length(); ) {
             int codePoint = text.codePointAt(i);
             int next = i + Character.charCount(codePoint);
+            if (TextFold.ignorable(codePoint)) {
+                // Spacing evasion: separators neither advance nor break a match.
+                i = next;
+                continue;
+            }
             starts[index % maxPhraseLength] = i;
             int c = TextFold.fold(codePoint);
             int to = child(state, c);

@@ -12,6 +12,9 @@ import java.text.Normalizer;
  * final sigma, dotted and dotless i). Because it never changes the number of code points,
  * positions found in folded text are positions in the original text.
  *
+ * <p>Matching also skips separators ({@link #ignorable}): whitespace, invisible format characters
+ * and separator punctuation, in phrases and text alike.
+ *
  * <p>Limits of the one-to-one mapping, stated rather than hidden: {@code "ß"} does not match
  * {@code "ss"}, a ligature such as {@code "ﬁ"} does not match {@code "fi"}, and a decomposed accent
  * ({@code "e\u0301"}) does not match the precomposed letter ({@code "é"}).
@@ -33,6 +36,29 @@ final class TextFold {
             return BMP[codePoint];
         }
         return computeFold(codePoint);
+    }
+
+    /** Separator punctuation that spammers put between letters ({@code "f.r.e.e"}, {@code "f-r-e-e"}). */
+    private static final String SEPARATORS = ".-_*~|/\\·•+'\"`,:;";
+
+    /**
+     * Whether matching skips this code point: whitespace of any kind, invisible format characters
+     * (zero-width space and joiners, soft hyphen) and separator punctuation, so {@code "f r e e"},
+     * {@code "FREE  crypto"} and {@code "fr\u200Bee"} read as {@code "free"}. The cost is matches
+     * across word boundaries ({@code "scam"} in {@code "is cam"}): dictionaries should hold phrases
+     * specific enough to bear it.
+     */
+    static boolean ignorable(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint)
+                || Character.getType(codePoint) == Character.FORMAT
+                || (codePoint < 0x2100 && SEPARATORS.indexOf(codePoint) >= 0);
+    }
+
+    /** A phrase as the matcher stores it: folded, without the code points matching skips. */
+    static String foldPhrase(String phrase) {
+        StringBuilder out = new StringBuilder(phrase.length());
+        phrase.codePoints().filter(cp -> !ignorable(cp)).forEach(cp -> out.appendCodePoint(fold(cp)));
+        return out.toString();
     }
 
     /** The folded form of a string, code point by code point. */

@@ -52,6 +52,20 @@ class SensitiveWordsTest {
     }
 
     @Test
+    void shouldMatchThroughSpacingSeparatorsAndInvisibleCharactersBetweenTheLetters() {
+        // Given
+        SensitiveWords words = SensitiveWords.of(List.of(rule("r1", Severity.HIGH, "free crypto")));
+
+        // When / Then: the same phrase however it is spaced out, from its first letter to its last
+        for (String text : List.of("get FREE  crypto", "get f r e e c r y p t o", "get free-crypto", "get fr\u200Bee.crypto",
+                "get freecrypto", "get f.r.e.e\tc*r*y*p*t*o", "get \uFF46\uFF52\uFF45\uFF45 crypto")) {
+            assertThat(words.find(text)).as(text).singleElement()
+                    .satisfies(m -> assertThat(text.substring(m.start(), m.end())).startsWith(text.substring(4, 5)).endsWith("o"));
+        }
+        assertThat(words.find("free cryptic")).isEmpty();
+    }
+
+    @Test
     void shouldMatchGreekAndTurkishCaseVariants() {
         // Given Greek with a final sigma and the Turkish dotted capital I
         SensitiveWords words = SensitiveWords.of(List.of(rule("r1", Severity.LOW, "ΟΔΟΣ", "istanbul")));
