@@ -70,15 +70,23 @@ class ModerationJobThroughputTest {
 
             // When the job reads them all
             long start = System.nanoTime();
+            // CPU of this JVM (the MiniCluster and its job; the broker is a child JVM of its own).
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpuStart = os.getProcessCpuTime();
             JobClient job = KafkaJobFixture.start(settings, ModerationConfig.defaults(), Optional.empty());
             try (TopicReader<String, Verdict> verdicts = new TopicReader<>(kafka.broker.bootstrapServers(), kafka.topics.moderationVerdicts())) {
                 await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
                         .until(() -> verdicts.poll().stream().anyMatch(r -> r.value().getSubjectUserId().equals("marker")));
                 double seconds = (System.nanoTime() - start) / 1e9;
+                double cpuSeconds = (os.getProcessCpuTime() - cpuStart) / 1e9;
 
                 // Then (a figure for the docs)
-                log.info("BENCH {} messages through the job at parallelism 1 in {} s: {} messages/s (start and one checkpoint included)",
-                        MESSAGES, String.format("%.1f", seconds), String.format("%.0f", MESSAGES / seconds));
+                log.info("BENCH {} messages through the job at parallelism 1 in {} s: {} messages/s (start and one checkpoint included);"
+                                + " the job's JVM used {} CPU s: {} messages per CPU second ({} core-us per message)",
+                        MESSAGES, String.format("%.1f", seconds), String.format("%.0f", MESSAGES / seconds),
+                        String.format("%.1f", cpuSeconds), String.format("%.0f", MESSAGES / cpuSeconds),
+                        String.format("%.0f", cpuSeconds * 1e6 / MESSAGES));
                 assertThat(seconds).isPositive();
             } finally {
                 KafkaJobFixture.cancel(job);
