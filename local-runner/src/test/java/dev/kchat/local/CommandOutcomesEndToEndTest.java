@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.kchat.local.PlatformClient.Answer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,17 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandOutcomesEndToEndTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     static Path dataDir;
     private static LocalPlatform platform;
+    private static PlatformClient client;
 
     @BeforeAll
     static void start() {
         // A short edit window, so one row can meet its end without waiting fifteen minutes.
         platform = TestPlatforms.start(dataDir, Map.of("routing.edit.window", "3s"));
+        client = new PlatformClient(platform);
     }
 
     @AfterAll
@@ -180,7 +176,7 @@ class CommandOutcomesEndToEndTest {
         assertThat(first.body().get("duplicate").asBoolean()).isFalse();
         assertThat(retry.body().get("duplicate").asBoolean()).isTrue();
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(
-                request("GET", token("nia"), "/v1/conversations", null).body().get("conversations").findValuesAsText("conversation_id"))
+                request("GET", "nia", "/v1/conversations", null).body().get("conversations").findValuesAsText("conversation_id"))
                 .containsExactly(first.body().get("conversation_id").asText()));
     }
 
@@ -202,9 +198,6 @@ class CommandOutcomesEndToEndTest {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private record Answer(int status, JsonNode body) {
-    }
 
     private static Row row(String actor, String method, String path, String body, String ref, int status, String code) {
         return new Row(actor, method, path, body, ref, status, code);
@@ -230,29 +223,14 @@ class CommandOutcomesEndToEndTest {
     }
 
     private static Answer command(String user, String method, String path, String body, String requestId, boolean wait) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.ingressUrl() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + token(user));
-        if (wait) {
-            b.header("Prefer", "wait=20");
-        }
-        if (requestId != null) {
-            b.header("Idempotency-Key", requestId);
-        }
-        HttpResponse<String> response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("%s %s -> %s: the decision, not the wait running out", method, path, response.body())
+        Answer answer = client.call(user, method, path, body, wait, requestId);
+        assertThat(answer.status()).as("%s %s -> %s: the decision, not the wait running out", method, path, answer.body())
                 .isNotEqualTo(wait ? 202 : -1);
-        return new Answer(response.statusCode(), JSON.readTree(response.body()));
+        return answer;
     }
 
     private static Answer request(String method, String token, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.ingressUrl() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Authorization", "Bearer " + token);
-        HttpResponse<String> response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("%s %s -> %s", method, path, response.body()).isEqualTo(200);
-        return new Answer(response.statusCode(), JSON.readTree(response.body()));
+        return new Answer(200, client.expect(token, method, path, body, 200));
     }
 
     private static String token(String user) {

@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,12 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ModerationEndToEndTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(120);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     static Path dataDir;
     private static LocalPlatform platform;
+    private static PlatformClient client;
 
     @BeforeAll
     static void start() {
@@ -42,6 +36,7 @@ class ModerationEndToEndTest {
                 "moderation.burst.window", "20s",
                 "moderation.burst.mute", "10m",
                 "moderation.sensitive.mute", "10m"));
+        client = new PlatformClient(platform);
     }
 
     @AfterAll
@@ -134,44 +129,21 @@ class ModerationEndToEndTest {
     }
 
     private static JsonNode send(String user, String conversationId, String clientMsgId, String body) throws Exception {
-        return call(user, "POST", "/v1/conversations/" + conversationId + "/messages",
-                "{\"client_msg_id\":\"" + clientMsgId + "\",\"body\":\"" + body + "\"}", true).body();
+        return client.call(user, "POST", "/v1/conversations/" + conversationId + "/messages",
+                "{\"client_msg_id\":\"" + clientMsgId + "\",\"body\":\"" + body + "\"}", true, null).body();
     }
 
     private static JsonNode command(String user, String method, String path, String body) throws Exception {
-        Answer answer = call(user, method, path, body, true);
+        PlatformClient.Answer answer = client.call(user, method, path, body, true, null);
         assertThat(answer.status()).as("%s %s -> %s", method, path, answer.body()).isBetween(200, 201);
         return answer.body();
     }
 
     private static JsonNode moderator(String method, String path, String body, int status) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.ingressUrl() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + platform.token("tess", Duration.ofHours(1), "moderator"));
-        HttpResponse<String> response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("%s %s -> %s", method, path, response.body()).isEqualTo(status);
-        return JSON.readTree(response.body());
+        return client.expect("tess", method, path, body, status, "moderator");
     }
 
     private static JsonNode request(String method, String user, String path, String body, int status) throws Exception {
-        Answer answer = call(user, method, path, body, false);
-        assertThat(answer.status()).as("%s %s -> %s", method, path, answer.body()).isEqualTo(status);
-        return answer.body();
-    }
-
-    private record Answer(int status, JsonNode body) {
-    }
-
-    private static Answer call(String user, String method, String path, String body, boolean wait) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.ingressUrl() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + platform.token(user, Duration.ofHours(1)));
-        if (wait) {
-            b.header("Prefer", "wait=20");
-        }
-        HttpResponse<String> response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), JSON.readTree(response.body()));
+        return client.expect(user, method, path, body, status);
     }
 }
