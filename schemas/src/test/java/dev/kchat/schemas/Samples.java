@@ -128,6 +128,10 @@ public final class Samples {
                 .setEvent(PostCreated.newBuilder().setText("sunset").build()).build()));
         out.put(Topics.MOMENTS_FEED, Map.entry(BOB, FeedEntry.newBuilder()
                 .setViewerId(BOB).setPostId("p-1").setAuthorId(ALICE).setPostedAt(T0).build()));
+        out.put(Topics.MOMENTS_NOTIFICATIONS, Map.entry(ALICE, dev.kchat.events.chat.InboxEntry.newBuilder()
+                .setUserId(ALICE).setInboxSeq(0).setCreatedAt(T1)
+                .setItem(dev.kchat.events.social.MomentNotification.newBuilder().setPostId("p-1").setActorId(BOB)
+                        .setKind(dev.kchat.events.social.InteractionKind.LIKED).build()).build()));
         out.put(Topics.MODERATION_VERDICTS, Map.entry(ALICE, Verdict.newBuilder()
                 .setVerdictId("v-1").setSubjectUserId(ALICE).setRule("sensitive_word").setSeverity(Severity.HIGH)
                 .setRef(ChatMessageRef.newBuilder().setConversationId(CONVERSATION).setSeq(7).setMessageId("m-7").build())

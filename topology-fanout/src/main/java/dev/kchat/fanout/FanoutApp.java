@@ -38,7 +38,8 @@ import org.apache.kafka.streams.state.Stores;
  * log and emits one entry per recipient, re-keyed by user; {@link ReceiptProcessor}, on the same
  * stores, turns {@code chat.receipts} into read positions and message statuses for users' inboxes;
  * {@link OutcomeProcessor} turns refusals and repeats on {@code chat.command.results} into entries
- * for their senders' inboxes.
+ * for their senders' inboxes; {@link NotificationIntake} takes the Moments app's unsequenced
+ * notifications from {@code moments.notifications}.
  * Through the repartition topic {@code <application.id>-fanout-by-user-repartition}, per user:
  * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
@@ -74,6 +75,8 @@ public final class FanoutApp extends StreamsApp {
     static final String RECEIPT_PROCESSOR = "fanout-receipts";
     static final String RESULTS_SOURCE = "fanout-results-source";
     static final String OUTCOME_PROCESSOR = "fanout-outcomes";
+    static final String MOMENTS_SOURCE = "fanout-moments-source";
+    static final String NOTIFICATION_INTAKE = "fanout-moments-notifications";
     static final String INBOX_SEQUENCER = "fanout-inbox-sequencer";
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
@@ -127,8 +130,15 @@ public final class FanoutApp extends StreamsApp {
         KStream<String, SpecificRecord> fromResults = builder
                 .stream(results.name(), Consumed.with(results.keySerde(), Serdes.ByteArray()).withName(RESULTS_SOURCE))
                 .process(() -> new OutcomeProcessor(results), Named.as(OUTCOME_PROCESSOR));
+        // Moments notifications, unsequenced and keyed by recipient, join the way to the sequencer.
+        Topic<String, InboxEntry> momentsNotifications = topics.momentsNotifications();
+        KStream<String, SpecificRecord> fromMoments = builder
+                .stream(momentsNotifications.name(), Consumed.with(momentsNotifications.keySerde(), Serdes.ByteArray())
+                        .withName(MOMENTS_SOURCE))
+                .process(() -> new NotificationIntake(momentsNotifications), Named.as(NOTIFICATION_INTAKE));
         fromLog.merge(fromReceipts, Named.as("fanout-log-and-receipts"))
                 .merge(fromResults, Named.as("fanout-and-outcomes"))
+                .merge(fromMoments, Named.as("fanout-and-moments"))
                 .split(Named.as("fanout-output-"))
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(deliveries -> deliveries
                         .mapValues(out -> (InboxEntry) out, Named.as("fanout-as-delivery"))

@@ -68,6 +68,21 @@ public final class FriendGraph {
         return new FriendGraph(userId, new TreeMap<>(), new TreeMap<>(), Map.of());
     }
 
+    /**
+     * The state with these contents, as {@link #friendsSince()}, {@link #pendingRequests()} and
+     * {@link #lastChanges()} gave them: how a store restores a saved graph.
+     *
+     * @throws IllegalArgumentException if the user is among their own friends or requests
+     */
+    public static FriendGraph restore(String userId, Map<String, Instant> friends, Map<String, Direction> pending,
+                                      Map<String, Instant> lastChange) {
+        Objects.requireNonNull(userId, "userId");
+        if (friends.containsKey(userId) || pending.containsKey(userId)) {
+            throw new IllegalArgumentException("user " + userId + " cannot befriend themselves");
+        }
+        return new FriendGraph(userId, new TreeMap<>(friends), new TreeMap<>(pending), Map.copyOf(lastChange));
+    }
+
     /** The state after applying these records in order to an empty graph. */
     public static FriendGraph replay(String userId, Iterable<SocialGraphEvent> events) {
         FriendGraph graph = empty(userId);
@@ -154,6 +169,16 @@ public final class FriendGraph {
     /** The user's friends, in id order. */
     public Set<String> friends() {
         return Collections.unmodifiableSet(friends.keySet());
+    }
+
+    /** Friends with the time each became one, in id order. */
+    public Map<String, Instant> friendsSince() {
+        return Collections.unmodifiableMap(friends);
+    }
+
+    /** Per other user, the time of the last record applied about the pair: what makes a replay stale. */
+    public Map<String, Instant> lastChanges() {
+        return Collections.unmodifiableMap(lastChange);
     }
 
     /** The number of friends: what {@link FeedPolicy} decides on. */

@@ -55,6 +55,11 @@ public final class Topics {
     public static final String SOCIAL_GRAPH = "social.graph";
     public static final String MOMENTS_EVENTS = "moments.events";
     public static final String MOMENTS_FEED = "moments.feed";
+    /**
+     * Unsequenced {@code chat.inbox} entries (inbox_seq 0) from the Moments app, keyed by recipient:
+     * topology-fanout's per-user sequencer numbers them with the user's other inbox entries.
+     */
+    public static final String MOMENTS_NOTIFICATIONS = "moments.notifications";
     public static final String MODERATION_VERDICTS = "moderation.verdicts";
     public static final String MODERATION_ACTIONS = "moderation.actions";
     public static final String MODERATION_STATS = "moderation.stats";
@@ -91,6 +96,7 @@ public final class Topics {
     private final Topic<String, SocialGraphEvent> socialGraph;
     private final Topic<String, MomentEvent> momentsEvents;
     private final Topic<String, FeedEntry> momentsFeed;
+    private final Topic<String, InboxEntry> momentsNotifications;
     private final Topic<String, Verdict> moderationVerdicts;
     private final Topic<String, ModerationAction> moderationActions;
     private final Topic<String, ModerationStats> moderationStats;
@@ -119,6 +125,7 @@ public final class Topics {
         socialGraph = b.topic(SOCIAL_GRAPH, SocialGraphEvent.class, user, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
         momentsEvents = b.topic(MOMENTS_EVENTS, MomentEvent.class, user, CleanupPolicy.DELETE, KEEP_FOREVER, "author_id");
         momentsFeed = b.topic(MOMENTS_FEED, FeedEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "viewer_id");
+        momentsNotifications = b.topic(MOMENTS_NOTIFICATIONS, InboxEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         moderationVerdicts = b.topic(MODERATION_VERDICTS, Verdict.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "subject_user_id");
         moderationActions = b.topic(MODERATION_ACTIONS, ModerationAction.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
         moderationStats = b.topic(MODERATION_STATS, ModerationStats.class, 1, CleanupPolicy.DELETE, KEEP_FOREVER, "window start, ISO-8601");
@@ -127,7 +134,7 @@ public final class Topics {
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
         all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
-                presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed,
+                presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed, momentsNotifications,
                 moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, errors);
     }
 
@@ -195,6 +202,11 @@ public final class Topics {
 
     public Topic<String, FeedEntry> momentsFeed() {
         return momentsFeed;
+    }
+
+    /** Unsequenced inbox entries (Moments notifications) for topology-fanout's inbox sequencer. */
+    public Topic<String, InboxEntry> momentsNotifications() {
+        return momentsNotifications;
     }
 
     public Topic<String, Verdict> moderationVerdicts() {

@@ -1,0 +1,115 @@
+package dev.kchat.fanout;
+
+import static dev.kchat.fanout.Events.created;
+import static dev.kchat.fanout.Events.posted;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.common.ConversationKind;
+import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.events.social.InteractionKind;
+import dev.kchat.events.social.MomentNotification;
+import dev.kchat.schemas.registry.InMemorySchemaRegistry;
+import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.Settings;
+import dev.kchat.streams.ErrorTopicHandler;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Moments notifications through fanout's inbox sequencer: unsequenced entries from
+ * {@code moments.notifications} are numbered in the same gap-free sequence as the user's
+ * conversation entries.
+ */
+class MomentNotificationsTopologyTest {
+
+    private static final String ALICE = "alice";
+    private static final String BOB = "bob";
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ConversationEvent> log;
+    private TestInputTopic<String, InboxEntry> notifications;
+    private TestOutputTopic<String, InboxEntry> inbox;
+    private TestOutputTopic<String, ProcessingError> errors;
+
+    @BeforeEach
+    void start() {
+        Topics topics = Topics.create(new InMemorySchemaRegistry());
+        FanoutConfig config = FanoutConfig.from(Settings.of(Map.of(
+                FanoutConfig.KEYS.applicationId(), "fanout-moments-test",
+                FanoutConfig.KEYS.stateDir(), stateDir.toString())));
+        Properties props = ErrorTopicHandler.bind(FanoutApp.streamsConfig(config), topics);
+        driver = new TopologyTestDriver(FanoutApp.buildTopology(config, topics), props, Events.T0);
+        log = driver.createInputTopic(Topics.CONVERSATION_LOG, topics.conversationLog().keySerde().serializer(),
+                topics.conversationLog().valueSerde().serializer());
+        notifications = driver.createInputTopic(Topics.MOMENTS_NOTIFICATIONS, topics.momentsNotifications().keySerde().serializer(),
+                topics.momentsNotifications().valueSerde().serializer());
+        inbox = driver.createOutputTopic(Topics.INBOX, topics.inbox().keySerde().deserializer(), topics.inbox().valueSerde().deserializer());
+        errors = driver.createOutputTopic(Topics.ERRORS, topics.errors().keySerde().deserializer(), topics.errors().valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void shouldNumberAMomentNotificationInTheSameInboxSequenceAsConversationEntries() {
+        // Given: bob has two conversation entries (inbox_seq 1, 2)
+        ConversationEvent dm = created("dm:alice:bob", ConversationKind.DIRECT, ALICE, BOB);
+        log.pipeInput(dm.getConversationId(), dm);
+        ConversationEvent message = posted("dm:alice:bob", 2, ALICE);
+        log.pipeInput(message.getConversationId(), message);
+
+        // When: alice liked bob's post
+        notifications.pipeInput(BOB, notification(BOB, 0));
+
+        // Then
+        List<InboxEntry> bobs = inbox.readKeyValuesToList().stream().filter(kv -> kv.key.equals(BOB)).map(kv -> kv.value).toList();
+        assertThat(bobs).extracting(InboxEntry::getInboxSeq).containsExactly(1L, 2L, 3L);
+        InboxEntry liked = bobs.get(2);
+        assertThat(liked.getItem()).isInstanceOf(MomentNotification.class);
+        assertThat(((MomentNotification) liked.getItem()).getActorId()).isEqualTo(ALICE);
+        assertThat(liked.getConvSeq()).isNull();
+        assertThat(inbox.isEmpty()).isTrue();
+        assertThat(errors.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldSendASequencedOrMiskeyedNotificationToTheErrorTopicAndGoOn() {
+        // When: one already numbered, one under another user's key, then a good one
+        notifications.pipeInput(BOB, notification(BOB, 7));
+        notifications.pipeInput(ALICE, notification(BOB, 0));
+        notifications.pipeInput(BOB, notification(BOB, 0));
+
+        // Then
+        List<ProcessingError> failed = errors.readValuesToList();
+        assertThat(failed).extracting(ProcessingError::getErrorMessage).satisfiesExactly(
+                m -> assertThat(m).contains("inbox_seq 7"),
+                m -> assertThat(m).contains("under key alice"));
+        InboxEntry only = inbox.readValue();
+        assertThat(only.getUserId()).isEqualTo(BOB);
+        assertThat(only.getInboxSeq()).isEqualTo(1L);
+        assertThat(inbox.isEmpty()).isTrue();
+        assertThat(errors.isEmpty()).isTrue();
+    }
+
+    private static InboxEntry notification(String recipient, long inboxSeq) {
+        return InboxEntry.newBuilder().setUserId(recipient).setInboxSeq(inboxSeq).setCreatedAt(Events.T0)
+                .setItem(MomentNotification.newBuilder().setPostId("p1").setActorId(ALICE).setKind(InteractionKind.LIKED).build())
+                .build();
+    }
+}
