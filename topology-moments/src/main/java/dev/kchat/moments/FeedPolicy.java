@@ -64,7 +64,8 @@ public final class FeedPolicy {
      *
      * <p>The author always gets an entry in their own feed (one write, and their own posts then
      * need no outbox read). When pushed, every friend gets one too; when pulled, only the author
-     * does and the post goes to the author's outbox ({@link FanoutPlan#toOutbox()}).
+     * does and the post goes to the author's outbox ({@link FanoutPlan#toOutbox()}); that entry
+     * then says {@code pulled}, which tells the store to keep the post in the outbox.
      *
      * @param post   the new post
      * @param author the author's friend graph; its owner must be the post's author
@@ -91,7 +92,7 @@ public final class FeedPolicy {
                 entries.add(entry(post.authorId(), post));
             }
         } else {
-            entries.add(entry(post.authorId(), post));
+            entries.add(FeedEntry.newBuilder(entry(post.authorId(), post)).setPulled(true).build());
         }
         return new FanoutPlan(post, delivery, entries);
     }

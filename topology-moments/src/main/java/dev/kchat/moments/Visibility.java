@@ -100,7 +100,8 @@ public final class Visibility {
                     "friend graph of " + author.userId() + " given for a post by " + post.authorId());
         }
         List<FeedEntry> removals = new ArrayList<>();
-        removals.add(removal(post.authorId(), post));
+        // The author's removal carries the delivery, so the store also drops a pulled post's outbox row.
+        removals.add(FeedEntry.newBuilder(removal(post.authorId(), post)).setPulled(deliveredAs == Delivery.PULL).build());
         if (deliveredAs == Delivery.PUSH) {
             for (String friend : author.friends()) {
                 removals.add(removal(friend, post));

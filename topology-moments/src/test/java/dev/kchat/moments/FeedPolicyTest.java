@@ -57,6 +57,7 @@ class FeedPolicyTest {
         assertThat(plan.delivery()).isEqualTo(Delivery.PULL);
         assertThat(plan.toOutbox()).isTrue();
         assertThat(plan.feedEntries()).extracting(FeedEntry::getViewerId).containsExactly("star");
+        assertThat(plan.feedEntries().get(0).getPulled()).as("the author's entry says the post is in the outbox").isTrue();
     }
 
     @Test

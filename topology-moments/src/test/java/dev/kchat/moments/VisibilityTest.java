@@ -104,6 +104,7 @@ class VisibilityTest {
         List<FeedEntry> removals = Visibility.removalsOnPostDeleted(post("p1", "amy", 0), Delivery.PULL, amy);
 
         assertThat(removals).extracting(FeedEntry::getViewerId).containsExactly("amy");
+        assertThat(removals.get(0).getPulled()).as("the outbox row goes too").isTrue();
     }
 
     @Test
