@@ -86,6 +86,7 @@ class ModerationApiTest {
                     {"POST", "/v1/moderation/users/victim/unmute", "{\"reason\":\"ok\"}"},
                     {"POST", "/v1/moderation/conversations/g-refused/messages/2/redact", "{\"reason\":\"scam\"}"},
                     {"GET", "/v1/moderation/rules", null},
+                    {"GET", "/v1/moderation/stats", null},
                     {"PUT", "/v1/moderation/rules/r-refused", "{\"enabled\":true,\"severity\":\"HIGH\",\"words\":[\"x\"]}"},
                     {"DELETE", "/v1/moderation/rules/r-refused", null},
                     {"POST", "/v1/moderation/appeals", "{\"user_id\":\"victim\",\"reason\":\"sorry\"}"}};
@@ -338,6 +339,27 @@ class ModerationApiTest {
                 "user=bad:id", "limit=0", "limit=-1")) {
             expectError("GET", "/v1/moderation/verdicts?" + query, null, 400, "invalid_parameter");
         }
+    }
+
+    @Test
+    void shouldListADaysCountsNewestWindowFirst() throws Exception {
+        // Given two minutes of the job's counts
+        for (int minute = 0; minute < 2; minute++) {
+            Instant start = DAY_START.plusSeconds(60L * minute);
+            ingress.store(dev.kchat.events.moderation.ModerationStats.newBuilder().setWindowStart(start).setWindowEnd(start.plusSeconds(60))
+                    .setMessages(500 + minute).setMoments(3).setVerdicts(2).setActions(1)
+                    .setVerdictsByRule(java.util.Map.of("rate_burst", 2L)).setVerdictsBySeverity(java.util.Map.of("MEDIUM", 2L)).build());
+        }
+
+        // When a moderator asks for that day
+        JsonNode stats = moderators.get(MODERATOR, "/v1/moderation/stats?day=2025-03-01", 200);
+
+        // Then
+        assertThat(stats.get("windows").findValuesAsText("window_start"))
+                .containsExactly("2025-03-01T00:01:00Z", "2025-03-01T00:00:00Z");
+        assertThat(stats.at("/windows/0/messages").asLong()).isEqualTo(501);
+        assertThat(stats.at("/windows/0/verdicts_by_rule/rate_burst").asLong()).isEqualTo(2);
+        assertThat(stats.at("/windows/0/verdicts_by_severity/MEDIUM").asLong()).isEqualTo(2);
     }
 
     @Test

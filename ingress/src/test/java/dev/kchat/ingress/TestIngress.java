@@ -121,6 +121,15 @@ final class TestIngress implements AutoCloseable {
         TestStore.write(statements);
     }
 
+    /** Stores the job's counts as the sink would from {@code moderation.stats}. */
+    void store(dev.kchat.events.moderation.ModerationStats... windows) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (dev.kchat.events.moderation.ModerationStats w : windows) {
+            statements.addAll(moderation.statementsFor(w));
+        }
+        TestStore.write(statements);
+    }
+
     /** Stores actions as the sink would from {@code moderation.actions}. */
     void store(ModerationAction... actions) {
         List<BoundStatement> statements = new ArrayList<>();

@@ -108,6 +108,7 @@ public final class ModerationRoutes {
                         act(ex, doors, "moderation_appeal", ModerationFactory.appeal(caller,
                                 ApiJson.read(body, ModerationRequests.Appeal.class), clock.instant(), requestId(ex))))))
                 .get("/v1/moderation/rules", doors.withoutBody("moderation_rules", moderator(this::rules)))
+                .get("/v1/moderation/stats", doors.withoutBody("moderation_stats", moderator(this::stats)))
                 .put("/v1/moderation/rules/{rule_id}", doors.withBody("moderation_put_rule", moderator((ex, caller, body) ->
                         putRule(ex, doors, caller, body))))
                 .delete("/v1/moderation/rules/{rule_id}", doors.withoutBody("moderation_delete_rule", moderator((ex, caller) ->
@@ -186,6 +187,28 @@ public final class ModerationRoutes {
         ArrayNode list = body.putArray("actions");
         found.stream().limit(limit).forEach(a -> list.add(actionJson(a)));
         body.put("has_more", found.size() > limit);
+        ApiAnswers.json(ex, 200, body);
+    }
+
+    /**
+     * {@code GET /v1/moderation/stats?day=&limit=}: the job's per-minute counts of a UTC day (today by
+     * default), newest window first.
+     */
+    private void stats(HttpServerExchange ex, Caller caller) {
+        String dayText = Parameters.stringParam(ex, "day", "");
+        LocalDate day = dayText.isEmpty() ? LocalDate.now(clock.withZone(ZoneOffset.UTC)) : day(dayText);
+        int limit = limit(ex);
+        ObjectNode body = ApiJson.JSON.createObjectNode().put("day", day.toString());
+        ArrayNode list = body.putArray("windows");
+        for (ModerationRepository.StoredStats w : moderation.statsOfDay(day, limit)) {
+            ObjectNode window = list.addObject().put("window_start", text(w.windowStart())).put("window_end", text(w.windowEnd()))
+                    .put("messages", w.messages()).put("moments", w.moments()).put("verdicts", w.verdicts())
+                    .put("actions", w.actions());
+            ObjectNode byRule = window.putObject("verdicts_by_rule");
+            w.verdictsByRule().forEach(byRule::put);
+            ObjectNode bySeverity = window.putObject("verdicts_by_severity");
+            w.verdictsBySeverity().forEach(bySeverity::put);
+        }
         ApiAnswers.json(ex, 200, body);
     }
 

@@ -48,6 +48,9 @@ final class SinkStatements {
         if (record.topic().equals(topics.moderationActions().name())) {
             return moderation.statementsFor(topics.moderationActions().valueSerde().deserializer().deserialize(record.topic(), record.value()));
         }
+        if (record.topic().equals(topics.moderationStats().name())) {
+            return moderation.statementsFor(topics.moderationStats().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
         if (record.topic().equals(topics.moderationRules().name())) {
             return moderation.statementsFor(topics.moderationRules().valueSerde().deserializer().deserialize(record.topic(), record.value()));
         }

@@ -167,7 +167,8 @@ public final class StoreSink implements AutoCloseable {
                 return;
             }
             List<String> consumed = List.of(topics.conversationLog().name(), topics.inbox().name(),
-                    topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name());
+                    topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name(),
+                    topics.moderationStats().name());
             consumer.subscribe(consumed, new Rebalance());
             running = true;
             log.info("store sink consuming {} as group {}", consumed, config.groupId());

@@ -13,7 +13,7 @@ import java.util.function.Predicate;
 
 /**
  * What trust and safety reads (migration V004): a user's verdicts and actions, the verdicts of a
- * day (the review queue) filtered by rule and severity, and the current rules. Pages are bounded;
+ * day (the review queue) filtered by rule and severity, the current rules, and the job's counts. Pages are bounded;
  * filters are applied to the rows of one partition as they are read, so a page costs at most
  * {@link #MAX_SCANNED} rows however rare the filtered rows are.
  */
@@ -32,6 +32,11 @@ public final class ModerationRepository {
             Instant issuedAt, Instant muteUntil, String conversationId, Long seq) {
     }
 
+    /** A window of the job's counts. */
+    public record StoredStats(Instant windowStart, Instant windowEnd, long messages, long moments, long verdicts, long actions,
+            Map<String, Long> verdictsByRule, Map<String, Long> verdictsBySeverity) {
+    }
+
     /** A stored rule. */
     public record StoredRule(String ruleId, boolean enabled, String severity, List<String> words, Map<String, String> params,
             String updatedBy, Instant updatedAt) {
@@ -42,6 +47,7 @@ public final class ModerationRepository {
     private final PreparedStatement verdictsOfDay;
     private final PreparedStatement actionsOfUser;
     private final PreparedStatement rules;
+    private final PreparedStatement statsOfDay;
 
     public ModerationRepository(CqlSession session, String keyspace) {
         this.session = session;
@@ -52,6 +58,8 @@ public final class ModerationRepository {
                 + ".moderation_verdicts_by_day WHERE day = ? AND detected_at < ?");
         actionsOfUser = session.prepare("SELECT action_id, user_id, action, issued_by, reason, verdict_id, issued_at, mute_until,"
                 + " conversation_id, seq FROM " + keyspace + ".moderation_actions_by_user WHERE user_id = ? LIMIT ?");
+        statsOfDay = session.prepare("SELECT window_start, window_end, messages, moments, verdicts, actions, verdicts_by_rule,"
+                + " verdicts_by_severity FROM " + keyspace + ".moderation_stats_by_day WHERE day = ? LIMIT ?");
         rules = session.prepare("SELECT rule_id, enabled, severity, words, params, updated_by, updated_at FROM " + keyspace
                 + ".moderation_rules");
     }
@@ -73,6 +81,17 @@ public final class ModerationRepository {
             out.add(new StoredAction(r.getString("action_id"), r.getString("user_id"), r.getString("action"),
                     r.getString("issued_by"), r.getString("reason"), r.getString("verdict_id"), r.getInstant("issued_at"),
                     r.getInstant("mute_until"), r.getString("conversation_id"), r.isNull("seq") ? null : r.getLong("seq")));
+        }
+        return out;
+    }
+
+    /** A UTC day's windows of counts, newest first, at most {@code limit}. */
+    public List<StoredStats> statsOfDay(LocalDate day, int limit) {
+        List<StoredStats> out = new ArrayList<>();
+        for (Row r : session.execute(statsOfDay.bind(day, limit).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+            out.add(new StoredStats(r.getInstant("window_start"), r.getInstant("window_end"), r.getLong("messages"),
+                    r.getLong("moments"), r.getLong("verdicts"), r.getLong("actions"),
+                    r.getMap("verdicts_by_rule", String.class, Long.class), r.getMap("verdicts_by_severity", String.class, Long.class)));
         }
         return out;
     }

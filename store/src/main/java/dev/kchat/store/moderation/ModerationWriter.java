@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import dev.kchat.events.moderation.ChatMessageRef;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
+import dev.kchat.events.moderation.ModerationStats;
 import dev.kchat.events.moderation.MomentRef;
 import dev.kchat.events.moderation.Mute;
 import dev.kchat.events.moderation.Redact;
@@ -20,7 +21,7 @@ import java.util.List;
 /**
  * The statements that store the moderation streams for trust and safety (migration V004): a
  * verdict in its user's and its day's partitions, an action in its user's partition, a rule as the
- * current version of that rule. Each row is keyed by the record's own id, so a replay rewrites the
+ * current version of that rule, a window of the job's counts in its day's partition. Each row is keyed by the record's own id, so a replay rewrites the
  * same row with the same values; a rule is written at its {@code updated_at}, so an older version
  * replayed never overwrites a newer one.
  */
@@ -31,6 +32,7 @@ public final class ModerationWriter {
     private final PreparedStatement actionByUser;
     private final PreparedStatement rule;
     private final PreparedStatement ruleDeleted;
+    private final PreparedStatement stats;
 
     public ModerationWriter(CqlSession session, String keyspace) {
         String columns = "verdict_id, rule, severity, conversation_id, seq, message_id, post_id, evidence, detected_at";
@@ -45,6 +47,9 @@ public final class ModerationWriter {
         rule = session.prepare("INSERT INTO " + keyspace + ".moderation_rules (rule_id, enabled, severity, words, params,"
                 + " updated_by, updated_at) VALUES (:rule_id, :enabled, :severity, :words, :params, :updated_by, :updated_at)"
                 + " USING TIMESTAMP :ts");
+        stats = session.prepare("INSERT INTO " + keyspace + ".moderation_stats_by_day (day, window_start, window_end, messages,"
+                + " moments, verdicts, actions, verdicts_by_rule, verdicts_by_severity) VALUES (:day, :window_start, :window_end,"
+                + " :messages, :moments, :verdicts, :actions, :verdicts_by_rule, :verdicts_by_severity)");
         ruleDeleted = session.prepare("DELETE FROM " + keyspace + ".moderation_rules USING TIMESTAMP :ts WHERE rule_id = :rule_id");
     }
 
@@ -93,6 +98,20 @@ public final class ModerationWriter {
     public List<BoundStatement> ruleDeleted(String ruleId, Instant at) {
         return List.of(finish(ruleDeleted.boundStatementBuilder().setString("rule_id", ruleId)
                 .setLong("ts", at.toEpochMilli() * 1000)));
+    }
+
+    /** A window of the job's counts, in its UTC day's partition. */
+    public List<BoundStatement> statementsFor(ModerationStats window) {
+        return List.of(finish(stats.boundStatementBuilder()
+                .setLocalDate("day", day(window.getWindowStart()))
+                .setInstant("window_start", window.getWindowStart())
+                .setInstant("window_end", window.getWindowEnd())
+                .setLong("messages", window.getMessages())
+                .setLong("moments", window.getMoments())
+                .setLong("verdicts", window.getVerdicts())
+                .setLong("actions", window.getActions())
+                .setMap("verdicts_by_rule", java.util.Map.copyOf(window.getVerdictsByRule()), String.class, Long.class)
+                .setMap("verdicts_by_severity", java.util.Map.copyOf(window.getVerdictsBySeverity()), String.class, Long.class)));
     }
 
     private static BoundStatementBuilder verdict(BoundStatementBuilder b, Verdict v) {

@@ -89,6 +89,23 @@ class ModerationStoreTest {
         });
     }
 
+    @Test
+    void shouldListADaysWindowsOfCountsNewestFirst() {
+        for (int minute = 0; minute < 3; minute++) {
+            Instant start = T.plusSeconds(60L * minute);
+            TestStore.write(writer.statementsFor(dev.kchat.events.moderation.ModerationStats.newBuilder()
+                    .setWindowStart(start).setWindowEnd(start.plusSeconds(60)).setMessages(100 + minute).setMoments(0)
+                    .setVerdicts(minute).setActions(minute).setVerdictsByRule(Map.of("flood", (long) minute))
+                    .setVerdictsBySeverity(Map.of("MEDIUM", (long) minute)).build()));
+        }
+
+        List<ModerationRepository.StoredStats> stats = repository.statsOfDay(LocalDate.of(2026, 11, 26), 2);
+
+        assertThat(stats).extracting(ModerationRepository.StoredStats::messages).containsExactly(102L, 101L);
+        assertThat(stats.get(0).verdictsByRule()).containsEntry("flood", 2L);
+        assertThat(stats.get(0).verdictsBySeverity()).containsEntry("MEDIUM", 2L);
+    }
+
     private static Verdict verdict(String id, String user, String rule, Severity severity, Instant at) {
         return Verdict.newBuilder().setVerdictId(id).setSubjectUserId(user).setRule(rule).setSeverity(severity)
                 .setRef(ChatMessageRef.newBuilder().setConversationId("g:1").setSeq(42).setMessageId("m-42").build())
