@@ -84,7 +84,7 @@ public final class LocalCqlServer implements AutoCloseable {
     private final int cqlPort;
     private final Duration stopTimeout;
     private final Thread stopOnExit;
-    private boolean closed;
+    private volatile boolean closed;
 
     private LocalCqlServer(Process process, Path dir, boolean temporaryDir, int cqlPort, Duration stopTimeout) {
         this.process = process;
@@ -92,10 +92,26 @@ public final class LocalCqlServer implements AutoCloseable {
         this.temporaryDir = temporaryDir;
         this.cqlPort = cqlPort;
         this.stopTimeout = stopTimeout;
-        // A JVM that exits without closing the server (a crashed test run) must not leave Cassandra behind.
-        this.stopOnExit = new Thread(this::stop, "local-cql-stop-on-exit");
+        // A JVM that exits without closing the server (a crashed test run) must not leave Cassandra
+        // behind; but the owner's own hook, running at the same time, usually closes its apps and then
+        // the server: stop it only if nobody has within the grace, so apps still writing are not cut off.
+        this.stopOnExit = new Thread(() -> {
+            long deadline = System.nanoTime() + ORPHAN_GRACE.toNanos();
+            while (!closed && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            stop();
+        }, "local-cql-stop-on-exit");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
     }
+
+    /** How long the exit hook waits for the owner to close the server before it stops it itself. */
+    static final Duration ORPHAN_GRACE = Duration.ofSeconds(45);
 
     /** Starts a server with {@link LocalCqlConfig#defaults()}: temporary data, JDK 17, 1 GB heap. */
     public static LocalCqlServer startTemporary() {

@@ -50,7 +50,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final String bootstrapServers;
     private final Thread killOnExit;
     private final boolean deleteOnClose;
-    private boolean closed;
+    private volatile boolean closed;
 
     /**
      * How to run the broker.
@@ -83,8 +83,34 @@ public final class KafkaBroker implements AutoCloseable {
         this.process = process;
         this.bootstrapServers = bootstrapServers;
         this.deleteOnClose = deleteOnClose;
-        this.killOnExit = new Thread(this::close, "kafka-broker-stop-on-exit");
+        // On JVM exit, the owner's own shutdown hook (running at the same time) usually closes its
+        // apps and then this broker; kill it only if nobody has within the grace, so apps still
+        // committing to it are not cut off (a crashed test run still leaves no broker behind).
+        this.killOnExit = new Thread(() -> {
+            awaitClosedByOwner(this::isClosed, ORPHAN_GRACE);
+            close();
+        }, "kafka-broker-stop-on-exit");
         Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    /** How long the exit hook waits for the owner to close the broker before it stops it itself. */
+    static final java.time.Duration ORPHAN_GRACE = java.time.Duration.ofSeconds(45);
+
+    private boolean isClosed() {
+        return closed;
+    }
+
+    /** Waits until {@code closed} answers true or {@code grace} passes; used by exit hooks of child processes. */
+    private static void awaitClosedByOwner(java.util.function.BooleanSupplier closed, java.time.Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!closed.getAsBoolean() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Starts a broker on free ports with its data in a temporary folder deleted on {@link #close()}. */
