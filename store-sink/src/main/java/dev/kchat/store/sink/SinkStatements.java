@@ -5,6 +5,7 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.store.moderation.ModerationWriter;
+import dev.kchat.store.moments.MomentsWriter;
 import dev.kchat.store.write.ChatWriter;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -12,7 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Which statements store a consumed record: decodes it by its topic and asks the writer of that
  * topic (the chat writer for the log and the inboxes, the moderation writer for verdicts, actions
- * and rules). Decoding here rather than in the consumer makes an undecodable record a failure of
+ * and rules, the Moments writer for posts, feeds and the friend graph). Decoding here rather than in the consumer makes an undecodable record a failure of
  * that record, which the sink sends to the error topic.
  */
 final class SinkStatements {
@@ -20,11 +21,13 @@ final class SinkStatements {
     private final Topics topics;
     private final ChatWriter writer;
     private final ModerationWriter moderation;
+    private final MomentsWriter moments;
 
-    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation) {
+    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments) {
         this.topics = topics;
         this.writer = writer;
         this.moderation = moderation;
+        this.moments = moments;
     }
 
     /**
@@ -62,6 +65,15 @@ final class SinkStatements {
         if (record.topic().equals(topics.inbox().name())) {
             InboxEntry entry = topics.inbox().valueSerde().deserializer().deserialize(record.topic(), record.value());
             return writer.statementsFor(entry, record.value());
+        }
+        if (record.topic().equals(topics.momentsEvents().name())) {
+            return moments.statementsFor(topics.momentsEvents().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.momentsFeed().name())) {
+            return moments.statementsFor(topics.momentsFeed().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.socialGraph().name())) {
+            return moments.statementsFor(topics.socialGraph().valueSerde().deserializer().deserialize(record.topic(), record.value()));
         }
         throw new IllegalArgumentException("the sink does not consume topic " + record.topic());
     }

@@ -8,6 +8,7 @@ import dev.kchat.service.Health;
 import dev.kchat.service.ProcessingErrors;
 import dev.kchat.store.write.AsyncWriter;
 import dev.kchat.store.moderation.ModerationWriter;
+import dev.kchat.store.moments.MomentsWriter;
 import dev.kchat.store.write.ChatWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -99,9 +100,9 @@ public final class StoreSink implements AutoCloseable {
     private final Timer batchTimer;
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
-    StoreSink(SinkConfig config, Topics topics, ChatWriter writer, ModerationWriter moderation, AsyncWriter async,
-            Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
-        this.statements = new SinkStatements(topics, writer, moderation);
+    StoreSink(SinkConfig config, Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments,
+            AsyncWriter async, Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
+        this.statements = new SinkStatements(topics, writer, moderation, moments);
         this.config = config;
         this.topics = topics;
         this.async = async;
@@ -149,7 +150,7 @@ public final class StoreSink implements AutoCloseable {
                 topics.errors().valueSerde().serializer());
 
         return new StoreSink(config, topics, new ChatWriter(session, keyspace), new ModerationWriter(session, keyspace),
-                new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
+                new MomentsWriter(session, keyspace), new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
     }
 
     /**
@@ -168,7 +169,8 @@ public final class StoreSink implements AutoCloseable {
             }
             List<String> consumed = List.of(topics.conversationLog().name(), topics.inbox().name(),
                     topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name(),
-                    topics.moderationStats().name());
+                    topics.moderationStats().name(), topics.socialGraph().name(), topics.momentsEvents().name(),
+                    topics.momentsFeed().name());
             consumer.subscribe(consumed, new Rebalance());
             running = true;
             log.info("store sink consuming {} as group {}", consumed, config.groupId());

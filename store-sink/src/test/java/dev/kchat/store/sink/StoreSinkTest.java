@@ -49,6 +49,7 @@ import org.junit.jupiter.api.Test;
 class StoreSinkTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final List<String> CHAT_TOPICS = List.of(Topics.CONVERSATION_LOG, Topics.INBOX);
     private static KafkaBroker broker;
     private static Topics topics;
     private static TestEvents events;
@@ -133,6 +134,45 @@ class StoreSinkTest {
         assertThat(TestStore.snapshot(keyspace, "messages_by_conversation")).isEqualTo(before).isNotEmpty();
     }
 
+    @Test
+    void shouldStoreTheFriendGraphPostsAndFeedsOfMomentsForTheRepository() throws Exception {
+        // Given
+        String keyspace = TestStore.newKeyspace("sinkmoments");
+        java.time.Instant t0 = java.time.Instant.parse("2026-03-01T10:00:00Z");
+        for (String[] side : new String[][] {{"m-alice", "m-bob"}, {"m-bob", "m-alice"}}) {
+            send(topics.socialGraph(), side[0], dev.kchat.events.social.SocialGraphEvent.newBuilder().setUserId(side[0])
+                    .setOtherUserId(side[1]).setAt(t0).setEvent(new dev.kchat.events.social.FriendAdded()).build());
+        }
+        send(topics.momentsEvents(), "m-bob", dev.kchat.events.social.MomentEvent.newBuilder().setEventId("e1").setPostId("mp1")
+                .setAuthorId("m-bob").setActorId("m-bob").setAt(t0.plusSeconds(1))
+                .setEvent(dev.kchat.events.social.PostCreated.newBuilder().setText("hello moments").build()).build());
+        send(topics.momentsEvents(), "m-bob", dev.kchat.events.social.MomentEvent.newBuilder().setEventId("e2").setPostId("mp1")
+                .setAuthorId("m-bob").setActorId("m-alice").setAt(t0.plusSeconds(2))
+                .setEvent(new dev.kchat.events.social.PostLiked()).build());
+        send(topics.momentsFeed(), "m-alice", dev.kchat.events.social.FeedEntry.newBuilder().setViewerId("m-alice")
+                .setPostId("mp1").setAuthorId("m-bob").setPostedAt(t0.plusSeconds(1)).build());
+
+        // When
+        try (RunningSink sink = new RunningSink(keyspace, "sink-moments")) {
+            // Then
+            dev.kchat.store.moments.MomentsRepository repository = new dev.kchat.store.moments.MomentsRepository(
+                    TestStore.session(), keyspace, dev.kchat.moments.MomentsConfig.defaults());
+            await().atMost(DEADLINE).untilAsserted(() -> {
+                var page = repository.feed("m-alice", java.util.Optional.empty(), 10);
+                assertThat(page.posts()).hasSize(1);
+                assertThat(page.posts().get(0).text()).isEqualTo("hello moments");
+                assertThat(page.posts().get(0).likes()).extracting(dev.kchat.store.moments.MomentsRepository.Like::actorId)
+                        .containsExactly("m-alice");
+            });
+            assertThat(repository.friends("m-bob")).extracting(dev.kchat.store.moments.MomentsRepository.Friend::userId)
+                    .containsExactly("m-alice");
+        }
+    }
+
+    private static <V> void send(dev.kchat.schemas.topic.Topic<String, V> topic, String key, V value) throws Exception {
+        send(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value));
+    }
+
     private static void log(ConversationEvent event) throws Exception {
         send(topics.conversationLog().name(), event.getConversationId(), events.bytes(event));
     }
@@ -170,13 +210,18 @@ class StoreSinkTest {
             offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         }
         Map<TopicPartition, Long> out = new java.util.HashMap<>();
-        offsets.forEach((tp, om) -> out.put(tp, om.offset()));
+        // The chat topics only, like endOffsets(): other tests' topics (Moments) share the broker.
+        offsets.forEach((tp, om) -> {
+            if (CHAT_TOPICS.contains(tp.topic())) {
+                out.put(tp, om.offset());
+            }
+        });
         return out;
     }
 
     private static Map<TopicPartition, Long> endOffsets() throws Exception {
         Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-        for (String topic : List.of(topics.conversationLog().name(), topics.inbox().name())) {
+        for (String topic : CHAT_TOPICS) {
             request.put(new TopicPartition(topic, 0), OffsetSpec.latest());
         }
         Map<TopicPartition, Long> out = new java.util.HashMap<>();
