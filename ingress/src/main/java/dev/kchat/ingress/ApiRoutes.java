@@ -29,6 +29,8 @@ import dev.kchat.api.Requests;
 import dev.kchat.api.auth.JwtAuthenticator;
 import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
+import dev.kchat.api.limits.Limit;
+import dev.kchat.api.limits.RateLimiter;
 import dev.kchat.ingress.moderation.ModerationRoutes;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.schemas.json.EventJson;
@@ -90,6 +92,7 @@ public final class ApiRoutes {
     private final PresenceVisibility presenceVisibility;
     private final IngressConfig.Receipts receiptQueries;
     private final ModerationRoutes moderation;
+    private final RateLimiter rateLimiter;
 
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
     public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandAnswers answers, TopicPublisher<Receipt> receipts,
@@ -111,7 +114,21 @@ public final class ApiRoutes {
         this.workers = workers;
         this.metrics = metrics;
         this.clock = clock;
+        this.rateLimiter = new RateLimiter(limits.rates(), "http", metrics);
     }
+
+    /** The rate limit each route takes a token of ({@code limits.rate.*}); routes not named here have none. */
+    static final Map<String, Limit> ROUTE_LIMITS = Map.ofEntries(
+            Map.entry("send_message", Limit.SEND),
+            Map.entry("edit_message", Limit.SEND),
+            Map.entry("remove_message", Limit.SEND),
+            Map.entry("react", Limit.SEND),
+            Map.entry("unreact", Limit.SEND),
+            Map.entry("create_conversation", Limit.CREATE_CONVERSATION),
+            Map.entry("add_members", Limit.MEMBER_CHANGE),
+            Map.entry("remove_member", Limit.MEMBER_CHANGE),
+            Map.entry("change_role", Limit.MEMBER_CHANGE),
+            Map.entry("presence", Limit.PRESENCE_SUBSCRIBE));
 
     /** The routing handler of the API. */
     public HttpHandler handler() {
@@ -287,6 +304,11 @@ public final class ApiRoutes {
         try {
             Caller caller = auth.authenticate(ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION),
                     ex.getRequestHeaders().getFirst("X-Device-Id"));
+            Limit limit = ROUTE_LIMITS.get(route);
+            if (limit != null) {
+                // Before validation: a refused request is not read further and produces nothing (429).
+                rateLimiter.check(limit, caller.userId(), ex.getSourceAddress().getHostString());
+            }
             action.handle(caller);
         } catch (Exception e) {
             respondError(ex, route, e);

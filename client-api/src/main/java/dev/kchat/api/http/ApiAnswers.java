@@ -43,8 +43,13 @@ public final class ApiAnswers {
         json(ex, status, errorBody(code, message));
     }
 
-    /** Answers a refused request: its status, code and message in the error shape. */
+    /**
+     * Answers a refused request: its status, code and message in the error shape, and
+     * {@code Retry-After} in whole seconds (rounded up) when the refusal says when to retry.
+     */
     public static void error(HttpServerExchange ex, ApiException refused) {
+        refused.retryAfter().ifPresent(wait -> ex.getResponseHeaders().put(Headers.RETRY_AFTER,
+                String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000))));
         error(ex, refused.status(), refused.code(), refused.getMessage());
     }
 
