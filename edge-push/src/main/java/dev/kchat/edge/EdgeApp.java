@@ -5,6 +5,7 @@ import dev.kchat.api.CommandFactory;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.auth.JwtAuthenticator;
+import dev.kchat.api.limits.RateLimiter;
 import dev.kchat.api.http.ApiAnswers;
 import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.edge.frames.FrameHandler;
@@ -20,6 +21,7 @@ import dev.kchat.edge.frames.TypingFrames;
 import dev.kchat.edge.http.Admission;
 import dev.kchat.edge.http.Authentication;
 import dev.kchat.edge.http.ChatPage;
+import dev.kchat.edge.http.ConnectionLimits;
 import dev.kchat.edge.http.Locate;
 import dev.kchat.edge.http.LongPoll;
 import dev.kchat.edge.http.WebSocketDoor;
@@ -168,16 +170,19 @@ public final class EdgeApp implements AutoCloseable {
         verbs.put("subscribe_presence", presenceFrames::subscribe);
         verbs.put("unsubscribe_presence", presenceFrames::unsubscribe);
         verbs.put("refresh", tokens::refresh);
-        FrameRouter router = new FrameRouter(verbs, tokenExpiry);
+        // Rate limits: one limiter per door, so that the metric tells WebSocket frames from connection attempts
+        FrameRouter router = new FrameRouter(verbs, tokenExpiry, new RateLimiter(config.limits().rates(), "websocket", metrics));
+        ConnectionLimits connects = new ConnectionLimits(new RateLimiter(config.limits().rates(), "edge_http", metrics));
 
         // The HTTP doors
         Admission admission = new Admission(sessions, config.maxSessionSetUps(), metrics);
         WebSocketDoor door = new WebSocketDoor(sessions, router, workers, config.limits().maxBodyBytes(),
                 config.idleTimeout(), config.helloTimeout(), stopping::get, metrics);
         this.routes = Handlers.routing()
-                .get("/v1/ws", auth.authenticated(admission.admitted(Handlers.websocket(door))))
-                .get("/v1/poll", auth.authenticated(new LongPoll(dispatcher, store, owners, workers, config.longPollMax(),
-                        config.catchUpTimeout())))
+                .get("/v1/ws", connects.byAddress(auth.authenticated(connects.byUser(
+                        admission.admitted(Handlers.websocket(door))))))
+                .get("/v1/poll", connects.byAddress(auth.authenticated(connects.byUser(
+                        new LongPoll(dispatcher, store, owners, workers, config.longPollMax(), config.catchUpTimeout())))))
                 .get("/v1/edge", auth.authenticated(new Locate(dispatcher, owners, workers)))
                 .get("/", new ChatPage())
                 .setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: " + ex.getRequestPath()));

@@ -65,6 +65,7 @@ class EdgeBehaviourTest {
     @BeforeAll
     static void start() throws Exception {
         // The slow-client test floods 400 sends from one user on purpose: no per-user send limit here
+        // (the rate-limit test starts an edge with its own)
         platform = TestPlatforms.start(dataDir, Map.of("limits.rate.send.user", "off"));
         partitions = platform.topics().inbox().partitions();
     }
@@ -344,12 +345,10 @@ class EdgeBehaviourTest {
     @Test
     void shouldRefuseUpgradesWith503WhileTooManySessionsAreSettingUpAndCloseAConnectionThatNeverSaysHello() throws Exception {
         // Given an edge (in its own group) that sets up one session at a time and waits 2 s for hello
-        EdgeApp edge = EdgeApp.start(EdgeConfig.from(platform.appSettings().with(Map.of(
-                        "edge.group.id", "t9-edges",
-                        "edge.max.session.setups", "1",
-                        "edge.hello.timeout", "2s"))).withPorts(TestPlatforms.freePort(), 0),
-                platform.topics(), platform.session(), LocalPlatform.KEYSPACE);
-        toClose.add(edge);
+        EdgeApp edge = startEdgeInItsOwnGroup(Map.of(
+                "edge.group.id", "t9-edges",
+                "edge.max.session.setups", "1",
+                "edge.hello.timeout", "2s"));
 
         // When a client connects and says nothing
         RawWsClient silent = RawWsClient.connect(edge.url(), token("t9-silent"), 65_536);
@@ -376,6 +375,55 @@ class EdgeBehaviourTest {
         toClose.add(third);
         third.sendText("{\"type\":\"hello\",\"device_id\":\"phone\",\"since_inbox_seq\":0}");
         assertThat(third.readUntil("ready").type()).isEqualTo("ready");
+    }
+
+    // ------------------------------------------------------------------ rate limits
+
+    @Test
+    void shouldRefuseFramesAndUpgradesBeyondTheirRateLimitsWithoutProducingThemAndKeepTheConnectionUsable() throws Exception {
+        // Given an edge (in its own group) with small buckets: 3 sends and 2 connection attempts per user an hour
+        EdgeApp edge = startEdgeInItsOwnGroup(Map.of(
+                "edge.group.id", "t20-edges",
+                "limits.rate.send.user", "3/1h",
+                "limits.rate.connect.user", "2/1h"));
+        String conversation = "g-t20-rates";
+        WsDevice phone = device(edge.url(), "t20-ann", "phone", 0);
+        awaitReady(phone);
+
+        // When the device sends a burst of 8 messages
+        for (int i = 0; i < 8; i++) {
+            phone.send("{\"type\":\"send\",\"conversation_id\":\"" + conversation + "\",\"client_msg_id\":\"t20-" + i
+                    + "\",\"body\":\"burst " + i + "\"}");
+        }
+
+        // Then the 5 beyond the bucket each get rate_limited, naming the limit, with their ref and the wait
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(phone.framesOfType("error")).hasSize(5));
+        assertThat(phone.framesOfType("error")).allSatisfy(e -> {
+            assertThat(e.path("code").asText()).isEqualTo("rate_limited");
+            assertThat(e.path("message").asText()).contains("send");
+            assertThat(e.path("retry_after_ms").asLong()).isPositive();
+        });
+        assertThat(phone.framesOfType("error")).extracting(e -> e.path("ref").asText())
+                .containsExactly("t20-3", "t20-4", "t20-5", "t20-6", "t20-7");
+
+        // And the connection stays open and usable: a ping is answered
+        phone.send("{\"type\":\"ping\"}");
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(phone.framesOfType("pong")).isNotEmpty());
+        assertThat(phone.closeCode()).isEmpty();
+
+        // And only the 3 taken sends reached chat.commands (read up to a marker produced after the refusals)
+        String marker = sendHttp("t20-ben", conversation, "t20-marker", "after the burst");
+        assertThat(sendCommandIds(conversation)).containsExactlyInAnyOrder("t20-0", "t20-1", "t20-2", marker);
+
+        // When the user connects a second time (its second attempt), then a third
+        toClose.add(RawWsClient.connect(edge.url(), token("t20-ann"), 65_536));
+
+        // Then the third upgrade is refused before any WebSocket exists: 429 with a Retry-After
+        assertThatThrownBy(() -> RawWsClient.connect(edge.url(), token("t20-ann"), 65_536))
+                .hasMessageContaining("429")
+                .hasMessageContaining("Retry-After");
+        // while another user still connects
+        toClose.add(RawWsClient.connect(edge.url(), token("t20-ben"), 65_536));
     }
 
     // ------------------------------------------------------------------ protocol errors
@@ -615,6 +663,14 @@ class EdgeBehaviourTest {
             out.putIfAbsent(EdgeDirectory.partitionOf(user, partitions), user);
         }
         return out;
+    }
+
+    /** An edge with the platform's settings and {@code settings} (its own {@code edge.group.id}), closed after the test. */
+    private EdgeApp startEdgeInItsOwnGroup(Map<String, String> settings) {
+        EdgeApp edge = EdgeApp.start(EdgeConfig.from(platform.appSettings().with(settings)).withPorts(TestPlatforms.freePort(), 0),
+                platform.topics(), platform.session(), LocalPlatform.KEYSPACE);
+        toClose.add(edge);
+        return edge;
     }
 
     private WsDevice device(String edgeUrl, String user, String device, long since) throws Exception {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kchat.api.ApiException;
 import dev.kchat.api.ApiJson;
+import dev.kchat.api.limits.Limit;
+import dev.kchat.api.limits.RateLimiter;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.session.Session;
 import dev.kchat.edge.session.TokenExpiry;
@@ -14,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The client's text frames (their size is limited before they are read, by {@code WebSocketDoor}): parses one, checks its envelope and hands it to the handler of its
  * {@code type}. A refused frame gets an {@code error} frame (with {@code ref}, its
- * {@code client_msg_id}, if any) and changes nothing; the connection stays open.
+ * {@code client_msg_id}, if any) and changes nothing; the connection stays open. Frames of a
+ * rate-limited verb ({@link #VERB_LIMITS}) first take a token of their limit, per user and per
+ * source address; without one the frame gets {@code rate_limited} with {@code retry_after_ms}.
  */
 public final class FrameRouter {
 
@@ -22,13 +26,22 @@ public final class FrameRouter {
 
     private final Map<String, FrameHandler> handlers;
     private final TokenExpiry tokenExpiry;
+    private final RateLimiter limiter;
+
+    /** The rate limit each verb takes a token of ({@code limits.rate.*}); other verbs have none. */
+    public static final Map<String, Limit> VERB_LIMITS = Map.of(
+            "send", Limit.SEND,
+            "typing", Limit.TYPING,
+            "subscribe_presence", Limit.PRESENCE_SUBSCRIBE);
 
     /**
      * @param handlers by frame type
+     * @param limiter  the WebSocket door's rate limits
      */
-    public FrameRouter(Map<String, FrameHandler> handlers, TokenExpiry tokenExpiry) {
+    public FrameRouter(Map<String, FrameHandler> handlers, TokenExpiry tokenExpiry, RateLimiter limiter) {
         this.handlers = Map.copyOf(handlers);
         this.tokenExpiry = tokenExpiry;
+        this.limiter = limiter;
     }
 
     /** One text frame of a session; on an I/O thread. A session whose token expired is closed instead (4401). */
@@ -50,9 +63,15 @@ public final class FrameRouter {
             if (handler == null) {
                 throw ApiException.badRequest("unknown_frame", "unknown frame type '" + type + "'");
             }
+            Limit limit = VERB_LIMITS.get(type);
+            if (limit != null) {
+                limiter.check(limit, session.userId(), session.sourceHost());
+            }
             handler.handle(session, fields);
         } catch (ApiException e) {
-            session.send(Frames.error(e.code(), e.getMessage(), ref));
+            session.send(e.retryAfter().isPresent()
+                    ? Frames.rateLimited(e.getMessage(), e.retryAfter().get().toMillis(), ref)
+                    : Frames.error(e.code(), e.getMessage(), ref));
         } catch (RuntimeException e) {
             log.error("frame of {} failed", session, e);
             session.send(Frames.error("internal_error", "unexpected error; it has been logged", ref));

@@ -87,6 +87,19 @@ public final class Frames {
     }
 
     /**
+     * A frame refused by a rate limit: {@code code} {@code rate_limited}, which limit in the message, and
+     * {@code retry_after_ms}, the wait until the limit takes that frame again.
+     */
+    public static String rateLimited(String message, long retryAfterMs, String ref) {
+        ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "error").put("code", "rate_limited")
+                .put("message", message).put("retry_after_ms", retryAfterMs);
+        if (ref != null) {
+            frame.put("ref", ref);
+        }
+        return text(frame);
+    }
+
+    /**
      * An error that tells the device where the inbox really is: {@code inbox_seq} is the newest inbox
      * seq the edge knows for the user (e.g. {@code sync_key_ahead}: reconnect with that SyncKey).
      */

@@ -79,6 +79,12 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
         return caller.userId();
     }
 
+    /** The peer's address (host, no port): the key of per-address rate limits. */
+    public String sourceHost() {
+        java.net.InetSocketAddress peer = channel.getSourceAddress();
+        return peer == null ? null : peer.getHostString();
+    }
+
     /** The session's caller now: its user, the device it said hello from, its current token's expiry. */
     public Caller caller() {
         return new Caller(caller.userId(), deviceId(), tokenExpiresAt);
