@@ -1,5 +1,6 @@
 package dev.kchat.moderation;
 
+import com.ibm.icu.text.SpoofChecker;
 import java.text.Normalizer;
 
 /**
@@ -12,6 +13,11 @@ import java.text.Normalizer;
  * final sigma, dotted and dotless i). Because it never changes the number of code points,
  * positions found in folded text are positions in the original text.
  *
+ * <p>Then look-alikes: a code point whose Unicode confusable skeleton (UTS #39, by ICU's
+ * {@code SpoofChecker}) is one code point reads as that prototype, so {@code "sсаm"} with Cyrillic
+ * {@code с} and {@code а}, or {@code "fr33"} where the skeleton maps digits, meet the Latin
+ * phrase. Skeletons of several code points ({@code "m"} and {@code "rn"}) are not applied.
+ *
  * <p>Matching also skips separators ({@link #ignorable}): whitespace, invisible format characters
  * and separator punctuation, in phrases and text alike.
  *
@@ -20,6 +26,10 @@ import java.text.Normalizer;
  * ({@code "e\u0301"}) does not match the precomposed letter ({@code "é"}).
  */
 final class TextFold {
+
+    /** Unicode's confusable skeletons (UTS #39), by ICU: no hand-written look-alike table.
+     * Declared before the table, which uses it. */
+    private static final SpoofChecker SPOOF = new SpoofChecker.Builder().build();
 
     /** Folded value of every BMP code point, computed once: the matcher's hot loop is a table read. */
     private static final char[] BMP = buildBmpTable();
@@ -85,6 +95,15 @@ final class TextFold {
         if (compat.codePointCount(0, compat.length()) == 1) {
             c = compat.codePointAt(0);
         }
-        return Character.toLowerCase(Character.toUpperCase(c));
+        c = Character.toLowerCase(Character.toUpperCase(c));
+        // A look-alike of another letter (Cyrillic 'а', Greek 'ο', '0' for 'o') reads as that letter,
+        // when its skeleton is one code point (keeping the one-to-one mapping); folded again, as the
+        // prototype may be a capital.
+        String skeleton = SPOOF.getSkeleton(new String(Character.toChars(c)));
+        if (skeleton.codePointCount(0, skeleton.length()) == 1) {
+            int prototype = skeleton.codePointAt(0);
+            c = Character.toLowerCase(Character.toUpperCase(prototype));
+        }
+        return c;
     }
 }

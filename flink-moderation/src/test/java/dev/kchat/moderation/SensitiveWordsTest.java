@@ -66,6 +66,18 @@ class SensitiveWordsTest {
     }
 
     @Test
+    void shouldMatchLookAlikeLettersFromOtherScripts() {
+        // Given a Latin phrase
+        SensitiveWords words = SensitiveWords.of(List.of(rule("r1", Severity.HIGH, "scam")));
+
+        // Then Cyrillic s, c, a (U+0455, U+0441, U+0430) and a Latin m read as it, positions in the original
+        String text = "a \u0455\u0441\u0430m here";
+        assertThat(words.find(text)).singleElement().satisfies(m -> assertThat(text.substring(m.start(), m.end()))
+                .isEqualTo("\u0455\u0441\u0430m"));
+        assertThat(words.find("a scum here")).isEmpty();
+    }
+
+    @Test
     void shouldMatchGreekAndTurkishCaseVariants() {
         // Given Greek with a final sigma and the Turkish dotted capital I
         SensitiveWords words = SensitiveWords.of(List.of(rule("r1", Severity.LOW, "ΟΔΟΣ", "istanbul")));
