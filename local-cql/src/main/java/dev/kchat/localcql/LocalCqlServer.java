@@ -93,10 +93,10 @@ public final class LocalCqlServer implements AutoCloseable {
         this.cqlPort = cqlPort;
         this.stopTimeout = stopTimeout;
         // A JVM that exits without closing the server (a crashed test run) must not leave Cassandra
-        // behind; but the owner's own hook, running at the same time, usually closes its apps and then
-        // the server: stop it only if nobody has within the grace, so apps still writing are not cut off.
+        // behind: stopped at once, unless the owner asked for a grace (closeOnExitAfterOwner), so its
+        // own hook, running at the same time, can close the apps writing to it first.
         this.stopOnExit = new Thread(() -> {
-            long deadline = System.nanoTime() + ORPHAN_GRACE.toNanos();
+            long deadline = System.nanoTime() + exitGrace.toNanos();
             while (!closed && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(100);
@@ -110,8 +110,15 @@ public final class LocalCqlServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(stopOnExit);
     }
 
-    /** How long the exit hook waits for the owner to close the server before it stops it itself. */
-    static final Duration ORPHAN_GRACE = Duration.ofSeconds(45);
+    private volatile Duration exitGrace = Duration.ZERO;
+
+    /**
+     * On JVM exit, wait up to {@code grace} for the owner to close this server (in its own shutdown
+     * hook, after the apps that use it) before stopping it; by default it is stopped at once.
+     */
+    public void closeOnExitAfterOwner(Duration grace) {
+        this.exitGrace = grace;
+    }
 
     /** Starts a server with {@link LocalCqlConfig#defaults()}: temporary data, JDK 17, 1 GB heap. */
     public static LocalCqlServer startTemporary() {

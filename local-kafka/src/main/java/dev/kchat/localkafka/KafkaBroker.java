@@ -83,18 +83,26 @@ public final class KafkaBroker implements AutoCloseable {
         this.process = process;
         this.bootstrapServers = bootstrapServers;
         this.deleteOnClose = deleteOnClose;
-        // On JVM exit, the owner's own shutdown hook (running at the same time) usually closes its
-        // apps and then this broker; kill it only if nobody has within the grace, so apps still
-        // committing to it are not cut off (a crashed test run still leaves no broker behind).
+        // On JVM exit the broker is stopped at once, unless its owner asked for a grace
+        // (closeOnExitAfterOwner): then the owner's own shutdown hook, running at the same time, can
+        // close its apps before the broker they commit to. Tests keep the default: surefire kills a
+        // forked JVM that takes long to exit, which would leave the broker behind.
         this.killOnExit = new Thread(() -> {
-            awaitClosedByOwner(this::isClosed, ORPHAN_GRACE);
+            awaitClosedByOwner(this::isClosed, exitGrace);
             close();
         }, "kafka-broker-stop-on-exit");
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
-    /** How long the exit hook waits for the owner to close the broker before it stops it itself. */
-    static final java.time.Duration ORPHAN_GRACE = java.time.Duration.ofSeconds(45);
+    private volatile java.time.Duration exitGrace = java.time.Duration.ZERO;
+
+    /**
+     * On JVM exit, wait up to {@code grace} for the owner to close this broker (in its own shutdown
+     * hook, after the apps that use it) before stopping it; by default it is stopped at once.
+     */
+    public void closeOnExitAfterOwner(java.time.Duration grace) {
+        this.exitGrace = grace;
+    }
 
     private boolean isClosed() {
         return closed;

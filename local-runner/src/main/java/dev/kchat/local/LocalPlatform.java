@@ -111,12 +111,15 @@ public final class LocalPlatform implements AutoCloseable {
 
         broker = KafkaBroker.start(KafkaBroker.Settings.defaults(config.dataDir().resolve("kafka")).withPort(config.kafkaPort()));
         running.push(broker);
+        // The platform's own shutdown hook closes the apps first, then the broker and the CQL server.
+        broker.closeOnExitAfterOwner(Duration.ofSeconds(45));
         topics = Topics.create(registry);
         broker.createTopics(topics);
         schemaIds = TopicProvisioner.registerSchemas(registry, topics);
 
         cql = LocalCqlServer.start(LocalCqlConfig.defaults().withDataDir(config.dataDir().resolve("cql")));
         running.push(cql);
+        cql.closeOnExitAfterOwner(Duration.ofSeconds(45));
         session = cql.sessionBuilder().build();
         running.push(session);
         Migrations.apply(session, KEYSPACE, Replication.simple(1));
