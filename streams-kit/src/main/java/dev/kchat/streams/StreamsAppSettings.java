@@ -57,6 +57,8 @@ public record StreamsAppSettings(
     public static final String DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "kchat-streams").toString();
     public static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+    /** Commit interval under exactly-once unless {@code <prefix>.streams.commit.interval.ms} says otherwise. */
+    public static final long EXACTLY_ONCE_COMMIT_INTERVAL_MS = 10;
 
     /**
      * The keys of one app's settings, all under its prefix: {@link #of Keys.of("routing")} gives
@@ -174,8 +176,16 @@ public record StreamsAppSettings(
     /**
      * The Kafka Streams properties of the app: application id, bootstrap servers, guarantee,
      * threads, standbys, state dir, the error topic handlers (their records' {@code app_id} is
-     * {@code appName}), then any {@code <prefix>.streams.*} overrides. The commit interval is left
-     * at Kafka Streams' default for the guarantee (100 ms under exactly-once).
+     * {@code appName}), the commit interval ({@value #EXACTLY_ONCE_COMMIT_INTERVAL_MS} ms under
+     * exactly-once, Kafka Streams' default otherwise), then any {@code <prefix>.streams.*} overrides.
+     *
+     * <p>Why {@value #EXACTLY_ONCE_COMMIT_INTERVAL_MS} ms: under exactly-once an app's output is
+     * readable ({@code read_committed}) only after its transaction commits, so each hop of a chat
+     * message (routing, fanout's per-conversation stage, the inbox sequencer) waits on average half
+     * a commit interval plus the commit. Kafka Streams' 100 ms made that ~0.3 s at light load. A
+     * commit costs the broker a marker per partition the transaction touched, and a busy thread
+     * commits at most once per interval, so under load the batches grow and the cost per message
+     * falls again (docs/benchmarks.md, "Commit interval").
      */
     public Properties streamsProperties(String appName) {
         Properties p = new Properties();
@@ -189,6 +199,9 @@ public record StreamsAppSettings(
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ErrorTopicHandler.class);
         p.put(ErrorTopicHandler.APP_ID_CONFIG, appName);
         p.put(ErrorTopicHandler.REGISTRY_URL_CONFIG, schemaRegistryUrl);
+        if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
+        }
         p.putAll(streamsOverrides);
         return p;
     }

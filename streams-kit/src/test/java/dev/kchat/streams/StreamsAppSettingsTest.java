@@ -75,6 +75,18 @@ class StreamsAppSettingsTest {
     }
 
     @Test
+    void shouldCommitEveryTenMillisecondsUnderExactlyOnceUnlessOverridden() {
+        Properties exactlyOnce = read(Map.of()).streamsProperties("topology-demo");
+        Properties overridden = read(Map.of("demo.streams.commit.interval.ms", "50")).streamsProperties("topology-demo");
+        Properties atLeastOnce = read(Map.of("demo.processing.guarantee", "at_least_once")).streamsProperties("topology-demo");
+
+        assertThat(exactlyOnce).containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10L);
+        assertThat(overridden).containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "50");
+        // At-least-once keeps Kafka Streams' own default (30 s): its output is visible before a commit
+        assertThat(atLeastOnce).doesNotContainKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+    }
+
+    @Test
     void shouldDocumentTheSharedSettingsAroundTheAppsOwn() {
         List<String[]> rows = StreamsAppSettings.documented(KEYS, "kchat-demo", 9499,
                 List.<String[]>of(new String[] {"demo.own", "1", "the app's own setting"}));

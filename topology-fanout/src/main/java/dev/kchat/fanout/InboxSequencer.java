@@ -65,6 +65,9 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
         Long last = inboxSeqs.get(userId);
         long inboxSeq = last == null ? 1 : last + 1;
         inboxSeqs.put(userId, inboxSeq);
-        context.forward(record.withValue(InboxEntry.newBuilder(entry).setInboxSeq(inboxSeq).build()));
+        // Numbered in place: the entry was just decoded from the repartition topic and nothing else
+        // holds it, and a builder copy would deep-copy the whole event for every recipient.
+        entry.setInboxSeq(inboxSeq);
+        context.forward(record.withValue(entry));
     }
 }

@@ -59,12 +59,16 @@ final class ReceiptLedger {
         slideWindow(conversationId, previousLastSeq, seq);
         if (payload instanceof MessagePosted) {
             window.put(windowKey(conversationId, seq), actorId);
+            String authorKey = MembershipProcessor.memberKey(conversationId, actorId);
             // The counts are about the author's latest message; nobody's position can be at or
             // above a seq that was just appended (positions are clamped to the last seq), so zero is exact.
-            authors.put(MembershipProcessor.memberKey(conversationId, actorId),
-                    AuthorStatus.newBuilder().setLatestSeq(seq).setDeliveredCount(0).setReadCount(0).build());
-            // A status still waiting for the previous message is superseded by this one.
-            pending.delete(MembershipProcessor.memberKey(conversationId, actorId));
+            authors.put(authorKey, AuthorStatus.newBuilder().setLatestSeq(seq).setDeliveredCount(0).setReadCount(0).build());
+            // A status still waiting for the previous message is superseded by this one. Looked up
+            // first: a delete writes a changelog tombstone even for a key that is not there, and
+            // this runs for every message.
+            if (pending.get(authorKey) != null) {
+                pending.delete(authorKey);
+            }
         }
         // The creation's members start at Position.INITIAL without a stored record.
         if (seq > 1) {
