@@ -1,6 +1,7 @@
 package dev.kchat.streams;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
@@ -48,6 +49,24 @@ public final class StateSerde<T extends SpecificRecord> implements Serde<T> {
      */
     public static <T extends SpecificRecord> StateSerde<T> of(Class<T> type, Schema... previousSchemas) {
         return new StateSerde<>(type, previousSchemas);
+    }
+
+    /**
+     * A schema from a classpath resource, for the {@code previousSchemas} of {@link #of}: an app keeps
+     * each earlier version of a state record as an {@code .avsc} resource next to its generated classes.
+     *
+     * @throws IllegalStateException if the resource is missing or not a schema
+     */
+    public static Schema schemaResource(Class<?> owner, String resource) {
+        InputStream in = owner.getResourceAsStream(resource);
+        if (in == null) {
+            throw new IllegalStateException("no schema resource " + resource);
+        }
+        try (in) {
+            return new Schema.Parser().parse(in);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read schema resource " + resource + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

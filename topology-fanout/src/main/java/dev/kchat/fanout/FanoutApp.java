@@ -17,6 +17,7 @@ import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import java.util.Properties;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -63,12 +64,18 @@ public final class FanoutApp extends StreamsApp {
     public static final String RECEIPT_WINDOW_STORE = "fanout-receipt-window";
     /** conversation|author -> {@code AuthorStatus}: the author's latest message and its delivered/read counts. */
     public static final String RECEIPT_AUTHORS_STORE = "fanout-receipt-authors";
-    /** conversation|author -> author: counts changed since the last status flush. */
-    public static final String RECEIPT_PENDING_STORE = "fanout-receipt-pending";
+    /**
+     * conversation|author -> itself: the authors whose counts changed since the last status flush
+     * ({@code AuthorStatus.unreported}). In memory, without a changelog: an index of the authors
+     * store, rebuilt from it when a task starts.
+     */
+    public static final String RECEIPT_UNREPORTED_STORE = "fanout-receipt-unreported";
     /** Name of the repartition by user id; the topic is {@code <application.id>-fanout-by-user-repartition}. */
     public static final String BY_USER_REPARTITION = "fanout-by-user";
 
     static final char KEY_SEPARATOR = '|';
+    /** {@code AuthorStatus} before {@code unreported}, still in changelogs written by earlier versions. */
+    private static final Schema AUTHOR_STATUS_V1 = StateSerde.schemaResource(FanoutApp.class, "/dev/kchat/fanout/state/AuthorStatus-v1.avsc");
     static final String SOURCE = "fanout-log-source";
     static final String MEMBERSHIP_PROCESSOR = "fanout-membership";
     static final String RECEIPTS_SOURCE = "fanout-receipts-source";
@@ -80,6 +87,11 @@ public final class FanoutApp extends StreamsApp {
     static final String INBOX_SEQUENCER = "fanout-inbox-sequencer";
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
+
+    /** The serde of {@link #RECEIPT_AUTHORS_STORE}: reads the current and the earlier version. */
+    static StateSerde<AuthorStatus> authorStatusSerde() {
+        return StateSerde.of(AuthorStatus.class, AUTHOR_STATUS_V1);
+    }
 
     private FanoutApp(StreamsService service) {
         super(service);
@@ -104,9 +116,9 @@ public final class FanoutApp extends StreamsApp {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_WINDOW_STORE),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_AUTHORS_STORE),
-                Serdes.String(), StateSerde.of(AuthorStatus.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_PENDING_STORE),
-                Serdes.String(), Serdes.String()));
+                Serdes.String(), authorStatusSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RECEIPT_UNREPORTED_STORE),
+                Serdes.String(), Serdes.String()).withLoggingDisabled());
 
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
         Topic<String, InboxEntry> inbox = topics.inbox();
@@ -118,14 +130,14 @@ public final class FanoutApp extends StreamsApp {
                 .stream(conversationLog.name(), Consumed.with(conversationLog.keySerde(), Serdes.ByteArray()).withName(SOURCE))
                 .process(() -> new MembershipProcessor(conversationLog, config.broadcastThreshold(), config.receiptsPerRecipientMax(),
                         config.receiptsWindow()), Named.as(MEMBERSHIP_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
-                        RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_PENDING_STORE);
+                        RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_UNREPORTED_STORE);
         // Sharing the stores puts the receipts into the log's sub-topology: chat.receipts is
         // co-partitioned with the log, so one task owns a conversation's messages and receipts.
         KStream<String, SpecificRecord> fromReceipts = builder
                 .stream(receipts.name(), Consumed.with(receipts.keySerde(), Serdes.ByteArray()).withName(RECEIPTS_SOURCE))
                 .process(() -> new ReceiptProcessor(receipts, config.receiptsPerRecipientMax(), config.receiptsWindow(),
                         config.receiptsStatusInterval()), Named.as(RECEIPT_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
-                        RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_PENDING_STORE);
+                        RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_UNREPORTED_STORE);
         // Results are co-partitioned with the log too; only refusals and repeats become entries.
         KStream<String, SpecificRecord> fromResults = builder
                 .stream(results.name(), Consumed.with(results.keySerde(), Serdes.ByteArray()).withName(RESULTS_SOURCE))

@@ -22,7 +22,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * positions and counts. Both run on the task's thread, one record at a time, so they never race.
  *
  * <p>Stores: {@link FanoutApp#RECEIPT_POSITIONS_STORE}, {@link FanoutApp#RECEIPT_WINDOW_STORE},
- * {@link FanoutApp#RECEIPT_AUTHORS_STORE}, {@link FanoutApp#RECEIPT_PENDING_STORE}.
+ * {@link FanoutApp#RECEIPT_AUTHORS_STORE}, and {@link FanoutApp#RECEIPT_UNREPORTED_STORE}, an
+ * in-memory index (no changelog) of the authors whose {@code AuthorStatus.unreported} is set, rebuilt
+ * from the authors store when the task starts ({@link #indexUnreported}).
  */
 final class ReceiptLedger {
 
@@ -31,14 +33,14 @@ final class ReceiptLedger {
     private final KeyValueStore<String, ReceiptPosition> positions;
     private final KeyValueStore<String, String> window;
     private final KeyValueStore<String, AuthorStatus> authors;
-    private final KeyValueStore<String, String> pending;
+    private final KeyValueStore<String, String> unreported;
     private final int windowSize;
 
     ReceiptLedger(ProcessingContext context, int windowSize) {
         this.positions = context.getStateStore(FanoutApp.RECEIPT_POSITIONS_STORE);
         this.window = context.getStateStore(FanoutApp.RECEIPT_WINDOW_STORE);
         this.authors = context.getStateStore(FanoutApp.RECEIPT_AUTHORS_STORE);
-        this.pending = context.getStateStore(FanoutApp.RECEIPT_PENDING_STORE);
+        this.unreported = context.getStateStore(FanoutApp.RECEIPT_UNREPORTED_STORE);
         this.windowSize = windowSize;
     }
 
@@ -62,13 +64,10 @@ final class ReceiptLedger {
             String authorKey = MembershipProcessor.memberKey(conversationId, actorId);
             // The counts are about the author's latest message; nobody's position can be at or
             // above a seq that was just appended (positions are clamped to the last seq), so zero is exact.
-            authors.put(authorKey, AuthorStatus.newBuilder().setLatestSeq(seq).setDeliveredCount(0).setReadCount(0).build());
-            // A status still waiting for the previous message is superseded by this one. Looked up
-            // first: a delete writes a changelog tombstone even for a key that is not there, and
-            // this runs for every message.
-            if (pending.get(authorKey) != null) {
-                pending.delete(authorKey);
-            }
+            // A status still waiting for the previous message is superseded by this one.
+            authors.put(authorKey, AuthorStatus.newBuilder().setLatestSeq(seq).setDeliveredCount(0).setReadCount(0)
+                    .setUnreported(false).build());
+            unreported.delete(authorKey);
         }
         // The creation's members start at Position.INITIAL without a stored record.
         if (seq > 1) {
@@ -96,7 +95,7 @@ final class ReceiptLedger {
             if (status != null && status.getLatestSeq() == e.seq()) {
                 // The author's latest message left the window: its counts can no longer be updated.
                 authors.delete(authorKey);
-                pending.delete(authorKey);
+                unreported.delete(authorKey);
             }
         }
     }
@@ -105,7 +104,7 @@ final class ReceiptLedger {
         String key = MembershipProcessor.memberKey(conversationId, userId);
         ReceiptPosition gone = positions.delete(key);
         authors.delete(key);
-        pending.delete(key);
+        unreported.delete(key);
         Position position = gone == null ? Position.INITIAL : toPosition(gone);
         // The counts are of current members: take back what the leaver contributed. Bounded by the
         // authors with a message in the window.
@@ -120,16 +119,14 @@ final class ReceiptLedger {
                     changed.add(KeyValue.pair(kv.key, AuthorStatus.newBuilder(s)
                             .setReadCount(Math.max(0, s.getReadCount() - (read ? 1 : 0)))
                             .setDeliveredCount(Math.max(0, s.getDeliveredCount() - (delivered ? 1 : 0)))
+                            .setUnreported(s.getUnreported() || counts)
                             .build()));
                 }
             }
         }
         // Written after the scan: a store is not modified under an open iterator.
         for (KeyValue<String, AuthorStatus> kv : changed) {
-            authors.put(kv.key, kv.value);
-            if (counts) {
-                pending.put(kv.key, authorOf(conversationId, kv.key));
-            }
+            putAuthor(kv.key, kv.value);
         }
     }
 
@@ -164,35 +161,65 @@ final class ReceiptLedger {
         return authors.get(MembershipProcessor.memberKey(conversationId, authorId));
     }
 
+    /** Stores an author's status; one whose {@code unreported} is set waits for the next status flush. */
     void putAuthor(String conversationId, String authorId, AuthorStatus status) {
-        authors.put(MembershipProcessor.memberKey(conversationId, authorId), status);
+        putAuthor(MembershipProcessor.memberKey(conversationId, authorId), status);
     }
 
-    /** Marks an author's counts as changed, for the next status flush. */
-    void markPending(String conversationId, String authorId) {
-        pending.put(MembershipProcessor.memberKey(conversationId, authorId), authorId);
+    private void putAuthor(String authorKey, AuthorStatus status) {
+        authors.put(authorKey, status);
+        if (status.getUnreported()) {
+            unreported.put(authorKey, authorKey);
+        }
     }
 
     /** The (conversation, author) pairs whose counts changed since the last flush. */
-    List<String[]> pending() {
+    List<String[]> unreported() {
         List<String[]> out = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = pending.all()) {
-            it.forEachRemaining(kv -> out.add(new String[] {
-                    kv.key.substring(0, kv.key.length() - kv.value.length() - 1), kv.value}));
+        try (KeyValueIterator<String, String> it = unreported.all()) {
+            it.forEachRemaining(kv -> out.add(splitAuthorKey(kv.key)));
         }
         return out;
     }
 
-    void clearPending(String conversationId, String authorId) {
-        pending.delete(MembershipProcessor.memberKey(conversationId, authorId));
+    /**
+     * The author's status for the flush, marked reported (stored again only if it was unreported),
+     * or null if it is gone.
+     */
+    AuthorStatus takeUnreported(String conversationId, String authorId) {
+        String key = MembershipProcessor.memberKey(conversationId, authorId);
+        unreported.delete(key);
+        AuthorStatus status = authors.get(key);
+        if (status != null && status.getUnreported()) {
+            status.setUnreported(false);
+            authors.put(key, status);
+        }
+        return status;
+    }
+
+    /**
+     * Fills the in-memory index of unreported authors from the authors store (restored from its
+     * changelog when the task starts): the index has no changelog of its own, so nothing a crash
+     * interrupted stays unreported. Runs once per task, from the processor that flushes.
+     */
+    void indexUnreported() {
+        try (KeyValueIterator<String, AuthorStatus> it = authors.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value.getUnreported()) {
+                    unreported.put(kv.key, kv.key);
+                }
+            });
+        }
+    }
+
+    /** {@code conversation|author} back into its two ids: user ids never contain the separator. */
+    private static String[] splitAuthorKey(String key) {
+        int at = key.lastIndexOf(FanoutApp.KEY_SEPARATOR);
+        return new String[] {key.substring(0, at), key.substring(at + 1)};
     }
 
     private static Position toPosition(ReceiptPosition p) {
         return new Position(p.getReadSeq(), p.getDeliveredSeq(), p.getJoinedSeq());
-    }
-
-    private static String authorOf(String conversationId, String authorKey) {
-        return authorKey.substring(conversationId.length() + 1);
     }
 
     /** {@code conversation|seq}, the seq zero-padded to 19 digits so that byte order is seq order. */

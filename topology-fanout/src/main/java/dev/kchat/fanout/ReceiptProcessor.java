@@ -84,6 +84,7 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
         rosters = context.getStateStore(FanoutApp.CONVERSATIONS_STORE);
         members = context.getStateStore(FanoutApp.MEMBERS_STORE);
         ledger = new ReceiptLedger(context, windowSize);
+        ledger.indexUnreported();
         droppedNotAMember = context.metrics().addRateTotalSensor(METRICS_SCOPE, DROPPED_NOT_A_MEMBER, "dropped",
                 Sensor.RecordingLevel.INFO);
         droppedUnknownConversation = context.metrics().addRateTotalSensor(METRICS_SCOPE, DROPPED_UNKNOWN_CONVERSATION,
@@ -182,21 +183,18 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
         ledger.putAuthor(conversationId, authorId, AuthorStatus.newBuilder(status)
                 .setReadCount(status.getReadCount() + (read ? 1 : 0))
                 .setDeliveredCount(status.getDeliveredCount() + (delivered ? 1 : 0))
+                .setUnreported(status.getUnreported() || report)
                 .build());
-        if (report) {
-            ledger.markPending(conversationId, authorId);
-        }
     }
 
     /** Sends each author whose counts changed since the last run one status with the current counts. */
     private void flushCounts(long now) {
         Instant at = Instant.ofEpochMilli(now);
         int sent = 0;
-        for (String[] pending : ledger.pending()) {
-            String conversationId = pending[0];
-            String authorId = pending[1];
-            ledger.clearPending(conversationId, authorId);
-            AuthorStatus status = ledger.author(conversationId, authorId);
+        for (String[] unreported : ledger.unreported()) {
+            String conversationId = unreported[0];
+            String authorId = unreported[1];
+            AuthorStatus status = ledger.takeUnreported(conversationId, authorId);
             if (status == null || members.get(MembershipProcessor.memberKey(conversationId, authorId)) == null) {
                 continue;
             }

@@ -588,7 +588,7 @@ class ReceiptsTopologyTest {
     }
 
     private KeyValueStore<String, String> pending() {
-        return driver.getKeyValueStore(FanoutApp.RECEIPT_PENDING_STORE);
+        return driver.getKeyValueStore(FanoutApp.RECEIPT_UNREPORTED_STORE);
     }
 
     private KeyValueStore<String, String> window() {
