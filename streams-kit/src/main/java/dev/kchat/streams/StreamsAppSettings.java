@@ -199,11 +199,20 @@ public record StreamsAppSettings(
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ErrorTopicHandler.class);
         p.put(ErrorTopicHandler.APP_ID_CONFIG, appName);
         p.put(ErrorTopicHandler.REGISTRY_URL_CONFIG, schemaRegistryUrl);
-        if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
+        if (exactlyOnce()) {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
         }
         p.putAll(streamsOverrides);
         return p;
+    }
+
+    /**
+     * Whether the app runs exactly-once: its guarantee setting, unless a pass-through
+     * {@code <prefix>.streams.processing.guarantee} overrides it.
+     */
+    public boolean exactlyOnce() {
+        return StreamsConfig.EXACTLY_ONCE_V2.equals(
+                streamsOverrides.getOrDefault(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee));
     }
 
     /**

@@ -56,7 +56,7 @@ public final class FanoutApp extends StreamsApp {
     public static final String MEMBERS_STORE = "fanout-members";
     /** user -> last inbox seq handed out. */
     public static final String INBOX_SEQ_STORE = "fanout-inbox-seq";
-    /** user|conversation -> last conversation seq delivered to the user's inbox. */
+    /** user|conversation -> last conversation seq delivered to the user's inbox; kept under at-least-once only. */
     public static final String POSITIONS_STORE = "fanout-inbox-positions";
     /** conversation|user -> {@code ReceiptPosition}: read and delivered seqs of each member. */
     public static final String RECEIPT_POSITIONS_STORE = "fanout-receipt-positions";
@@ -157,7 +157,8 @@ public final class FanoutApp extends StreamsApp {
                         // The unsequenced entry travels in the chat.inbox schema with inbox_seq 0.
                         .repartition(Repartitioned.<String, InboxEntry>as(BY_USER_REPARTITION)
                                 .withKeySerde(inbox.keySerde()).withValueSerde(inbox.valueSerde()))
-                        .process(InboxSequencer::new, Named.as(INBOX_SEQUENCER), INBOX_SEQ_STORE, POSITIONS_STORE)
+                        .process(() -> new InboxSequencer(!config.app().exactlyOnce()), Named.as(INBOX_SEQUENCER), INBOX_SEQ_STORE,
+                                POSITIONS_STORE)
                         .to(inbox.name(), Produced.with(inbox.keySerde(), inbox.valueSerde()).withName(INBOX_SINK)),
                         "inbox"))
                 .branch((key, out) -> out instanceof BroadcastEntry, Branched.withConsumer(large -> large

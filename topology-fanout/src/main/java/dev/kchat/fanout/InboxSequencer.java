@@ -14,19 +14,31 @@ import org.slf4j.LoggerFactory;
  * Per user (after the repartition by user id): numbers the user's inbox, {@code inbox_seq = last + 1},
  * gap-free across all their conversations, and emits the entry to {@code chat.inbox}.
  *
- * <p>Also remembers, per (user, conversation), the last conversation seq delivered: an entry at or
- * below it is a replay and gets no second inbox seq. The position is dropped when the user's own
- * MemberLeft is delivered, so the store holds one entry per current membership. Entries without a
- * conversation seq (message statuses, read positions from {@link ReceiptProcessor}) are numbered
- * without that check.
+ * <p>Under at-least-once it also remembers, per (user, conversation), the last conversation seq
+ * delivered: an entry at or below it is a replay (this task crashed after writing the entry's inbox
+ * record but before committing its input offset) and gets no second inbox seq. The position is
+ * dropped when the user's own MemberLeft is delivered, so the store holds one entry per current
+ * membership. Entries without a conversation seq (message statuses, read positions from
+ * {@link ReceiptProcessor}) are numbered without that check.
+ *
+ * <p>Under exactly-once there is no such replay: the inbox seq store, the output and the input offset
+ * commit together, and the per-conversation stage skips re-delivered log events before they are
+ * re-keyed. The guard would cost a changelog record per recipient of every message (a sixth of a
+ * message's Kafka records in a group of 10, docs/benchmarks.md) for nothing, so it is off.
  */
 final class InboxSequencer implements Processor<String, InboxEntry, String, InboxEntry> {
 
     private static final Logger log = LoggerFactory.getLogger(InboxSequencer.class);
 
+    private final boolean guardReplays;
     private ProcessorContext<String, InboxEntry> context;
     private KeyValueStore<String, Long> inboxSeqs;
     private KeyValueStore<String, Long> positions;
+
+    /** @param guardReplays keep delivered positions and drop replayed entries (at-least-once) */
+    InboxSequencer(boolean guardReplays) {
+        this.guardReplays = guardReplays;
+    }
 
     @Override
     public void init(ProcessorContext<String, InboxEntry> context) {
@@ -39,9 +51,9 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
     public void process(Record<String, InboxEntry> record) {
         InboxEntry entry = record.value();
         String userId = record.key();
-        if (entry.getConvSeq() == null) {
-            // A status or read position (no conversation seq): replays of its receipt were already
-            // dropped upstream, where positions only move forward.
+        if (!guardReplays || entry.getConvSeq() == null) {
+            // Exactly-once, or a status or read position (no conversation seq): replays of its
+            // receipt were already dropped upstream, where positions only move forward.
             sequence(record, userId, entry);
             return;
         }

@@ -67,15 +67,25 @@ class FanoutTopologyTest {
     private TestInputTopic<String, CommandResult> results;
     private TestInputTopic<String, Receipt> receipts;
     private TestOutputTopic<String, InboxEntry> inbox;
+    private TestInputTopic<String, InboxEntry> repartition;
     private TestOutputTopic<String, BroadcastEntry> broadcast;
     private TestOutputTopic<String, ProcessingError> errors;
 
     @BeforeEach
     void start() {
+        start("exactly_once_v2");
+    }
+
+    /** (Re)starts the driver under a guarantee: the sequencer keeps delivered positions under at-least-once only. */
+    private void start(String guarantee) {
+        if (driver != null) {
+            driver.close();
+        }
         Topics topics = Topics.create(new InMemorySchemaRegistry());
         FanoutConfig config = FanoutConfig.from(Settings.of(Map.of(
                 FanoutConfig.KEYS.applicationId(), "fanout-test",
                 FanoutConfig.KEYS.stateDir(), stateDir.toString(),
+                FanoutConfig.KEYS.processingGuarantee(), guarantee,
                 FanoutConfig.BROADCAST_THRESHOLD, String.valueOf(THRESHOLD))));
         Properties props = ErrorTopicHandler.bind(FanoutApp.streamsConfig(config), topics);
         driver = new TopologyTestDriver(FanoutApp.buildTopology(config, topics), props, Events.T0);
@@ -85,6 +95,8 @@ class FanoutTopologyTest {
         results = driver.createInputTopic(Topics.COMMAND_RESULTS, topics.commandResults().keySerde().serializer(),
                 topics.commandResults().valueSerde().serializer());
         receipts = driver.createInputTopic(Topics.RECEIPTS, topics.receipts().keySerde().serializer(), topics.receipts().valueSerde().serializer());
+        repartition = driver.createInputTopic("fanout-test-" + FanoutApp.BY_USER_REPARTITION + "-repartition",
+                topics.inbox().keySerde().serializer(), topics.inbox().valueSerde().serializer());
         inbox = driver.createOutputTopic(Topics.INBOX, topics.inbox().keySerde().deserializer(), topics.inbox().valueSerde().deserializer());
         broadcast = driver.createOutputTopic(Topics.BROADCAST, topics.broadcast().keySerde().deserializer(),
                 topics.broadcast().valueSerde().deserializer());
@@ -98,6 +110,9 @@ class FanoutTopologyTest {
 
     @Test
     void shouldDeliverEachEventToTheMembersAsOfItsSeq() {
+        // Given: at-least-once, where the sequencer also keeps delivered positions (asserted below)
+        start("at_least_once");
+
         // When: alice and bob; alice posts; carol joins; alice posts; bob leaves; alice posts
         pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB));
         pipe(posted(GROUP, 2, ALICE));
@@ -145,6 +160,9 @@ class FanoutTopologyTest {
 
     @Test
     void shouldNumberEachInboxGapFreeAcrossConversations() {
+        // Given: at-least-once, where the sequencer also keeps delivered positions (asserted below)
+        start("at_least_once");
+
         // When: alice is in two conversations whose events interleave
         pipe(created("g-one", ConversationKind.GROUP, ALICE, BOB));
         pipe(created("g-two", ConversationKind.GROUP, CAROL, ALICE));
@@ -285,6 +303,43 @@ class FanoutTopologyTest {
         assertThat(((CommandRejected) daves.getOutcome()).getCode()).isEqualTo("conversation_not_found");
         assertThat(byUser).containsOnlyKeys(CAROL, DAVE);
         assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldNumberWithoutDeliveredPositionsUnderExactlyOnce() {
+        // When: the same history under the default guarantee
+        pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB));
+        pipe(posted(GROUP, 2, ALICE));
+        pipe(joined(GROUP, 3, ALICE, CAROL));
+        pipe(left(GROUP, 4, BOB));
+
+        // Then: the same gap-free inboxes, and no position written (no changelog record per recipient)
+        Map<String, List<InboxEntry>> byUser = readInboxes();
+        assertThat(convSeqs(byUser.get(ALICE))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(convSeqs(byUser.get(BOB))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(convSeqs(byUser.get(CAROL))).containsExactly(3L, 4L);
+        byUser.values().forEach(FanoutTopologyTest::assertGapFree);
+        assertThat(keys(positions())).isEmpty();
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldGiveAReplayedEntryNoSecondInboxSeqUnderAtLeastOnce() {
+        // Given: at-least-once; the per-user stage has delivered alice's message
+        start("at_least_once");
+        pipe(created(GROUP, ConversationKind.GROUP, ALICE, BOB));
+        pipe(posted(GROUP, 2, ALICE));
+        List<InboxEntry> first = readInboxes().get(BOB);
+
+        // When: the repartition topic carries bob's entry for seq 2 again (a crash before the offset commit)
+        repartition.pipeInput(BOB, InboxEntry.newBuilder(first.get(1)).setInboxSeq(0).build());
+        pipe(posted(GROUP, 3, BOB));
+
+        // Then: the replay got no inbox seq; the next entry follows without a gap
+        List<InboxEntry> bob = readInboxes().get(BOB);
+        assertThat(bob).extracting(InboxEntry::getConvSeq).containsExactly(3L);
+        assertThat(bob.get(0).getInboxSeq()).isEqualTo(3);
+        assertThat(positions().get(BOB + "|" + GROUP)).isEqualTo(3L);
     }
 
     @Test
