@@ -27,6 +27,9 @@ import dev.kchat.edge.http.LongPoll;
 import dev.kchat.edge.http.WebSocketDoor;
 import dev.kchat.edge.live.LiveHub;
 import dev.kchat.edge.live.PresenceLookup;
+import dev.kchat.edge.load.InboxDelay;
+import dev.kchat.edge.load.LoadShedder;
+import dev.kchat.edge.load.MachineLoad;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.routing.Owners;
 import dev.kchat.edge.routing.Relocation;
@@ -106,6 +109,7 @@ public final class EdgeApp implements AutoCloseable {
     private final InboxDispatcher dispatcher;
     private final LiveHub live;
     private final ClientSignals signals;
+    private final LoadShedder shedder;
     private final Admin admin;
     private final Sessions sessions;
     private final TokenExpiry tokenExpiry;
@@ -128,10 +132,12 @@ public final class EdgeApp implements AutoCloseable {
         this.commands = new CommandPublisher(config.bootstrapServers(), topics.commands(), clientId + "_commands");
         this.errorProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), topics.errors().keySerde().serializer(), topics.errors().valueSerde().serializer());
+        InboxDelay inboxDelay = new InboxDelay();
+        this.shedder = new LoadShedder(config.shed(), () -> loadReading(inboxDelay), metrics);
         this.dispatcher = new InboxDispatcher(config.bootstrapServers(), config.groupId(), clientId, topics.inbox(),
-                topics.errors(), errorProducer, metrics);
-        this.live = new LiveHub(config.bootstrapServers(), clientId + "_live", topics, metrics);
-        this.signals = new ClientSignals(config.bootstrapServers(), topics, clientId, metrics, Clock.systemUTC());
+                topics.errors(), errorProducer, inboxDelay, metrics);
+        this.live = new LiveHub(config.bootstrapServers(), clientId + "_live", topics, shedder, metrics);
+        this.signals = new ClientSignals(config.bootstrapServers(), topics, clientId, shedder, metrics, Clock.systemUTC());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "_directory"));
         EdgeDirectory directory = new EdgeDirectory(admin, config.groupId(), topics.inbox().name(), topics.inbox().partitions(),
@@ -201,6 +207,8 @@ public final class EdgeApp implements AutoCloseable {
     private void startAll() {
         commands.warmUp();
         tokenExpiry.start(workers);
+        long every = config.shed().checkInterval().toMillis();
+        workers.scheduleAtFixedRate(this::checkLoad, every, every, TimeUnit.MILLISECONDS);
         new Thread(dispatcher, "edge-inbox-consumer").start();
         new Thread(live, "edge-live-consumer").start();
         try {
@@ -227,6 +235,20 @@ public final class EdgeApp implements AutoCloseable {
         adminServer = AdminServer.start(config.host(), config.adminPort(), metrics, checks);
         log.info("edge {} on ws://{}:{}/v1/ws owns inbox partitions {}", edgeUrl, config.advertisedHost(), port,
                 dispatcher.ownedPartitions());
+    }
+
+    private LoadShedder.Reading loadReading(InboxDelay inboxDelay) {
+        return new LoadShedder.Reading(inboxDelay.takeMeanMillis(), inboxDelay.lag(), sessions.queuedFrames(), MachineLoad.cpu());
+    }
+
+    /** One load shedding check, then the receipts it lets go; a failure is logged, the next check runs. */
+    private void checkLoad() {
+        try {
+            shedder.check(System.currentTimeMillis());
+            signals.flushReceipts(config.shed());
+        } catch (RuntimeException e) {
+            log.warn("load shedding check failed", e);
+        }
     }
 
     public int port() {

@@ -2,6 +2,7 @@ package dev.kchat.edge;
 
 import dev.kchat.api.Limits;
 import dev.kchat.api.auth.AuthConfig;
+import dev.kchat.edge.load.ShedConfig;
 import dev.kchat.service.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.List;
  * @param maxSessionSetUps  sessions between upgrade and {@code ready} (or redirect) beyond which new
  *                          WebSocket upgrades are refused with 503 {@code edge_busy}
  * @param helloTimeout      a connection that has not said {@code hello} this long after the upgrade is closed
+ * @param shed              when the edge sheds typing, presence and receipts ({@code edge.shed.*})
  */
 public record EdgeConfig(
         String host,
@@ -42,7 +44,8 @@ public record EdgeConfig(
         Duration longPollMax,
         java.util.Optional<String> presenceUrl,
         int maxSessionSetUps,
-        Duration helloTimeout) {
+        Duration helloTimeout,
+        ShedConfig shed) {
 
     static final List<String[]> DOCUMENTED = List.of(
             new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
@@ -81,19 +84,21 @@ public record EdgeConfig(
                 s.duration("edge.long.poll.max", Duration.ofSeconds(30)),
                 s.find("edge.presence.url"),
                 s.integer("edge.max.session.setups", 1000),
-                s.duration("edge.hello.timeout", Duration.ofSeconds(30)));
+                s.duration("edge.hello.timeout", Duration.ofSeconds(30)),
+                ShedConfig.from(s));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
     public EdgeConfig withPorts(int newPort, int newAdminPort) {
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
                 registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl,
-                maxSessionSetUps, helloTimeout);
+                maxSessionSetUps, helloTimeout, shed);
     }
 
     static String help() {
         List<String[]> rows = new ArrayList<>(DOCUMENTED);
         rows.addAll(AuthConfig.DOCUMENTED);
+        rows.addAll(ShedConfig.DOCUMENTED);
         rows.addAll(Limits.DOCUMENTED);
         StringBuilder out = new StringBuilder("kchat edge-push: the WebSocket edge.\n\nSettings (as -Dkey=value or environment variable):\n");
         for (String[] row : rows) {

@@ -1,5 +1,6 @@
 package dev.kchat.edge.live;
 
+import dev.kchat.edge.load.LoadShedder;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.TypingEvent;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,6 +51,9 @@ public final class LiveHub implements Runnable, AutoCloseable {
     private final Counter broadcastFrames;
     private final Counter typingFrames;
     private final Counter presenceFrames;
+    private final LoadShedder shedder;
+    /** user -> latest presence change (raw) while presence is shed; only the consumer thread touches it. */
+    private final Map<String, byte[]> heldPresence = new HashMap<>();
     /**
      * Guards {@link #recent} together with the subscriber sets' changes on join: a broadcast is
      * remembered and its subscribers read in one step, a joiner is added and the remembered frames
@@ -67,7 +72,8 @@ public final class LiveHub implements Runnable, AutoCloseable {
     /** Large conversations whose recent broadcasts are kept. */
     static final int RECENT_CONVERSATIONS = 2_000;
 
-    public LiveHub(String bootstrapServers, String clientId, Topics topics, MeterRegistry metrics) {
+    public LiveHub(String bootstrapServers, String clientId, Topics topics, LoadShedder shedder, MeterRegistry metrics) {
+        this.shedder = shedder;
         this.broadcast = topics.broadcast();
         this.typing = topics.typing();
         this.presence = topics.presenceChanges();
@@ -154,6 +160,9 @@ public final class LiveHub implements Runnable, AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     deliver(record);
                 }
+                if (!heldPresence.isEmpty() && !shedder.shedsPresence()) {
+                    deliverHeldPresence();
+                }
             }
         } catch (WakeupException e) {
             if (running) {
@@ -174,11 +183,19 @@ public final class LiveHub implements Runnable, AutoCloseable {
         if (sessions == null || sessions.isEmpty()) {
             return;
         }
+        if (isPresence && shedder.shedsPresence()) {
+            // Held, not lost: the user's latest change goes out once presence is no longer shed.
+            heldPresence.put(record.key(), record.value());
+            shedder.shed(LoadShedder.Kind.PRESENCE, sessions.size());
+            return;
+        }
+        if (!isPresence && shedder.shedsTyping()) {
+            shedder.shed(LoadShedder.Kind.TYPING_OUT, sessions.size());
+            return;
+        }
         try {
             if (isPresence) {
-                String frame = Frames.presence(presence.valueSerde().deserializer().deserialize(record.topic(), record.value()));
-                sessions.forEach(s -> s.sendLive(frame));
-                presenceFrames.increment(sessions.size());
+                deliverPresence(sessions, record.value());
             } else if (record.topic().equals(typing.name())) {
                 TypingEvent event = typing.valueSerde().deserializer().deserialize(record.topic(), record.value());
                 String frame = Frames.typing(event);
@@ -193,6 +210,30 @@ public final class LiveHub implements Runnable, AutoCloseable {
             // Skipped, not fatal: typing and presence are ephemeral and superseded by the next signal.
             log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
         }
+    }
+
+    private void deliverPresence(Set<LiveSubscriber> sessions, byte[] value) {
+        String frame = Frames.presence(presence.valueSerde().deserializer().deserialize(presence.name(), value));
+        sessions.forEach(s -> s.sendLive(frame));
+        presenceFrames.increment(sessions.size());
+    }
+
+    /** Shedding of presence ended: each watched user's latest change held meanwhile, to its watchers now. */
+    private void deliverHeldPresence() {
+        Map<String, byte[]> held = new HashMap<>(heldPresence);
+        heldPresence.clear();
+        held.forEach((userId, value) -> {
+            Set<LiveSubscriber> sessions = watchers.get(userId);
+            if (sessions == null || sessions.isEmpty()) {
+                return;
+            }
+            try {
+                deliverPresence(sessions, value);
+            } catch (RuntimeException e) {
+                log.warn("undecodable held presence of {}: {}", userId, e.toString());
+            }
+        });
+        log.info("delivered the latest presence of {} users held while presence was shed", held.size());
     }
 
     /** Sends a broadcast to the local members' sessions and keeps it for members who are joining. */

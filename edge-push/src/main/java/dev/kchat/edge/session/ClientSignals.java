@@ -2,6 +2,9 @@ package dev.kchat.edge.session;
 
 import dev.kchat.api.ReceiptFactory;
 import dev.kchat.api.TopicPublisher;
+import dev.kchat.edge.load.LoadShedder;
+import dev.kchat.edge.load.ReceiptCoalescer;
+import dev.kchat.edge.load.ShedConfig;
 import dev.kchat.edge.sync.Delivery;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.chat.TypingEvent;
@@ -30,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>These are signals, not commands: a failed publish is logged and counted, not retried, and the
  * client is not told (a lost heartbeat is covered by the next; a lost Delivered by the read that
  * follows). Typing and heartbeats are throttled per session so a chatty client cannot flood Kafka.
+ *
+ * <p>Under overload ({@link LoadShedder}) typing is dropped, and receipts are held back in a
+ * {@link ReceiptCoalescer} (the furthest per device and conversation) and sent by
+ * {@link #flushReceipts} after {@link ShedConfig#receiptDelay()}, all of them once shedding stops.
  */
 public final class ClientSignals implements AutoCloseable {
 
@@ -48,8 +55,11 @@ public final class ClientSignals implements AutoCloseable {
     private final Map<String, Instant> lastTyping = new ConcurrentHashMap<>();
     private final Counter failed;
     private final Counter throttled;
+    private final LoadShedder shedder;
+    private final ReceiptCoalescer heldReceipts = new ReceiptCoalescer();
 
-    public ClientSignals(String bootstrapServers, Topics topics, String edgeId, MeterRegistry metrics, Clock clock) {
+    public ClientSignals(String bootstrapServers, Topics topics, String edgeId, LoadShedder shedder, MeterRegistry metrics,
+            Clock clock) {
         this.receipts = new TopicPublisher<>(bootstrapServers, topics.receipts(), edgeId + "_receipts");
         this.sessions = new TopicPublisher<>(bootstrapServers, topics.presenceSessions(), edgeId + "_sessions");
         this.typing = new TopicPublisher<>(bootstrapServers, topics.typing(), edgeId + "_typing");
@@ -57,19 +67,44 @@ public final class ClientSignals implements AutoCloseable {
         this.clock = clock;
         this.failed = metrics.counter("kchat.edge.signals", "outcome", "failed");
         this.throttled = metrics.counter("kchat.edge.signals", "outcome", "throttled");
+        this.shedder = shedder;
+        metrics.gauge("kchat.edge.receipts.held", heldReceipts, ReceiptCoalescer::size);
     }
 
     public void delivered(Session session, Delivery delivery) {
-        publish(receipts, delivery.conversationId(), ReceiptFactory.delivered(session.caller(), delivery.conversationId(),
-                delivery.inboxSeq(), delivery.seq(), clock.instant()));
+        receipt(ReceiptFactory.delivered(session.caller(), delivery.conversationId(), delivery.inboxSeq(), delivery.seq(),
+                clock.instant()));
     }
 
     public void read(Session session, String conversationId, long seq) {
-        publish(receipts, conversationId, ReceiptFactory.readUpTo(session.caller(), conversationId, seq, clock.instant()));
+        receipt(ReceiptFactory.readUpTo(session.caller(), conversationId, seq, clock.instant()));
     }
 
-    /** @return false if throttled */
+    private void receipt(Receipt receipt) {
+        if (shedder.coalescesReceipts()) {
+            heldReceipts.hold(receipt, clock.millis());
+            shedder.shed(LoadShedder.Kind.RECEIPT, 1);
+        } else {
+            publish(receipts, receipt.getConversationId(), receipt);
+        }
+    }
+
+    /**
+     * Sends the held receipts that waited {@code delay} (all of them when receipts are no longer
+     * coalesced); called after every shedding check.
+     */
+    public void flushReceipts(ShedConfig config) {
+        for (Receipt r : heldReceipts.due(clock.millis(), config.receiptDelay().toMillis(), !shedder.coalescesReceipts())) {
+            publish(receipts, r.getConversationId(), r);
+        }
+    }
+
+    /** @return false if throttled or shed */
     public boolean typing(Session session, String conversationId, boolean isTyping) {
+        if (shedder.shedsTyping()) {
+            shedder.shed(LoadShedder.Kind.TYPING_IN, 1);
+            return false;
+        }
         Instant now = clock.instant();
         String key = session.sessionId() + '\u0000' + conversationId;
         if (isTyping && !claim(lastTyping, key, now, TYPING_EVERY)) {
@@ -133,6 +168,10 @@ public final class ClientSignals implements AutoCloseable {
 
     @Override
     public void close() {
+        // Receipts still held back by shedding go out before the publisher closes.
+        for (Receipt r : heldReceipts.due(clock.millis(), 0, true)) {
+            publish(receipts, r.getConversationId(), r);
+        }
         receipts.close();
         sessions.close();
         typing.close();

@@ -101,6 +101,11 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
         return state() == InboxCursor.State.CLOSED;
     }
 
+    /** Frames written to this session but not yet flushed to its socket. */
+    public int queuedFrames() {
+        return queued.get();
+    }
+
     @Override
     public long lastWritten() {
         synchronized (lock) {

@@ -68,6 +68,15 @@ public final class Sessions implements SessionHost {
         return open.size();
     }
 
+    /** Frames queued to all open sessions and not yet flushed (a load shedding signal). */
+    public long queuedFrames() {
+        long total = 0;
+        for (Session s : open) {
+            total += s.queuedFrames();
+        }
+        return total;
+    }
+
     /** Runs on every open session (a weakly consistent walk: no copy of the set). */
     public void forEachOpen(Consumer<Session> action) {
         open.forEach(action);

@@ -1,6 +1,7 @@
 package dev.kchat.edge.sync;
 
 import dev.kchat.api.EdgeDirectory;
+import dev.kchat.edge.load.InboxDelay;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.topic.Topic;
@@ -45,6 +46,7 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
     static final int RECENT_ENTRIES = 8_192;
 
     private final KafkaConsumer<String, byte[]> consumer;
+    private final InboxDelay timing;
     private final Topic<String, InboxEntry> inbox;
     private final Topic<String, ProcessingError> errors;
     private final Producer<String, ProcessingError> errorProducer;
@@ -60,7 +62,9 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
     private volatile boolean stopped;
 
     public InboxDispatcher(String bootstrapServers, String groupId, String clientId, Topic<String, InboxEntry> inbox,
-            Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, MeterRegistry metrics) {
+            Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, InboxDelay timing,
+            MeterRegistry metrics) {
+        this.timing = timing;
         this.inbox = inbox;
         this.errors = errors;
         this.errorProducer = errorProducer;
@@ -91,6 +95,7 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     dispatch(record);
                 }
+                timing.lag(lag());
             }
         } catch (WakeupException e) {
             if (running) {
@@ -127,6 +132,7 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
             return;
         }
         recent.add(entry);
+        timing.entry(entry.getCreatedAt().toEpochMilli(), System.currentTimeMillis());
         Set<InboxListener> forUser = listeners.get(entry.getUserId());
         if (forUser != null) {
             for (InboxListener l : forUser) {
@@ -134,6 +140,15 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
             }
             delivered.increment();
         }
+    }
+
+    /** Records behind the end of the assigned partitions, as far as the last fetches tell (no request). */
+    private long lag() {
+        long total = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            total += consumer.currentLag(tp).orElse(0);
+        }
+        return total;
     }
 
     /** Whether this edge serves the user now. */
