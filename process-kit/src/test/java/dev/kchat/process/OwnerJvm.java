@@ -30,10 +30,16 @@ public final class OwnerJvm implements AutoCloseable {
         this.output = output;
     }
 
-    /** Starts {@code mainClass} with {@code args}; its output goes to {@code output}. */
+    /** Starts {@code mainClass} with {@code args} and a 256 MB heap; its output goes to {@code output}. */
     public static OwnerJvm start(Class<?> mainClass, Path output, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        return start(mainClass, List.of("-Xmx256m"), output, args);
+    }
+
+    /** Starts {@code mainClass} with these JVM options (heap, {@code -D} settings) and {@code args}. */
+    public static OwnerJvm start(Class<?> mainClass, List<String> jvmOptions, Path output, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         try {
             return new OwnerJvm(new ProcessBuilder(command).redirectErrorStream(true)
@@ -56,24 +62,34 @@ public final class OwnerJvm implements AutoCloseable {
      *     the end of its output
      */
     public String await(String key, Duration within) throws InterruptedException {
+        return awaitLine(PREFIX + key + " ", within);
+    }
+
+    /**
+     * Waits for a line of the owner's output that starts with {@code start} and returns the rest of it
+     * (the last such line).
+     *
+     * @throws IllegalStateException if the owner exits or prints no such line within {@code within}
+     */
+    public String awaitLine(String start, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         do {
-            Optional<String> value = announced(key);
+            Optional<String> value = lineStarting(start);
             if (value.isPresent()) {
                 return value.get();
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("owner exited with " + process.exitValue() + " before announcing " + key
-                        + ":\n" + tail());
+                throw new IllegalStateException("owner exited with " + process.exitValue() + " before printing '" + start
+                        + "':\n" + tail());
             }
             Thread.sleep(100);
         } while (System.nanoTime() < deadline);
-        throw new IllegalStateException("owner did not announce " + key + " within " + within + ":\n" + tail());
+        throw new IllegalStateException("owner did not print '" + start + "' within " + within + ":\n" + tail());
     }
 
-    private Optional<String> announced(String key) {
-        String line = PREFIX + key + " ";
-        return lines().stream().filter(l -> l.startsWith(line)).map(l -> l.substring(line.length()).trim()).reduce((a, b) -> b);
+    private Optional<String> lineStarting(String start) {
+        return lines().stream().map(String::strip).filter(l -> l.startsWith(start.strip()))
+                .map(l -> l.substring(start.strip().length()).trim()).reduce((a, b) -> b);
     }
 
     private List<String> lines() {
