@@ -31,7 +31,6 @@ import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.api.limits.Limit;
 import dev.kchat.api.limits.RateLimiter;
-import dev.kchat.ingress.moderation.ModerationRoutes;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.schemas.json.EventJson;
 import dev.kchat.schemas.topic.Topic;
@@ -91,15 +90,15 @@ public final class ApiRoutes {
     private final PresenceClient presence;
     private final PresenceVisibility presenceVisibility;
     private final IngressConfig.Receipts receiptQueries;
-    private final ModerationRoutes moderation;
+    private final List<Doors.RouteGroup> groups;
     private final RateLimiter rateLimiter;
 
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
     public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandAnswers answers, TopicPublisher<Receipt> receipts,
             ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
-            IngressConfig.Receipts receiptQueries, ModerationRoutes moderation, Executor workers, MeterRegistry metrics,
+            IngressConfig.Receipts receiptQueries, List<Doors.RouteGroup> groups, Executor workers, MeterRegistry metrics,
             Clock clock) {
-        this.moderation = moderation;
+        this.groups = List.copyOf(groups);
         this.presence = presence;
         this.presenceVisibility = new PresenceVisibility(repository::currentConversationKinds, repository::currentMemberships);
         this.receiptQueries = receiptQueries;
@@ -128,7 +127,11 @@ public final class ApiRoutes {
             Map.entry("add_members", Limit.MEMBER_CHANGE),
             Map.entry("remove_member", Limit.MEMBER_CHANGE),
             Map.entry("change_role", Limit.MEMBER_CHANGE),
-            Map.entry("presence", Limit.PRESENCE_SUBSCRIBE));
+            Map.entry("presence", Limit.PRESENCE_SUBSCRIBE),
+            Map.entry("moments_create_post", Limit.SEND),
+            Map.entry("moments_like", Limit.SEND),
+            Map.entry("moments_comment", Limit.SEND),
+            Map.entry("friend_request", Limit.MEMBER_CHANGE));
 
     /** The routing handler of the API. */
     public HttpHandler handler() {
@@ -170,8 +173,9 @@ public final class ApiRoutes {
                 .get("/v1/sync", withoutBody("sync", this::sync))
                 .get("/v1/edge", withoutBody("edge", this::edge))
                 .get("/v1/presence", withoutBody("presence", this::presence));
-        // The trust-and-safety API (/v1/moderation), through the same doors as every route.
-        moderation.register(routes, new Doors() {
+        // The route groups in their own packages (the trust-and-safety API under /v1/moderation, Moments),
+        // through the same doors as every route.
+        Doors doors = new Doors() {
             @Override
             public HttpHandler withBody(String route, Doors.BodyAction action) {
                 return ApiRoutes.this.withBody(route, action);
@@ -186,7 +190,8 @@ public final class ApiRoutes {
             public void fail(HttpServerExchange ex, String route, Throwable failure) {
                 respondError(ex, route, failure);
             }
-        });
+        };
+        groups.forEach(group -> group.register(routes, doors));
         routes.setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: "
                         + ex.getRequestMethod() + " " + ex.getRequestPath()))
                 .setInvalidMethodHandler(ex -> ApiAnswers.error(ex, 405, "method_not_allowed",

@@ -3,6 +3,13 @@ package dev.kchat.ingress;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
 import dev.kchat.ingress.moderation.ModerationRoutes;
+import dev.kchat.ingress.moments.FeedRoutes;
+import dev.kchat.ingress.moments.FriendRoutes;
+import dev.kchat.ingress.moments.PostRoutes;
+import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.SocialGraphEvent;
+import dev.kchat.store.moments.MomentsRepository;
+import java.util.List;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.ingress.outcome.CommandReplies;
 
@@ -66,11 +73,16 @@ public final class IngressApp implements AutoCloseable {
     private final TopicPublisher<Receipt> receipts;
     private final TopicPublisher<ModerationAction> moderationActions;
     private final TopicPublisher<ModerationRule> moderationRules;
+    private final TopicPublisher<SocialGraphEvent> socialGraph;
+    private final TopicPublisher<MomentEvent> momentEvents;
 
     private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, CommandReplies replies,
             TopicPublisher<Receipt> receipts, TopicPublisher<ModerationAction> moderationActions,
-            TopicPublisher<ModerationRule> moderationRules, ExecutorService workers, KafkaClientMetrics producerMetrics,
+            TopicPublisher<ModerationRule> moderationRules, TopicPublisher<SocialGraphEvent> socialGraph,
+            TopicPublisher<MomentEvent> momentEvents, ExecutorService workers, KafkaClientMetrics producerMetrics,
             Admin kafkaAdmin, int port) {
+        this.socialGraph = socialGraph;
+        this.momentEvents = momentEvents;
         this.moderationActions = moderationActions;
         this.moderationRules = moderationRules;
         this.replies = replies;
@@ -125,9 +137,18 @@ public final class IngressApp implements AutoCloseable {
                 topics.moderationRules(), "ingress-moderation-rules");
         ModerationRoutes moderation = new ModerationRoutes(moderationActions, moderationRules,
                 new ModerationRepository(session, keyspace), repository, config.limits().maxPageSize(), Clock.systemUTC());
+        TopicPublisher<SocialGraphEvent> socialGraph = new TopicPublisher<>(config.bootstrapServers(), topics.socialGraph(),
+                "ingress-social-graph");
+        TopicPublisher<MomentEvent> momentEvents = new TopicPublisher<>(config.bootstrapServers(), topics.momentsEvents(),
+                "ingress-moments-events");
+        MomentsRepository moments = new MomentsRepository(session, keyspace, config.moments());
+        List<Doors.RouteGroup> groups = List.of(moderation::register,
+                new FriendRoutes(socialGraph, moments, Clock.systemUTC()),
+                new PostRoutes(momentEvents, moments, Clock.systemUTC()),
+                new FeedRoutes(moments, config.moments()));
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), answers, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
-                config.receipts(), moderation, workers, metrics, Clock.systemUTC());
+                config.receipts(), groups, workers, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())
@@ -150,8 +171,8 @@ public final class IngressApp implements AutoCloseable {
                 ? Health.up(workers.getQueue().size() + " queued") : Health.down("worker queue full"));
         AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
         log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
-        return new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, workers,
-                producerMetrics, admin, port);
+        return new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, socialGraph,
+                momentEvents, workers, producerMetrics, admin, port);
     }
 
     public int port() {
@@ -182,6 +203,8 @@ public final class IngressApp implements AutoCloseable {
         receipts.close();
         moderationActions.close();
         moderationRules.close();
+        socialGraph.close();
+        momentEvents.close();
         kafkaAdmin.close();
         admin.close();
         log.info("ingress stopped");

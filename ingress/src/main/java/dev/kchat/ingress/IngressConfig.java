@@ -22,6 +22,7 @@ import java.util.List;
  * @param presenceUrl      the presence app's query URL, for {@code GET /v1/presence}
  * @param receipts         limits of {@code GET .../messages/{seq}/receipts}
  * @param outcomes         how callers that send {@code Prefer: wait} get routing's decision
+ * @param moments          the Moments settings the feed reads share with topology-moments (page sizes)
  */
 public record IngressConfig(
         String httpHost,
@@ -36,7 +37,8 @@ public record IngressConfig(
         String edgeDirectoryGroup,
         java.util.Optional<String> presenceUrl,
         Receipts receipts,
-        Outcomes outcomes) {
+        Outcomes outcomes,
+        dev.kchat.moments.MomentsConfig moments) {
 
     /**
      * How a caller that sends {@code Prefer: wait=N} gets routing's decision.
@@ -135,7 +137,8 @@ public record IngressConfig(
                 s.string("edge.group.id", "kchat-edges"),
                 s.find("ingress.presence.url"),
                 Receipts.from(s),
-                Outcomes.from(s));
+                Outcomes.from(s),
+                dev.kchat.moments.MomentsConfig.from(s));
     }
 
     static String help() {
@@ -146,6 +149,7 @@ public record IngressConfig(
         for (String[] row : rows) {
             out.append(String.format("  %-34s %-38s default %-22s %s%n", row[0], Settings.envName(row[0]), row[1], row[2]));
         }
+        out.append(dev.kchat.moments.MomentsConfig.help()).append("  (ingress reads the feed page sizes; the push threshold is topology-moments')\n");
         out.append("\nCQL settings (cql.contact.points, cql.local.datacenter, cql.keyspace, ...) as in docs/storage.md.\n");
         return out.toString();
     }

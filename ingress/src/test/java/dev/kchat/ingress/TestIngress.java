@@ -14,6 +14,11 @@ import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
 import dev.kchat.events.moderation.Verdict;
 import dev.kchat.store.moderation.ModerationWriter;
+import dev.kchat.store.moments.MomentsWriter;
+import dev.kchat.events.social.FeedEntry;
+import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.SocialGraphEvent;
+import org.apache.avro.specific.SpecificRecord;
 import dev.kchat.store.write.ChatWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,11 +47,13 @@ final class TestIngress implements AutoCloseable {
     private final TestEvents events;
     private final ChatWriter writer;
     private final ModerationWriter moderation;
+    private final MomentsWriter moments;
     private final IngressApp ingress;
 
     private TestIngress(KafkaBroker broker, Topics topics, TestEvents events, ChatWriter writer, ModerationWriter moderation,
-            IngressApp ingress) {
+            MomentsWriter moments, IngressApp ingress) {
         this.moderation = moderation;
+        this.moments = moments;
         this.broker = broker;
         this.topics = topics;
         this.events = events;
@@ -70,7 +77,7 @@ final class TestIngress implements AutoCloseable {
         all.putAll(settings);
         IngressApp ingress = IngressApp.start(IngressConfig.from(Settings.of(all)), topics, TestStore.session(), keyspace);
         return new TestIngress(broker, topics, new TestEvents(topics), new ChatWriter(TestStore.session(), keyspace),
-                new ModerationWriter(TestStore.session(), keyspace), ingress);
+                new ModerationWriter(TestStore.session(), keyspace), new MomentsWriter(TestStore.session(), keyspace), ingress);
     }
 
     int port() {
@@ -135,6 +142,23 @@ final class TestIngress implements AutoCloseable {
         List<BoundStatement> statements = new ArrayList<>();
         for (ModerationAction a : actions) {
             statements.addAll(moderation.statementsFor(a));
+        }
+        TestStore.write(statements);
+    }
+
+    /** Stores Moments records ({@code SocialGraphEvent}, {@code MomentEvent}, {@code FeedEntry}) as the sink would. */
+    void storeMoments(SpecificRecord... records) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (SpecificRecord r : records) {
+            if (r instanceof SocialGraphEvent graph) {
+                statements.addAll(moments.statementsFor(graph));
+            } else if (r instanceof MomentEvent event) {
+                statements.addAll(moments.statementsFor(event));
+            } else if (r instanceof FeedEntry entry) {
+                statements.addAll(moments.statementsFor(entry));
+            } else {
+                throw new IllegalArgumentException("not a Moments record: " + r.getClass().getName());
+            }
         }
         TestStore.write(statements);
     }

@@ -5,6 +5,8 @@ import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
+import dev.kchat.process.ChildPidFile;
+import dev.kchat.process.OwnerWatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@value #CLASSPATH_RESOURCE}) and returns once {@code SELECT release_version FROM system.local}
  * answers through the driver. The child's logs go to {@code logs/} under the data folder, never to this
  * process's output. {@link #close()} stops it (SIGTERM, wait, then kill) and deletes a temporary folder.
+ * If this JVM is killed ({@code kill -9}: no shutdown hook runs), the child notices through {@link
+ * OwnerWatch} and drains and exits; the next start on the same folder waits for it to be gone ({@link
+ * ChildPidFile}) and Cassandra replays its commit log.
  */
 public final class LocalCqlServer implements AutoCloseable {
 
@@ -48,6 +53,9 @@ public final class LocalCqlServer implements AutoCloseable {
     private static final String MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon";
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(250);
     private static final int LOG_TAIL_LINES = 40;
+    private static final String PID_FILE = "cassandra.pid";
+    /** A drain takes ~7 s; the child's own watch halts it after 30 s at most. */
+    private static final Duration PREVIOUS_SERVER_WAIT = Duration.ofSeconds(60);
 
     /**
      * The module flags of Cassandra 5.0's {@code conf/jvm17-server.options} (JPMS section), without which
@@ -143,6 +151,9 @@ public final class LocalCqlServer implements AutoCloseable {
         int storagePort = freePort();
         int jmxPort = freePort();
         Process process;
+        // A server left by an owner that was killed may still be draining on this folder.
+        ChildPidFile pidFile = new ChildPidFile(dir.resolve(PID_FILE), dir.toString());
+        pidFile.awaitPreviousGone(PREVIOUS_SERVER_WAIT);
         try {
             writeConfig(dir, cqlPort, storagePort);
             List<String> command = command(config, dir, jmxPort);
@@ -152,6 +163,7 @@ public final class LocalCqlServer implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()))
                     .start();
+            pidFile.record(process.pid());
         } catch (IOException e) {
             if (temporary) {
                 deleteRecursively(dir);
@@ -199,6 +211,11 @@ public final class LocalCqlServer implements AutoCloseable {
     /** A session builder pointed at this server; the caller owns (and closes) the session it builds. */
     public CqlSessionBuilder sessionBuilder() {
         return CqlSession.builder().addContactPoint(contactPoint()).withLocalDatacenter(LOCAL_DATACENTER);
+    }
+
+    /** The child JVM's pid. */
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isRunning() {
@@ -334,8 +351,10 @@ public final class LocalCqlServer implements AutoCloseable {
         command.add("-Dcassandra.ring_delay_ms=100");
         command.add("-Dcassandra.jmx.local.port=" + jmxPort);
         command.add("-cp");
-        command.add(cassandraClasspath());
-        command.add(MAIN_CLASS);
+        command.add(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + cassandraClasspath());
+        // Cassandra ends with this JVM even on kill -9 (no shutdown hook runs): OwnerWatch in the child
+        // exits (Cassandra drains) when its stdin, a pipe only this JVM holds, closes. So stdin stays a pipe.
+        command.addAll(OwnerWatch.mainArguments(MAIN_CLASS));
         return command;
     }
 

@@ -1,5 +1,7 @@
 package dev.kchat.localkafka;
 
+import dev.kchat.process.ChildPidFile;
+import dev.kchat.process.OwnerWatch;
 import dev.kchat.schemas.topic.TopicProvisioner;
 import dev.kchat.schemas.topic.Topics;
 import java.io.IOException;
@@ -38,12 +40,17 @@ import org.slf4j.LoggerFactory;
  * port is not a ready broker.
  *
  * <p>If this JVM exits without closing the broker, a shutdown hook stops it the same graceful way
- * (hooks run concurrently, so a forced kill there would cut short the owner's own orderly close).
+ * (hooks run concurrently, so a forced kill there would cut short the owner's own orderly close). If
+ * this JVM is killed ({@code kill -9}: no hook runs), the broker notices through {@link OwnerWatch} and
+ * shuts itself down; the next start on the same folder waits for it to be gone ({@link ChildPidFile}).
  */
 public final class KafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
     private static final String CLASSPATH_RESOURCE = "broker.classpath";
+    private static final String PID_FILE = "broker.pid";
+    /** A controlled shutdown takes seconds; the child's own watch halts it after 30 s at most. */
+    private static final Duration PREVIOUS_BROKER_WAIT = Duration.ofSeconds(60);
 
     private final Settings settings;
     private final Process process;
@@ -147,13 +154,20 @@ public final class KafkaBroker implements AutoCloseable {
             if (!Files.exists(settings.dataDir().resolve("logs").resolve("meta.properties"))) {
                 format(classpath, config, logFile, settings);
             }
-            List<String> command = javaCommand(classpath, settings.heap(), logFile);
-            command.add("kafka.Kafka");
+            // A broker left by an owner that was killed may still be shutting down on this folder.
+            ChildPidFile pidFile = new ChildPidFile(settings.dataDir().resolve(PID_FILE), settings.dataDir().toString());
+            pidFile.awaitPreviousGone(PREVIOUS_BROKER_WAIT);
+            List<String> command = javaCommand(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + classpath,
+                    settings.heap(), logFile);
+            // The broker ends with this JVM even on kill -9 (no shutdown hook runs): OwnerWatch in the
+            // child exits when its stdin, a pipe only this JVM holds, closes. So stdin stays a pipe.
+            command.addAll(OwnerWatch.mainArguments("kafka.Kafka"));
             command.add(config.toString());
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
+            pidFile.record(process.pid());
             String bootstrap = "127.0.0.1:" + port;
             KafkaBroker broker = new KafkaBroker(settings, process, bootstrap, deleteOnClose);
             try {

@@ -6,6 +6,8 @@ import dev.kchat.edge.EdgeApp;
 import dev.kchat.edge.EdgeConfig;
 import dev.kchat.fanout.FanoutApp;
 import dev.kchat.fanout.FanoutConfig;
+import dev.kchat.moments.MomentsApp;
+import dev.kchat.moments.MomentsAppConfig;
 import dev.kchat.ingress.IngressApp;
 import dev.kchat.ingress.IngressConfig;
 import dev.kchat.presence.PresenceApp;
@@ -73,6 +75,7 @@ public final class LocalPlatform implements AutoCloseable {
     private RoutingApp routing;
     private FanoutApp fanout;
     private PresenceApp presence;
+    private MomentsApp moments;
     private IngressApp ingress;
     private EdgeApp edge;
     private ModerationJobProcess moderation;
@@ -132,6 +135,8 @@ public final class LocalPlatform implements AutoCloseable {
         running.push(fanout);
         presence = PresenceApp.start(PresenceConfig.from(apps), topics);
         running.push(presence);
+        moments = MomentsApp.start(MomentsAppConfig.from(apps), topics);
+        running.push(moments);
         apps = appSettings(); // now with the presence app's query URL
         ingress = IngressApp.start(IngressConfig.from(apps), topics, session, KEYSPACE);
         running.push(ingress);
@@ -177,6 +182,10 @@ public final class LocalPlatform implements AutoCloseable {
         s.put("presence.query.port", String.valueOf(config.adminPort(6)));
         s.put("presence.state.dir", config.dataDir().resolve("streams").toString());
         s.put("presence.streams.group.instance.id", "local-presence");
+        s.put("moments.admin.host", config.host());
+        s.put("moments.admin.port", String.valueOf(config.adminPort(8)));
+        s.put("moments.state.dir", config.dataDir().resolve("streams").toString());
+        s.put("moments.streams.group.instance.id", "local-moments");
         if (presence != null) {
             String presenceUrl = "http://" + config.host() + ":" + presence.queryPort();
             s.put("ingress.presence.url", presenceUrl);
@@ -353,6 +362,11 @@ public final class LocalPlatform implements AutoCloseable {
         out.append("        curl -s -XPOST " + ingressUrl() + "/v1/conversations/dm:alice:bob/messages -H \"Authorization: Bearer $TOKEN\" \\\n");
         out.append("             -d '{\"client_msg_id\":\"m1\",\"body\":\"hello bob\"}'\n");
         out.append("        curl -s " + ingressUrl() + "/v1/sync -H \"Authorization: Bearer $TOKEN\"\n\n");
+        out.append("  Moments: alice asks bob to be friends, bob (BOB_TOKEN=<bob's token>) accepts, alice posts, bob reads his feed\n");
+        out.append("        curl -s -XPOST " + ingressUrl() + "/v1/friends/requests -H \"Authorization: Bearer $TOKEN\" -d '{\"user_id\":\"bob\"}'\n");
+        out.append("        curl -s -XPOST " + ingressUrl() + "/v1/friends/requests/alice/accept -H \"Authorization: Bearer $BOB_TOKEN\"\n");
+        out.append("        curl -s -XPOST " + ingressUrl() + "/v1/moments -H \"Authorization: Bearer $TOKEN\" -d '{\"text\":\"hello\"}'\n");
+        out.append("        curl -s " + ingressUrl() + "/v1/moments -H \"Authorization: Bearer $BOB_TOKEN\"   (bob's feed)\n\n");
         out.append("  Topics (partitions, schema id):\n");
         for (Topic<?, ?> t : topics.all()) {
             out.append(String.format("    %-24s %3d   id %-3s key: %s%n", t.name(), t.partitions(),

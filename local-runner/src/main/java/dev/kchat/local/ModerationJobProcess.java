@@ -1,5 +1,7 @@
 package dev.kchat.local;
 
+import dev.kchat.process.ChildPidFile;
+import dev.kchat.process.OwnerWatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -62,7 +64,7 @@ final class ModerationJobProcess implements AutoCloseable {
             command.add("-Xmx384m");
             command.add("-XX:+UseSerialGC");
             command.add("-cp");
-            command.add(classpath());
+            command.add(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + classpath());
             settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-Dmoderation.local=true");
             command.add("-Dmoderation.restore=true");
@@ -74,11 +76,16 @@ final class ModerationJobProcess implements AutoCloseable {
             if (!settings.containsKey("moderation.checkpoint.interval")) {
                 command.add("-Dmoderation.checkpoint.interval=1s");
             }
-            command.add(MAIN_CLASS);
+            // The job ends with this JVM even on kill -9 (OwnerWatch: its stdin pipe closes), and a job
+            // left by a killed owner is gone before the next one takes the folder and the admin port.
+            command.addAll(OwnerWatch.mainArguments(MAIN_CLASS));
+            ChildPidFile pidFile = new ChildPidFile(dir.resolve("job.pid"), dir.toString());
+            pidFile.awaitPreviousGone(Duration.ofSeconds(60));
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
+            pidFile.record(process.pid());
             ModerationJobProcess job = new ModerationJobProcess(process, logFile);
             try {
                 job.awaitReady(URI.create("http://" + host + ":" + adminPort + "/health/ready"));

@@ -4,8 +4,14 @@ import dev.kchat.service.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Starts a whole local platform for a test class: its own data folder and free ports. */
 final class TestPlatforms {
@@ -36,6 +42,57 @@ final class TestPlatforms {
                 "local.admin.base.port", "0",
                 "local.moderation", String.valueOf(moderation))));
         return LocalPlatform.start(config, Settings.of(appSettings));
+    }
+
+    /**
+     * A platform for one test class, as a JUnit extension ({@code @RegisterExtension static}): started
+     * before the class's tests in a data folder of its own, closed and deleted after them.
+     */
+    static Running running(Map<String, String> appSettings) {
+        return new Running(appSettings);
+    }
+
+    /** See {@link #running}. */
+    static final class Running implements BeforeAllCallback, AfterAllCallback {
+
+        private final Map<String, String> appSettings;
+        private Path dataDir;
+        private LocalPlatform platform;
+        private PlatformClient client;
+
+        private Running(Map<String, String> appSettings) {
+            this.appSettings = Map.copyOf(appSettings);
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws IOException {
+            dataDir = Files.createTempDirectory("kchat-e2e-");
+            platform = start(dataDir, appSettings);
+            client = new PlatformClient(platform);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            try {
+                if (platform != null) {
+                    platform.close();
+                }
+            } finally {
+                try (Stream<Path> files = Files.walk(dataDir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+
+        LocalPlatform platform() {
+            return platform;
+        }
+
+        PlatformClient client() {
+            return client;
+        }
     }
 
     static int freePort() {

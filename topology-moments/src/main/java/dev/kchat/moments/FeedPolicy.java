@@ -72,6 +72,16 @@ public final class FeedPolicy {
      * @throws IllegalArgumentException if {@code author} is someone else's graph
      */
     public FanoutPlan plan(Post post, FriendGraph author) {
+        return plan(post, PostAudience.FRIENDS, author);
+    }
+
+    /**
+     * As {@link #plan(Post, FriendGraph)} for a post shown to {@code audience} only: a pushed post
+     * reaches the feeds of the friends the audience allows (an {@code ONLY_ME} post the author's feed
+     * alone). Push or pull is still decided by the author's friend count, so the cost of one post
+     * stays bounded the same way; a pulled post's audience is checked when readers merge the outbox.
+     */
+    public FanoutPlan plan(Post post, PostAudience audience, FriendGraph author) {
         if (!author.userId().equals(post.authorId())) {
             throw new IllegalArgumentException(
                     "friend graph of " + author.userId() + " given for a post by " + post.authorId());
@@ -86,7 +96,9 @@ public final class FeedPolicy {
                     entries.add(entry(post.authorId(), post));
                     authorAdded = true;
                 }
-                entries.add(entry(friend, post));
+                if (audience.allowsFriend(friend)) {
+                    entries.add(entry(friend, post));
+                }
             }
             if (!authorAdded) {
                 entries.add(entry(post.authorId(), post));

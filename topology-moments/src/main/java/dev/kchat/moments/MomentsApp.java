@@ -28,7 +28,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The Moments topology: {@code social.graph} and {@code moments.events} (both keyed by user,
  * co-partitioned) to {@code moments.feed} (a {@link FeedEntry} per viewer for pushed posts, and
- * removals) and {@code moments.notifications} (unsequenced {@link InboxEntry} notifications keyed by
+ * removals), {@code social.graph} (both sides of each checked intent, see {@link FriendIntents}) and
+ * {@code moments.notifications} (unsequenced {@link InboxEntry} notifications keyed by
  * recipient, which topology-fanout's per-user sequencer numbers into {@code chat.inbox}); records
  * that cannot be read or processed go to {@code platform.errors}.
  *
@@ -51,6 +52,7 @@ public final class MomentsApp extends StreamsApp {
     static final String PROCESSOR = "moments-processor";
     static final String FEED_SINK = "moments-feed-sink";
     static final String NOTIFICATIONS_SINK = "moments-notifications-sink";
+    static final String GRAPH_SINK = "moments-graph-facts-sink";
 
     private MomentsApp(StreamsService service) {
         super(service);
@@ -63,7 +65,7 @@ public final class MomentsApp extends StreamsApp {
     public static Topology buildTopology(MomentsAppConfig config, Topics topics) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FRIENDS_STORE),
-                Serdes.String(), StateSerde.of(FriendState.class)));
+                Serdes.String(), StateSerde.of(FriendState.class, MomentsState.FRIEND_STATE_V1)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(POSTS_STORE),
                 Serdes.String(), StateSerde.of(PostState.class)));
 
@@ -88,6 +90,10 @@ public final class MomentsApp extends StreamsApp {
                         .mapValues(out -> (FeedEntry) out, Named.as("moments-as-feed-entry"))
                         .to(feed.name(), Produced.with(feed.keySerde(), feed.valueSerde()).withName(FEED_SINK)),
                         "feed"))
+                .branch((key, out) -> out instanceof SocialGraphEvent, Branched.withConsumer(facts -> facts
+                        .mapValues(out -> (SocialGraphEvent) out, Named.as("moments-as-graph-fact"))
+                        .to(graph.name(), Produced.with(graph.keySerde(), graph.valueSerde()).withName(GRAPH_SINK)),
+                        "graph"))
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(entries -> entries
                         .mapValues(out -> (InboxEntry) out, Named.as("moments-as-notification"))
                         .to(notifications.name(), Produced.with(notifications.keySerde(), notifications.valueSerde())

@@ -38,7 +38,7 @@ public record MomentsAppConfig(StreamsAppSettings app, MomentsConfig rules) {
     /** The {@code --help} text: every setting with its environment variable and default. */
     public static String help() {
         return StreamsAppSettings.help("""
-                kchat topology-moments: social.graph + moments.events -> moments.feed + moments.notifications.
+                kchat topology-moments: social.graph + moments.events -> moments.feed + moments.notifications (+ social.graph: both sides of each checked friend-graph intent).
 
                 Usage: java dev.kchat.moments.MomentsApp [--help]
 

@@ -4,7 +4,6 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.social.CommentAdded;
 import dev.kchat.events.social.CommentDeleted;
 import dev.kchat.events.social.FeedEntry;
-import dev.kchat.events.social.FriendRemoved;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostDeleted;
@@ -34,12 +33,17 @@ import org.slf4j.LoggerFactory;
  * keyed by viewer and unsequenced {@link InboxEntry} notifications keyed by recipient.
  *
  * <ul>
- *   <li>{@code PostCreated}: {@link FeedPolicy#plan} from the author's friends now; the post is
+ *   <li>{@code PostCreated}: {@link FeedPolicy#plan} from the author's friends now and the post's
+ *       {@link PostAudience} (pushed only to the friends it allows); the post is
  *       remembered with how it was delivered. A replayed creation of a known post emits nothing.</li>
  *   <li>{@code PostDeleted} (by the author only): {@link Visibility#removalsOnPostDeleted}; the post
  *       is kept marked deleted, so a replay finds it gone.</li>
- *   <li>{@code FriendRemoved} on user U's side: U's pushed posts are taken out of the former
- *       friend's feed. The former friend's own record, on their partition, takes their posts out
+ *   <li>{@code social.graph} intents ({@code origin = INTENT}, written by ingress on the actor's
+ *       side): checked by {@link FriendIntents} on the actor's graph, applied there, and written back
+ *       as two facts, {@code ACTOR} (skipped when read back: already applied) and {@code MIRROR}
+ *       (keyed by the other user, applied on their partition), in the same transaction.</li>
+ *   <li>{@code FriendRemoved} or {@code FriendBlocked} ending a friendship on user U's side: U's
+ *       pushed posts are taken out of the former friend's feed. The former friend's own record, on their partition, takes their posts out
  *       of U's feed: each side removes its own posts, which are the ones its task knows.</li>
  *   <li>Likes and comments on a live post by the author or one of the author's friends (whoever
  *       sees the post): {@link InteractionNotifications}. On an unknown or deleted post, or by
@@ -91,6 +95,35 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
         String userId = MomentsState.requireId("user_id", event.getUserId());
         MomentsState.requireId("other_user_id", event.getOtherUserId());
         requireKey(record.key(), userId);
+        switch (event.getOrigin()) {
+            case INTENT -> onIntent(record, event);
+            // Applied when its intent was checked, on this same partition: applying it again could undo
+            // a later intent of the same millisecond.
+            case ACTOR -> log.debug("social.graph fact of {} about {} was applied with its intent", userId, event.getOtherUserId());
+            case DIRECT, MIRROR -> applyFact(record, event);
+        }
+    }
+
+    /**
+     * A change asked for by the record's user: checked against their side of the graph
+     * ({@link FriendIntents#check}), applied to it, and written for both sides (the actor's fact and
+     * the mirror keyed by the other user) in this task's transaction. A refused intent throws, so it
+     * reaches {@code platform.errors} with its code, and nothing changes.
+     */
+    private void onIntent(Record<String, byte[]> record, SocialGraphEvent intent) {
+        FriendIntents.check(graph(intent.getUserId()), intent).ifPresent(refusal -> {
+            throw new IllegalArgumentException("refused social.graph intent of " + intent.getUserId() + " about "
+                    + intent.getOtherUserId() + ": " + refusal.code() + ": " + refusal.reason());
+        });
+        SocialGraphEvent fact = FriendIntents.actorFact(intent);
+        applyFact(record, fact);
+        forward(record, fact.getUserId(), fact);
+        SocialGraphEvent mirror = FriendIntents.mirror(intent);
+        forward(record, mirror.getUserId(), mirror);
+    }
+
+    private void applyFact(Record<String, byte[]> record, SocialGraphEvent event) {
+        String userId = event.getUserId();
         FriendGraph before = graph(userId);
         FriendGraph after = before.apply(event);
         if (after == before) {
@@ -99,7 +132,8 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
         }
         friends.put(userId, MomentsState.toState(after));
         String other = event.getOtherUserId();
-        if (event.getEvent() instanceof FriendRemoved && before.isFriend(other) && !after.isFriend(other)) {
+        // An unfriending or a block: each side takes its own pushed posts out of the other's feed.
+        if (before.isFriend(other) && !after.isFriend(other)) {
             for (PostState post : postsOf(userId)) {
                 if (post.getPushed() && !post.getDeleted()) {
                     forward(record, other, Visibility.removal(other, MomentsState.toPost(post)));
@@ -122,7 +156,7 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
                 log.debug("post {} of {} already known; replayed creation ignored", postId, authorId);
                 return;
             }
-            FanoutPlan plan = policy.plan(Post.of(event), graph(authorId));
+            FanoutPlan plan = policy.plan(Post.of(event), PostAudience.of((PostCreated) kind), graph(authorId));
             posts.put(postKey, PostState.newBuilder()
                     .setPostId(postId).setAuthorId(authorId).setPostedAt(event.getAt())
                     .setPushed(plan.delivery() == Delivery.PUSH).setDeleted(false).build());

@@ -4,6 +4,7 @@ import dev.kchat.moments.state.FriendState;
 import dev.kchat.moments.state.PostState;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +14,24 @@ final class MomentsState {
     /** Separates the parts of a composite store key; ids must not contain it. */
     static final char KEY_SEPARATOR = '|';
 
+    /**
+     * The first schema of {@link FriendState} (without blocks), still in changelogs written before
+     * blocks existed: {@code StateSerde} restores those records into the current class.
+     */
+    static final org.apache.avro.Schema FRIEND_STATE_V1 = schema("FriendState-v1.avsc");
+
     private MomentsState() {
+    }
+
+    private static org.apache.avro.Schema schema(String resource) {
+        try (java.io.InputStream in = MomentsState.class.getResourceAsStream("state/" + resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing state schema resource " + resource);
+            }
+            return new org.apache.avro.Schema.Parser().parse(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read state schema " + resource, e);
+        }
     }
 
     static FriendState toState(FriendGraph graph) {
@@ -27,6 +45,8 @@ final class MomentsState {
                 .setOutgoing(outgoing)
                 .setIncoming(incoming)
                 .setLastChange(new HashMap<>(graph.lastChanges()))
+                .setBlocked(new ArrayList<>(graph.blocked()))
+                .setBlockedBy(new ArrayList<>(graph.blockedBy()))
                 .build();
     }
 
@@ -34,7 +54,8 @@ final class MomentsState {
         Map<String, FriendGraph.Direction> pending = new HashMap<>();
         state.getOutgoing().forEach(other -> pending.put(other, FriendGraph.Direction.OUTGOING));
         state.getIncoming().forEach(other -> pending.put(other, FriendGraph.Direction.INCOMING));
-        return FriendGraph.restore(state.getUserId(), state.getFriends(), pending, state.getLastChange());
+        return FriendGraph.restore(state.getUserId(), state.getFriends(), pending, state.getLastChange(),
+                new HashSet<>(state.getBlocked()), new HashSet<>(state.getBlockedBy()));
     }
 
     static Post toPost(PostState state) {

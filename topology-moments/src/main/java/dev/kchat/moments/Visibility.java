@@ -18,11 +18,15 @@ import java.util.List;
  * changes.
  *
  * <ul>
- *   <li>A post is visible to its author and the author's friends.</li>
+ *   <li>A post is visible to its author and the author's friends whom its {@link PostAudience}
+ *       allows (all friends, a list of them, only the author, all but a list).</li>
  *   <li>A like or comment is visible to the post's author, always; to anyone else only if they see
  *       the post (a friend of the author) and are the one who acted or a friend of them. Two
  *       people who are not friends never see each other's likes and comments, even on a common
  *       friend's post.</li>
+ *   <li>A block (either way) ends the friendship, so neither sees the other's posts, likes or
+ *       comments, and it also hides the blocked user's likes and comments from an author on the
+ *       author's own posts, past ones included.</li>
  *   <li>Deleting a post takes it out of every feed it was pushed to; unfriending takes the former
  *       friend's posts out of the viewer's feed.</li>
  * </ul>
@@ -42,6 +46,15 @@ public final class Visibility {
     }
 
     /**
+     * True if the viewer sees this post: they are its author, or a friend of the author whom the
+     * post's audience allows.
+     */
+    public static boolean canSeePost(FriendGraph viewer, String authorId, PostAudience audience) {
+        String viewerId = viewer.userId();
+        return viewerId.equals(authorId) || (viewer.isFriend(authorId) && audience.allowsFriend(viewerId));
+    }
+
+    /**
      * True if the viewer sees this like, unlike or comment (or comment deletion).
      *
      * @param viewer      the viewer's friend graph
@@ -56,7 +69,7 @@ public final class Visibility {
         String author = interaction.getAuthorId();
         String actor = interaction.getActorId();
         if (viewerId.equals(author)) {
-            return true;
+            return !viewer.isBlocked(actor);
         }
         if (!viewer.isFriend(author)) {
             return false;

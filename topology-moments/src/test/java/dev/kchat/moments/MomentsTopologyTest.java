@@ -22,20 +22,13 @@ import dev.kchat.events.social.MomentNotification;
 import dev.kchat.events.social.SocialGraphEvent;
 import dev.kchat.moments.state.FriendState;
 import dev.kchat.moments.state.PostState;
-import dev.kchat.schemas.registry.InMemorySchemaRegistry;
-import dev.kchat.schemas.topic.Topics;
-import dev.kchat.service.Settings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,7 +52,7 @@ class MomentsTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
+    private MomentsDriver moments;
     private TestInputTopic<String, SocialGraphEvent> graph;
     private TestInputTopic<String, MomentEvent> events;
     private TestInputTopic<String, byte[]> rawEvents;
@@ -69,29 +62,18 @@ class MomentsTopologyTest {
 
     @BeforeEach
     void start() {
-        Topics topics = Topics.create(new InMemorySchemaRegistry());
-        MomentsAppConfig config = MomentsAppConfig.from(Settings.of(Map.of(
-                MomentsAppConfig.KEYS.applicationId(), "moments-test",
-                MomentsAppConfig.KEYS.stateDir(), stateDir.toString(),
-                MomentsConfig.PUSH_MAX_FRIENDS, String.valueOf(PUSH_MAX_FRIENDS))));
-        Properties props = dev.kchat.streams.ErrorTopicHandler.bind(MomentsApp.streamsConfig(config), topics);
-        driver = new TopologyTestDriver(MomentsApp.buildTopology(config, topics), props, T0);
-        graph = driver.createInputTopic(Topics.SOCIAL_GRAPH, topics.socialGraph().keySerde().serializer(),
-                topics.socialGraph().valueSerde().serializer());
-        events = driver.createInputTopic(Topics.MOMENTS_EVENTS, topics.momentsEvents().keySerde().serializer(),
-                topics.momentsEvents().valueSerde().serializer());
-        rawEvents = driver.createInputTopic(Topics.MOMENTS_EVENTS, new StringSerializer(), new ByteArraySerializer());
-        feed = driver.createOutputTopic(Topics.MOMENTS_FEED, topics.momentsFeed().keySerde().deserializer(),
-                topics.momentsFeed().valueSerde().deserializer());
-        notifications = driver.createOutputTopic(Topics.MOMENTS_NOTIFICATIONS,
-                topics.momentsNotifications().keySerde().deserializer(), topics.momentsNotifications().valueSerde().deserializer());
-        errors = driver.createOutputTopic(Topics.ERRORS, topics.errors().keySerde().deserializer(),
-                topics.errors().valueSerde().deserializer());
+        moments = new MomentsDriver(stateDir, PUSH_MAX_FRIENDS);
+        graph = moments.graph;
+        events = moments.events;
+        rawEvents = moments.rawEvents;
+        feed = moments.feed;
+        notifications = moments.notifications;
+        errors = moments.errors;
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        moments.close();
     }
 
     // ---------------------------------------------------------------- friend graph
@@ -357,13 +339,11 @@ class MomentsTopologyTest {
     // ---------------------------------------------------------------- helpers
 
     private void befriend(String a, String b, long second) {
-        pipeGraph(added(a, b, second), added(b, a, second));
+        moments.befriend(a, b, second);
     }
 
     private void pipeGraph(SocialGraphEvent... records) {
-        for (SocialGraphEvent r : records) {
-            graph.pipeInput(r.getUserId(), r);
-        }
+        moments.pipeGraph(records);
     }
 
     private static FeedEntry removal(String viewer, String post, String author, long second) {
@@ -375,17 +355,14 @@ class MomentsTopologyTest {
     }
 
     private FriendState friendsOf(String user) {
-        KeyValueStore<String, FriendState> store = driver.getKeyValueStore(MomentsApp.FRIENDS_STORE);
-        return store.get(user);
+        return moments.friendsOf(user);
     }
 
     private KeyValueStore<String, PostState> posts() {
-        return driver.getKeyValueStore(MomentsApp.POSTS_STORE);
+        return moments.posts();
     }
 
     private void assertNothingMore() {
-        assertThat(feed.isEmpty()).as("no more feed entries").isTrue();
-        assertThat(notifications.isEmpty()).as("no more notifications").isTrue();
-        assertThat(errors.isEmpty()).as("no more errors").isTrue();
+        moments.assertNothingMore();
     }
 }

@@ -25,20 +25,13 @@ import dev.kchat.store.read.ChatRepository;
 import dev.kchat.store.read.StoredEvent;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
-import io.undertow.util.SameThreadExecutor;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,8 +85,8 @@ public final class ModerationRoutes {
     }
 
     /** Adds the {@code /v1/moderation} routes to {@code routes}, each run by {@code doors}. */
-    public RoutingHandler register(RoutingHandler routes, Doors doors) {
-        return routes
+    public void register(RoutingHandler routes, Doors doors) {
+        routes
                 .get("/v1/moderation/verdicts", doors.withoutBody("moderation_verdicts", moderator(this::verdicts)))
                 .get("/v1/moderation/users/{user}/actions", doors.withoutBody("moderation_actions", moderator(this::actionsOf)))
                 .post("/v1/moderation/users/{user}/mute", doors.withBody("moderation_mute", moderator((ex, caller, body) ->
@@ -257,7 +250,7 @@ public final class ModerationRoutes {
                 clock.instant());
         log.info("moderation_put_rule: {} by {} (enabled {}, {}, {} words)", ruleId, rule.getUpdatedBy(), rule.getEnabled(),
                 rule.getSeverity(), rule.getWords().size());
-        publish(ex, doors, "moderation_put_rule", () -> rules.publish(ruleId, rule, actorHeader(caller)), () -> ApiJson.JSON.createObjectNode()
+        doors.publish(ex, "moderation_put_rule", () -> rules.publish(ruleId, rule, actorHeader(caller)), () -> ApiJson.JSON.createObjectNode()
                 .put("rule_id", ruleId).put("updated_by", rule.getUpdatedBy()).put("updated_at", text(rule.getUpdatedAt())));
     }
 
@@ -270,7 +263,7 @@ public final class ModerationRoutes {
         String ruleId = Parameters.pathParam(ex, "rule_id");
         ModerationFactory.requireRuleId(ruleId);
         log.info("moderation_delete_rule: {} by {}", ruleId, ModerationFactory.actor(caller));
-        publish(ex, doors, "moderation_delete_rule", () -> rules.publish(ruleId, null, actorHeader(caller)), () -> ApiJson.JSON.createObjectNode()
+        doors.publish(ex, "moderation_delete_rule", () -> rules.publish(ruleId, null, actorHeader(caller)), () -> ApiJson.JSON.createObjectNode()
                 .put("rule_id", ruleId).put("deleted", true));
     }
 
@@ -278,7 +271,7 @@ public final class ModerationRoutes {
     private void act(HttpServerExchange ex, Doors doors, String route, ModerationAction action) {
         log.info("{}: {} on {} by {} ({})", route, ((org.apache.avro.specific.SpecificRecord) action.getAction()).getSchema().getName(),
                 action.getUserId(), action.getIssuedBy(), action.getActionId());
-        publish(ex, doors, route, () -> actions.publish(action.getUserId(), action, Map.of(ACTOR_HEADER, action.getIssuedBy())), () -> {
+        doors.publish(ex, route, () -> actions.publish(action.getUserId(), action, Map.of(ACTOR_HEADER, action.getIssuedBy())), () -> {
             ObjectNode body = ApiJson.JSON.createObjectNode().put("action_id", action.getActionId())
                     .put("user_id", action.getUserId()).put("issued_by", action.getIssuedBy())
                     .put("issued_at", text(action.getIssuedAt()));
@@ -289,26 +282,6 @@ public final class ModerationRoutes {
             }
             return body;
         });
-    }
-
-    /**
-     * Sends on the worker (a send may block for metadata) and answers {@code 202} from the producer's
-     * acknowledgement; the exchange stays open until then.
-     */
-    private void publish(HttpServerExchange ex, Doors doors, String route, Supplier<CompletableFuture<RecordMetadata>> send,
-            Supplier<ObjectNode> answer) {
-        ex.dispatch(SameThreadExecutor.INSTANCE, () -> send.get().whenComplete((metadata, failure) -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause == null) {
-                ApiAnswers.json(ex, 202, answer.get());
-            } else if (cause instanceof KafkaException kafka && !(cause instanceof SerializationException)) {
-                log.warn("{}: Kafka unavailable: {}", route, kafka.toString());
-                ApiAnswers.error(ex, 503, "kafka_unavailable", "Kafka did not take it, so nothing was done; retry (with the same"
-                        + " Idempotency-Key)");
-            } else {
-                doors.fail(ex, route, cause);
-            }
-        }));
     }
 
     private static Map<String, String> actorHeader(Caller caller) {

@@ -14,6 +14,8 @@ import dev.kchat.moments.FeedPage;
 import dev.kchat.moments.FriendGraph;
 import dev.kchat.moments.MomentsConfig;
 import dev.kchat.moments.Post;
+import dev.kchat.moments.PostAudience;
+import dev.kchat.events.social.PostVisibility;
 import dev.kchat.moments.Visibility;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads Moments (migration V005) as a user sees them: the feed (pushed entries merged with the
@@ -49,9 +53,17 @@ public final class MomentsRepository {
     public record Comment(String commentId, String actorId, Instant at, String text, String replyToUserId) {
     }
 
-    /** A post as one reader sees it: only the likes and comments that reader may see. */
+    /**
+     * A post as one reader sees it: only the likes and comments that reader may see. {@code audience}
+     * is who may see it; only its author is shown that ({@link #forAuthor}).
+     */
     public record PostView(String postId, String authorId, Instant postedAt, String text, List<String> media,
-                           List<Like> likes, List<Comment> comments) {
+                           PostAudience audience, List<Like> likes, List<Comment> comments) {
+
+        /** True if {@code userId} wrote the post. */
+        public boolean forAuthor(String userId) {
+            return authorId.equals(userId);
+        }
     }
 
     /** A page of posts; {@code next} is the opaque cursor of the next page, empty on the last. */
@@ -70,6 +82,7 @@ public final class MomentsRepository {
     private final PreparedStatement post;
     private final PreparedStatement interactions;
     private final PreparedStatement outboxAuthors;
+    private final PreparedStatement blocks;
 
     public MomentsRepository(CqlSession session, String keyspace, MomentsConfig config) {
         this.session = session;
@@ -85,13 +98,15 @@ public final class MomentsRepository {
         timelineFirst = session.prepare("SELECT posted_at, post_id FROM " + k + "moments_posts_by_author WHERE author_id = ? LIMIT ?");
         timelineAfter = session.prepare("SELECT posted_at, post_id FROM " + k + "moments_posts_by_author WHERE author_id = ?"
                 + " AND (posted_at, post_id) < (?, ?) LIMIT ?");
-        post = session.prepare("SELECT author_id, posted_at, text, media FROM " + k + "moments_posts WHERE post_id = ?");
+        post = session.prepare("SELECT author_id, posted_at, text, media, visibility, audience FROM " + k
+                + "moments_posts WHERE post_id = ?");
+        blocks = session.prepare("SELECT other_user_id, direction FROM " + k + "moments_blocks_by_user WHERE user_id = ?");
         interactions = session.prepare("SELECT kind, id, actor_id, at, text, reply_to_user_id FROM " + k
                 + "moments_interactions_by_post WHERE post_id = ?");
         outboxAuthors = session.prepare("SELECT author_id FROM " + k + "moments_outbox_authors WHERE author_id IN ?");
     }
 
-    /** The user's side of the friend graph as stored: friends and pending requests. */
+    /** The user's side of the friend graph as stored: friends, pending requests and blocks both ways. */
     public FriendGraph friendGraph(String userId) {
         Map<String, Instant> friendsSince = new HashMap<>();
         Map<String, FriendGraph.Direction> pending = new HashMap<>();
@@ -104,7 +119,17 @@ public final class MomentsRepository {
                 default -> throw new IllegalStateException("unknown friend state " + r.getString("state") + " of " + userId);
             }
         }
-        return FriendGraph.restore(userId, friendsSince, pending, Map.of());
+        Set<String> blocked = new TreeSet<>();
+        Set<String> blockedBy = new TreeSet<>();
+        for (Row r : session.execute(blocks.bind(userId).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+            (MomentsWriter.OUTGOING.equals(r.getString("direction")) ? blocked : blockedBy).add(r.getString("other_user_id"));
+        }
+        return FriendGraph.restore(userId, friendsSince, pending, Map.of(), blocked, blockedBy);
+    }
+
+    /** The users this user blocked, in id order. */
+    public List<String> blocked(String userId) {
+        return new ArrayList<>(friendGraph(userId).blocked());
     }
 
     /** The user's friends, in id order. */
@@ -191,8 +216,8 @@ public final class MomentsRepository {
     }
 
     /**
-     * One post as the reader sees it: empty if it does not exist, was deleted, or the reader does
-     * not see its author's posts. Likes and comments are filtered by {@link Visibility}: the author
+     * One post as the reader sees it: empty if it does not exist, was deleted, or the reader may not
+     * see it (not the author nor a friend of theirs the post's audience allows). Likes and comments are filtered by {@link Visibility}: the author
      * sees all, anyone else only those by themselves or their friends.
      */
     public Optional<PostView> post(String postId, String readerId) {
@@ -205,7 +230,10 @@ public final class MomentsRepository {
             return Optional.empty();
         }
         String authorId = p.getString("author_id");
-        if (!Visibility.canSeePost(reader, authorId)) {
+        String visibility = p.getString("visibility");
+        PostAudience audience = visibility == null ? PostAudience.FRIENDS
+                : new PostAudience(PostVisibility.valueOf(visibility), p.getSet("audience", String.class));
+        if (!Visibility.canSeePost(reader, authorId, audience)) {
             return Optional.empty();
         }
         List<Like> likes = new ArrayList<>();
@@ -231,7 +259,7 @@ public final class MomentsRepository {
         likes.sort(java.util.Comparator.comparing(Like::at).thenComparing(Like::actorId));
         comments.sort(java.util.Comparator.comparing(Comment::at).thenComparing(Comment::commentId));
         return Optional.of(new PostView(postId, authorId, p.getInstant("posted_at"), p.getString("text"),
-                p.getList("media", String.class), likes, comments));
+                p.getList("media", String.class), audience, likes, comments));
     }
 
     /** The reader's friends who have an outbox (authors who post by pull). */

@@ -9,8 +9,11 @@ import dev.kchat.events.social.CommentAdded;
 import dev.kchat.events.social.CommentDeleted;
 import dev.kchat.events.social.FeedEntry;
 import dev.kchat.events.social.FriendAdded;
+import dev.kchat.events.social.FriendBlocked;
 import dev.kchat.events.social.FriendRemoved;
 import dev.kchat.events.social.FriendRequested;
+import dev.kchat.events.social.FriendUnblocked;
+import dev.kchat.events.social.GraphOrigin;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostDeleted;
@@ -29,7 +32,7 @@ import java.util.List;
  * cells and a replayed creation older than a deletion stays deleted.
  *
  * <p>Within one millisecond, {@code social.graph} kinds are ordered request &lt; added &lt; removed
- * (one microsecond apart), and a feed removal sorts after the entry it removes (it has no time of
+ * &lt; blocked &lt; unblocked (one microsecond apart), and a feed removal sorts after the entry it removes (it has no time of
  * its own, so it uses the post's time plus one microsecond).
  */
 public final class MomentsWriter {
@@ -42,6 +45,11 @@ public final class MomentsWriter {
     public static final String FRIEND = "friend";
     public static final String OUTGOING = "outgoing";
     public static final String INCOMING = "incoming";
+    /** Microseconds added within one millisecond, so kinds of equal time apply in this order. */
+    private static final int ADDED_OFFSET = 1;
+    private static final int REMOVED_OFFSET = 2;
+    private static final int BLOCKED_OFFSET = 3;
+    private static final int UNBLOCKED_OFFSET = 4;
 
     private final PreparedStatement post;
     private final PreparedStatement postDeleted;
@@ -55,11 +63,13 @@ public final class MomentsWriter {
     private final PreparedStatement interactionRemoved;
     private final PreparedStatement friend;
     private final PreparedStatement friendRemoved;
+    private final PreparedStatement block;
+    private final PreparedStatement blockRemoved;
 
     public MomentsWriter(CqlSession session, String keyspace) {
         String k = keyspace + ".";
-        post = session.prepare("INSERT INTO " + k + "moments_posts (post_id, author_id, posted_at, text, media)"
-                + " VALUES (:post_id, :author_id, :posted_at, :text, :media) USING TIMESTAMP :ts");
+        post = session.prepare("INSERT INTO " + k + "moments_posts (post_id, author_id, posted_at, text, media, visibility, audience)"
+                + " VALUES (:post_id, :author_id, :posted_at, :text, :media, :visibility, :audience) USING TIMESTAMP :ts");
         postDeleted = session.prepare("DELETE FROM " + k + "moments_posts USING TIMESTAMP :ts WHERE post_id = :post_id");
         postByAuthor = session.prepare("INSERT INTO " + k + "moments_posts_by_author (author_id, posted_at, post_id)"
                 + " VALUES (:author_id, :posted_at, :post_id) USING TIMESTAMP :ts");
@@ -80,6 +90,10 @@ public final class MomentsWriter {
                 + " VALUES (:user_id, :other_user_id, :state, :since, :message) USING TIMESTAMP :ts");
         friendRemoved = session.prepare("DELETE FROM " + k + "moments_friends_by_user USING TIMESTAMP :ts"
                 + " WHERE user_id = :user_id AND other_user_id = :other_user_id");
+        block = session.prepare("INSERT INTO " + k + "moments_blocks_by_user (user_id, other_user_id, direction, at)"
+                + " VALUES (:user_id, :other_user_id, :direction, :at) USING TIMESTAMP :ts");
+        blockRemoved = session.prepare("DELETE FROM " + k + "moments_blocks_by_user USING TIMESTAMP :ts"
+                + " WHERE user_id = :user_id AND other_user_id = :other_user_id AND direction = :direction");
     }
 
     /**
@@ -100,7 +114,9 @@ public final class MomentsWriter {
             return List.of(
                     finish(post.boundStatementBuilder().setString("post_id", event.getPostId())
                             .setString("author_id", event.getAuthorId()).setInstant("posted_at", event.getAt())
-                            .setString("text", created.getText()).setList("media", media, String.class).setLong("ts", ts)),
+                            .setString("text", created.getText()).setList("media", media, String.class)
+                            .setString("visibility", created.getVisibility().name())
+                            .setSet("audience", new java.util.TreeSet<>(created.getAudience()), String.class).setLong("ts", ts)),
                     finish(postByAuthor.boundStatementBuilder().setString("author_id", event.getAuthorId())
                             .setInstant("posted_at", event.getAt()).setString("post_id", event.getPostId()).setLong("ts", ts)));
         }
@@ -154,22 +170,40 @@ public final class MomentsWriter {
 
     /**
      * A {@code social.graph} record, on its user's side: a pending request, a friend, or the row
-     * deleted (unfriended, declined or withdrawn).
+     * deleted (unfriended, declined or withdrawn); a block (the friend row deleted, the block row
+     * written) or its lifting. An {@code INTENT} is not a fact yet: nothing (topology-moments writes
+     * the checked change for both sides, which are stored).
      *
      * @throws IllegalArgumentException for an event kind this writer does not know
      */
     public List<BoundStatement> statementsFor(SocialGraphEvent event) {
+        if (event.getOrigin() == GraphOrigin.INTENT) {
+            return List.of();
+        }
         long ts = micros(event.getAt());
         Object kind = event.getEvent();
+        if (kind instanceof FriendBlocked blocked) {
+            return List.of(finish(friendRemoved.boundStatementBuilder().setString("user_id", event.getUserId())
+                            .setString("other_user_id", event.getOtherUserId()).setLong("ts", ts + BLOCKED_OFFSET)),
+                    finish(block.boundStatementBuilder().setString("user_id", event.getUserId())
+                            .setString("other_user_id", event.getOtherUserId())
+                            .setString("direction", blocked.getOutgoing() ? OUTGOING : INCOMING)
+                            .setInstant("at", event.getAt()).setLong("ts", ts + BLOCKED_OFFSET)));
+        }
+        if (kind instanceof FriendUnblocked unblocked) {
+            return List.of(finish(blockRemoved.boundStatementBuilder().setString("user_id", event.getUserId())
+                    .setString("other_user_id", event.getOtherUserId())
+                    .setString("direction", unblocked.getOutgoing() ? OUTGOING : INCOMING).setLong("ts", ts + UNBLOCKED_OFFSET)));
+        }
         if (kind instanceof FriendRequested requested) {
             return List.of(finish(friend(event, requested.getOutgoing() ? OUTGOING : INCOMING, requested.getMessage(), ts)));
         }
         if (kind instanceof FriendAdded) {
-            return List.of(finish(friend(event, FRIEND, null, ts + 1)));
+            return List.of(finish(friend(event, FRIEND, null, ts + ADDED_OFFSET)));
         }
         if (kind instanceof FriendRemoved) {
             return List.of(finish(friendRemoved.boundStatementBuilder().setString("user_id", event.getUserId())
-                    .setString("other_user_id", event.getOtherUserId()).setLong("ts", ts + 2)));
+                    .setString("other_user_id", event.getOtherUserId()).setLong("ts", ts + REMOVED_OFFSET)));
         }
         throw new IllegalArgumentException("unknown social.graph event "
                 + (kind == null ? "null" : kind.getClass().getName()) + " of " + event.getUserId());

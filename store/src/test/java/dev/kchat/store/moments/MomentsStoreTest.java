@@ -17,7 +17,12 @@ import dev.kchat.events.social.PostDeleted;
 import dev.kchat.events.social.PostLiked;
 import dev.kchat.events.social.PostUnliked;
 import dev.kchat.events.social.SocialGraphEvent;
+import dev.kchat.events.social.FriendBlocked;
+import dev.kchat.events.social.FriendUnblocked;
+import dev.kchat.events.social.PostVisibility;
 import dev.kchat.moments.FriendGraph;
+import dev.kchat.moments.FriendIntents;
+import dev.kchat.moments.PostAudience;
 import dev.kchat.moments.MomentsConfig;
 import dev.kchat.store.TestStore;
 import dev.kchat.store.moments.MomentsRepository.Comment;
@@ -46,7 +51,8 @@ class MomentsStoreTest {
     private static final String DAVE = "dave";
 
     private static final List<String> TABLES = List.of("moments_posts", "moments_posts_by_author", "moments_feed_by_user",
-            "moments_outbox_by_author", "moments_outbox_authors", "moments_interactions_by_post", "moments_friends_by_user");
+            "moments_outbox_by_author", "moments_outbox_authors", "moments_interactions_by_post", "moments_friends_by_user",
+            "moments_blocks_by_user");
 
     private static String keyspace;
     private MomentsWriter writer;
@@ -248,6 +254,76 @@ class MomentsStoreTest {
 
         assertThat(repository.post("p1", ALICE)).isEmpty();
         assertThat(repository.timeline(ALICE, ALICE, Optional.empty(), 10).posts()).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- audiences, blocks, intents
+
+    @Test
+    void shouldShowAPulledPostOnlyToItsAudienceInFeedsTimelinesAndDirectReads() {
+        // Given: star (pulls) is friends with alice and bob, and posts for alice only, then for all
+        befriend(STAR, ALICE, 1);
+        befriend(STAR, BOB, 2);
+        moment(STAR, "listed", STAR, 10, PostCreated.newBuilder().setText("for alice").setVisibility(PostVisibility.LISTED)
+                .setAudience(List.of(ALICE)).build());
+        feed(STAR, "listed", STAR, 10, false, true);
+        post(STAR, "all", 11);
+        feed(STAR, "all", STAR, 11, false, true);
+
+        // Then: alice sees both; bob only the post for all, in his feed, star's timeline and by id
+        assertThat(postIds(repository.feed(ALICE, Optional.empty(), 10))).containsExactly("all", "listed");
+        assertThat(postIds(repository.feed(BOB, Optional.empty(), 10))).containsExactly("all");
+        assertThat(postIds(repository.timeline(STAR, BOB, Optional.empty(), 10))).containsExactly("all");
+        assertThat(repository.post("listed", BOB)).isEmpty();
+        PostView forAuthor = repository.post("listed", STAR).orElseThrow();
+        assertThat(forAuthor.audience()).isEqualTo(new PostAudience(PostVisibility.LISTED, java.util.Set.of(ALICE)));
+        assertThat(repository.post("all", BOB).orElseThrow().audience()).isEqualTo(PostAudience.FRIENDS);
+    }
+
+    @Test
+    void shouldStoreABlockOnBothSidesHideTheBlockedUsersLikesFromTheAuthorAndLiftItOnUnblock() {
+        // Given: friends; bob likes alice's post
+        befriend(ALICE, BOB, 1);
+        post(ALICE, "a1", 10);
+        moment(ALICE, "a1", BOB, 11, new PostLiked());
+
+        // When: alice blocks bob (both sides, as topology-moments writes them)
+        graph(ALICE, BOB, 20, new FriendBlocked(true));
+        graph(BOB, ALICE, 20, new FriendBlocked(false));
+
+        // Then: no friendship, the block both ways, and the author no longer sees bob's like
+        FriendGraph alice = repository.friendGraph(ALICE);
+        assertThat(alice.friends()).isEmpty();
+        assertThat(alice.blocked()).containsExactly(BOB);
+        assertThat(repository.friendGraph(BOB).blockedBy()).containsExactly(ALICE);
+        assertThat(repository.blocked(ALICE)).containsExactly(BOB);
+        assertThat(repository.post("a1", ALICE).orElseThrow().likes()).isEmpty();
+        assertThat(repository.post("a1", BOB)).isEmpty();
+
+        // When: alice unblocks
+        graph(ALICE, BOB, 21, new FriendUnblocked(true));
+        graph(BOB, ALICE, 21, new FriendUnblocked(false));
+
+        // Then: no block, no friendship back; the author sees the like again
+        assertThat(repository.friendGraph(ALICE).blocked()).isEmpty();
+        assertThat(repository.friendGraph(BOB).blockedBy()).isEmpty();
+        assertThat(repository.friends(ALICE)).isEmpty();
+        assertThat(repository.post("a1", ALICE).orElseThrow().likes()).extracting(Like::actorId).containsExactly(BOB);
+    }
+
+    @Test
+    void shouldStoreNothingForAnIntentOnlyTheFactsTheMomentsAppWritesBack() {
+        // When: an unchecked accept, then the checked facts of a request
+        write(writer.statementsFor(FriendIntents.intent(ALICE, BOB, at(1), new FriendAdded())));
+        graph(ALICE, BOB, 2, FriendRequested.newBuilder().setOutgoing(true).build());
+
+        // Then
+        assertThat(repository.friends(ALICE)).isEmpty();
+        assertThat(repository.pendingRequests(ALICE)).extracting(MomentsRepository.PendingRequest::direction)
+                .containsExactly(MomentsWriter.OUTGOING);
+    }
+
+    private static List<String> postIds(Page page) {
+        return page.posts().stream().map(PostView::postId).toList();
     }
 
     // ---------------------------------------------------------------- helpers
