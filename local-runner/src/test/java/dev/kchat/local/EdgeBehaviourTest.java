@@ -426,6 +426,58 @@ class EdgeBehaviourTest {
         toClose.add(RawWsClient.connect(edge.url(), token("t20-ben"), 65_536));
     }
 
+    // ------------------------------------------------------------------ load shedding
+
+    @Test
+    void shouldShedTypingAndHoldReceiptsBackUnderOverloadWhileEveryMessageGetsThrough() throws Exception {
+        // Given an edge (in its own group) that reads overload at every check (any inbox delay is too
+        // much), so it sheds everything it may: typing, presence, receipts held back for 1 s
+        EdgeApp edge = startEdgeInItsOwnGroup(Map.of(
+                "edge.group.id", "t30-edges",
+                "edge.shed.delay", "0ms",
+                "edge.shed.check.interval", "100ms",
+                "edge.shed.receipt.delay", "1s"));
+        await().atMost(DEADLINE).until(() -> metric(edge, "kchat_edge_shed_level", "") == 3.0);
+        WsDevice ann = device(edge.url(), "t30-ann", "phone", 0);
+        WsDevice ben = device(edge.url(), "t30-ben", "phone", 0);
+        awaitReady(ann);
+        awaitReady(ben);
+        String dm = createDirect("t30-ann", "t30-ben");
+        sendHttp("t30-ann", dm, "t30-m0", "before typing");
+        await().atMost(DEADLINE).until(() -> ben.messages(dm).contains("before typing") && ann.messages(dm).contains("before typing"));
+
+        // When ann types, then sends
+        ann.send("{\"type\":\"typing\",\"conversation_id\":\"" + dm + "\",\"typing\":true}");
+        await().atMost(DEADLINE).until(() -> metric(edge, "kchat_edge_shed_total", "kind=\"typing_in\"") >= 1);
+        sendHttp("t30-ann", dm, "t30-m1", "sent while shedding");
+
+        // Then the message reaches ben (messages are never shed), with no typing frame before it
+        await().atMost(DEADLINE).until(() -> ben.messages(dm).contains("sent while shedding"));
+        assertThat(ben.framesOfType("typing")).isEmpty();
+
+        // And ben's device acknowledged it: the Delivered is held back, not lost, and ann's devices
+        // see the message delivered once the hold is over (positions converge)
+        long seq = ben.convSeqs(dm).get(ben.convSeqs(dm).size() - 1);
+        await().atMost(DEADLINE).until(() -> metric(edge, "kchat_edge_shed_total", "kind=\"receipt\"") >= 1);
+        await().atMost(DEADLINE).until(() -> ann.framesOfType("event").stream().map(f -> f.path("entry").path("item"))
+                .anyMatch(i -> i.path("type").asText().equals("MessageStatusChanged")
+                        && i.path("status").asText().equals("DELIVERED") && i.path("up_to_seq").asLong() == seq));
+    }
+
+    /** A sample of the edge's Prometheus metrics: the first line of that name whose labels contain {@code label}; -1 if none. */
+    private static double metric(EdgeApp edge, String name, String label) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        for (String line : r.body().split("\n")) {
+            int value = line.lastIndexOf(' ');
+            String series = value < 0 ? "" : line.substring(0, value);
+            if ((series.equals(name) || series.startsWith(name + "{")) && series.contains(label)) {
+                return Double.parseDouble(line.substring(value + 1).trim());
+            }
+        }
+        return -1;
+    }
+
     // ------------------------------------------------------------------ protocol errors
 
     @Test
