@@ -114,6 +114,19 @@ public final class Args {
         return out;
     }
 
+    /** Comma-separated {@code key=value} pairs (e.g. {@code --set}), in order. */
+    public Map<String, String> keyValues(String name) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String kv : list(name)) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--" + name + " wants key=value pairs, got '" + kv + "'");
+            }
+            out.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return out;
+    }
+
     /** Sets a declared option as if given on the command line (a scenario adding to {@code --set}). */
     public Args with(String name, String value) {
         if (!declared.containsKey(name)) {

@@ -189,6 +189,15 @@ final class ChildJvm implements AutoCloseable {
         log.info("{} stopped", name);
     }
 
+    /** SIGKILL: no shutdown hook runs in the child; returns once it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " pid " + process.pid() + " survived SIGKILL for 60 s");
+        }
+        log.info("{} killed (SIGKILL)", name);
+    }
+
     @Override
     public void close() {
         stop(Duration.ofMinutes(2));

@@ -16,8 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 
 /**
- * The HTTP API calls a benchmark makes to set up (create groups, add members) and, in the
- * reconnect storm, to send while every socket is down. Setup calls are few, so the JDK client is
+ * The HTTP API calls a benchmark makes to set up (create groups, add members), in the
+ * reconnect storm to send while every socket is down, and in the fault runs to send and to read
+ * inboxes and histories back. Setup calls are few, so the JDK client is
  * fine here; sockets under load go through {@link LoadClient}.
  */
 public final class ConversationsApi {
@@ -55,7 +56,16 @@ public final class ConversationsApi {
                 JSON.createObjectNode().put("client_msg_id", clientMsgId).put("body", body));
     }
 
+    /** A read (history, sync) as the token's user; completes with the JSON body of a 2xx answer. */
+    public CompletableFuture<JsonNode> get(String token, String pathAndQuery) {
+        return call(token, "GET", pathAndQuery, HttpRequest.BodyPublishers.noBody());
+    }
+
     private CompletableFuture<JsonNode> post(String token, String path, ObjectNode body) {
+        return call(token, "POST", path, HttpRequest.BodyPublishers.ofString(body.toString()));
+    }
+
+    private CompletableFuture<JsonNode> call(String token, String method, String path, HttpRequest.BodyPublisher body) {
         try {
             inFlight.acquire();
         } catch (InterruptedException e) {
@@ -65,11 +75,11 @@ public final class ConversationsApi {
         HttpRequest request = HttpRequest.newBuilder(URI.create(ingressUrl + path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+                .method(method, body).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> inFlight.release())
                 .thenApply(r -> {
                     if (r.statusCode() / 100 != 2) {
-                        throw new ApiFailure(path, r.statusCode(), r.body());
+                        throw new ApiFailure(method + " " + path, r.statusCode(), r.body());
                     }
                     try {
                         return JSON.readTree(r.body());
@@ -89,8 +99,16 @@ public final class ConversationsApi {
 
     /** A refused API call, with what the API said. */
     public static final class ApiFailure extends RuntimeException {
-        public ApiFailure(String path, int status, String body) {
-            super("POST " + path + " answered " + status + ": " + body);
+        private final int status;
+
+        public ApiFailure(String request, int status, String body) {
+            super(request + " answered " + status + ": " + body);
+            this.status = status;
+        }
+
+        /** The HTTP status the API answered. */
+        public int status() {
+            return status;
         }
     }
 }

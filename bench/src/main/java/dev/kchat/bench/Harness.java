@@ -99,13 +99,7 @@ public final class Harness implements AutoCloseable {
         String guarantee = args.string("guarantee");
         settings.put("routing.processing.guarantee", guarantee);
         settings.put("fanout.processing.guarantee", guarantee);
-        for (String kv : args.list("set")) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--set wants key=value pairs, got '" + kv + "'");
-            }
-            settings.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
+        settings.putAll(args.keyValues("set"));
         int perSource = args.integer("connections-per-source");
         List<String> sources = args.list("source-addresses");
         if (sources.equals(List.of("auto"))) {

@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@link BenchPlatform} as a child JVM with a fresh data folder and free ports. Its log (and its
+ * Runs {@link BenchPlatform} as a child JVM with a fresh data folder and free ports (or, for a restart,
+ * on the data and ports of a previous run: {@link #startOn}). Its log (and its
  * broker's and CQL server's output) goes to {@code <run dir>/platform.log}. Closing it stops the
  * platform, which stops its broker and CQL server.
  */
@@ -41,14 +42,30 @@ public final class PlatformProcess implements AutoCloseable {
      * @param settings extra settings, passed as system properties
      */
     public static PlatformProcess start(Path runDir, String heap, Map<String, String> settings) throws IOException, InterruptedException {
+        Map<String, String> all = new LinkedHashMap<>(freshPorts());
+        all.putAll(settings);
+        return startOn(runDir, heap, all);
+    }
+
+    /** Free ports for the platform's listeners, to pass to {@link #startOn} (a restart keeps them). */
+    public static Map<String, String> freshPorts() {
+        Map<String, String> ports = new LinkedHashMap<>();
+        ports.put("local.kafka.port", String.valueOf(freePort()));
+        ports.put("local.registry.port", String.valueOf(freePort()));
+        ports.put("local.ingress.port", String.valueOf(freePort()));
+        ports.put("local.edge.port", String.valueOf(freePort()));
+        ports.put("local.admin.base.port", "0");
+        return ports;
+    }
+
+    /**
+     * Starts the platform on the data folder {@code <runDir>/data}, kept as it is (a restart after a
+     * crash finds its broker, CQL and state there), with these settings, ports included.
+     */
+    public static PlatformProcess startOn(Path runDir, String heap, Map<String, String> settings) throws IOException, InterruptedException {
         Files.createDirectories(runDir);
         Map<String, String> all = new LinkedHashMap<>();
         all.put("local.data.dir", runDir.resolve("data").toAbsolutePath().toString());
-        all.put("local.kafka.port", String.valueOf(freePort()));
-        all.put("local.registry.port", String.valueOf(freePort()));
-        all.put("local.ingress.port", String.valueOf(freePort()));
-        all.put("local.edge.port", String.valueOf(freePort()));
-        all.put("local.admin.base.port", "0");
         all.putAll(settings);
         ChildJvm jvm = ChildJvm.start("platform", BenchPlatform.class, jvmOptions(heap, "KCHAT_BENCH_PLATFORM_JAVA_OPTS"), all,
                 BenchPlatform.logFile(runDir), BenchPlatform.startTimeout());
@@ -133,6 +150,11 @@ public final class PlatformProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
         }
+    }
+
+    /** {@code kill -9} of the platform JVM; returns once it is gone (its broker and CQL server then stop by themselves). */
+    public void kill() throws InterruptedException {
+        jvm.kill();
     }
 
     @Override

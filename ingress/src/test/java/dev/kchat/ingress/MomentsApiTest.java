@@ -62,6 +62,8 @@ class MomentsApiTest {
         assertError(api.call("bob", "POST", "/v1/friends/requests", "{\"user_id\":\"alice\"}", 409), "already_friends");
         assertError(api.call("alice", "POST", "/v1/friends/requests", "{\"user_id\":\"carol\"}", 409), "incoming_request_pending");
         assertError(api.call("carol", "POST", "/v1/friends/requests", "{\"user_id\":\"alice\"}", 409), "request_already_sent");
+        // carol's own request is hers to withdraw (DELETE /v1/friends/alice), not to decline
+        assertError(api.call("carol", "POST", "/v1/friends/requests/alice/decline", null, 404), "no_pending_request");
 
         // When: a request that holds
         JsonNode accepted = api.call("dave", "POST", "/v1/friends/requests", "{\"user_id\":\"alice\",\"message\":\"hello\"}", 202);

@@ -67,7 +67,7 @@ public final class MomentsApp extends StreamsApp {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FRIENDS_STORE),
                 Serdes.String(), StateSerde.of(FriendState.class, MomentsState.FRIEND_STATE_V1)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(POSTS_STORE),
-                Serdes.String(), StateSerde.of(PostState.class)));
+                Serdes.String(), StateSerde.of(PostState.class, MomentsState.POST_STATE_V1)));
 
         Topic<String, SocialGraphEvent> graph = topics.socialGraph();
         Topic<String, MomentEvent> events = topics.momentsEvents();

@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code FriendRemoved} or {@code FriendBlocked} ending a friendship on user U's side: U's
  *       pushed posts are taken out of the former friend's feed. The former friend's own record, on their partition, takes their posts out
  *       of U's feed: each side removes its own posts, which are the ones its task knows.</li>
- *   <li>Likes and comments on a live post by the author or one of the author's friends (whoever
- *       sees the post): {@link InteractionNotifications}. On an unknown or deleted post, or by
+ *   <li>Likes and comments on a live post by the author or one of the author's friends its
+ *       audience allows (whoever sees the post): {@link InteractionNotifications}, to those of the
+ *       recipients who see the post now. On an unknown or deleted post, or by
  *       someone who cannot see it, nobody is told (ingress refuses those; a record that gets here
  *       anyway is logged and kept by the store, whose reads apply {@link Visibility}).</li>
  * </ul>
@@ -156,10 +157,12 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
                 log.debug("post {} of {} already known; replayed creation ignored", postId, authorId);
                 return;
             }
-            FanoutPlan plan = policy.plan(Post.of(event), PostAudience.of((PostCreated) kind), graph(authorId));
+            PostAudience audience = PostAudience.of((PostCreated) kind);
+            FanoutPlan plan = policy.plan(Post.of(event), audience, graph(authorId));
             posts.put(postKey, PostState.newBuilder()
                     .setPostId(postId).setAuthorId(authorId).setPostedAt(event.getAt())
-                    .setPushed(plan.delivery() == Delivery.PUSH).setDeleted(false).build());
+                    .setPushed(plan.delivery() == Delivery.PUSH).setDeleted(false)
+                    .setVisibility(audience.visibility().name()).setAudience(new ArrayList<>(audience.listed())).build());
             plan.feedEntries().forEach(entry -> forward(record, entry.getViewerId(), entry));
         } else if (kind instanceof PostDeleted) {
             requireAuthor(event);
@@ -179,12 +182,18 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
                 return;
             }
             // The author's side of the graph is the one on this partition; friendship is mutual.
-            if (!actor.equals(authorId) && !graph(authorId).isFriend(actor)) {
-                log.info("{} by {} on post {} of {}, whose posts they do not see: nobody notified",
+            FriendGraph author = graph(authorId);
+            PostAudience audience = MomentsState.toAudience(known);
+            if (!seesPost(author, audience, actor)) {
+                log.info("{} by {} on post {} of {}, which they do not see: nobody notified",
                         kind.getClass().getSimpleName(), actor, postId, authorId);
                 return;
             }
             for (InteractionNotifications.Notification n : InteractionNotifications.of(event)) {
+                if (!seesPost(author, audience, n.recipientId())) {
+                    log.info("reply on post {} of {} to {}, who no longer sees it: not notified", postId, authorId, n.recipientId());
+                    continue;
+                }
                 InboxEntry entry = InboxEntry.newBuilder()
                         .setUserId(n.recipientId())
                         .setInboxSeq(0)
@@ -200,6 +209,11 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
             throw new IllegalArgumentException("unknown moments.events event "
                     + (kind == null ? "null" : kind.getClass().getName()) + " in " + event.getEventId());
         }
+    }
+
+    /** Whether {@code userId} sees the post, from the author's side (friendship is mutual). */
+    private static boolean seesPost(FriendGraph author, PostAudience audience, String userId) {
+        return userId.equals(author.userId()) || (author.isFriend(userId) && audience.allowsFriend(userId));
     }
 
     private FriendGraph graph(String userId) {

@@ -19,6 +19,8 @@ final class MomentsState {
      * blocks existed: {@code StateSerde} restores those records into the current class.
      */
     static final org.apache.avro.Schema FRIEND_STATE_V1 = schema("FriendState-v1.avsc");
+    /** The first schema of {@link PostState} (without the audience), read back as {@link PostAudience#FRIENDS}. */
+    static final org.apache.avro.Schema POST_STATE_V1 = schema("PostState-v1.avsc");
 
     private MomentsState() {
     }
@@ -56,6 +58,10 @@ final class MomentsState {
         state.getIncoming().forEach(other -> pending.put(other, FriendGraph.Direction.INCOMING));
         return FriendGraph.restore(state.getUserId(), state.getFriends(), pending, state.getLastChange(),
                 new HashSet<>(state.getBlocked()), new HashSet<>(state.getBlockedBy()));
+    }
+
+    static PostAudience toAudience(PostState state) {
+        return new PostAudience(dev.kchat.events.social.PostVisibility.valueOf(state.getVisibility()), new java.util.TreeSet<>(state.getAudience()));
     }
 
     static Post toPost(PostState state) {

@@ -154,6 +154,35 @@ class MomentsIntentsTopologyTest {
         moments.assertNothingMore();
     }
 
+    @Test
+    void shouldTellOfInteractionsOnlyThoseWhoSeeThePost() {
+        // Given: alice, friends with bob and carol, posts for bob only and for all
+        moments.befriend(ALICE, BOB, 1);
+        moments.befriend(ALICE, CAROL, 2);
+        moments.events.pipeInput(ALICE, post("listed", 10, PostVisibility.LISTED, BOB));
+        moments.events.pipeInput(ALICE, postCreated("all", ALICE, 11));
+        moments.feed.readKeyValuesToList();
+
+        // When: carol, outside the listed post's audience, likes it; bob likes it
+        moments.events.pipeInput(ALICE, MomentsFixtures.liked("listed", ALICE, CAROL));
+        moments.events.pipeInput(ALICE, MomentsFixtures.liked("listed", ALICE, BOB));
+
+        // Then: only bob's like reaches alice
+        assertThat(moments.notifications.readValuesToList()).extracting(e -> ((dev.kchat.events.social.MomentNotification) e.getItem())
+                .getActorId()).containsExactly(BOB);
+
+        // When: carol comments on the post for all, alice unfriends her, bob replies to carol's comment
+        moments.events.pipeInput(ALICE, MomentsFixtures.commented("all", ALICE, CAROL, null));
+        moments.notifications.readValuesToList();
+        moments.pipeGraph(MomentsFixtures.removed(ALICE, CAROL, 20), MomentsFixtures.removed(CAROL, ALICE, 20));
+        moments.feed.readKeyValuesToList();
+        moments.events.pipeInput(ALICE, MomentsFixtures.commented("all", ALICE, BOB, CAROL));
+
+        // Then: alice is told; carol, who no longer sees the post, is not
+        assertThat(moments.notifications.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly(ALICE);
+        moments.assertNothingMore();
+    }
+
     /** The facts delivered again, as after a consumer restarts from an older offset. */
     private void replay(List<KeyValue<String, SocialGraphEvent>> facts) {
         facts.forEach(f -> moments.graph.pipeInput(f.key, f.value));

@@ -8,8 +8,6 @@ import dev.kchat.api.auth.JwtAuthenticator;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.api.auth.TokenMinter;
 import dev.kchat.api.http.ApiAnswers;
-import io.undertow.Undertow;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,26 +25,22 @@ class AuthenticationTest {
 
     private final TokenMinter minter = new TokenMinter(SECRET, null);
     private final HttpClient client = HttpClient.newHttpClient();
-    private Undertow server;
+    private DoorServer door;
     private String base;
 
     @BeforeEach
     void start() {
-        Authentication auth = new Authentication(new JwtAuthenticator(AuthConfig.hs256(SECRET)));
-        server = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1).setWorkerThreads(1)
-                .setHandler(auth.authenticated(ex -> {
-                    Caller caller = ex.getAttachment(Authentication.CALLER);
-                    ApiAnswers.json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
-                            .put("device_id", caller.deviceId()).put("expires_at", caller.expiresAt().toString()));
-                }))
-                .build();
-        server.start();
-        base = "http://127.0.0.1:" + ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        door = DoorServer.start(new JwtAuthenticator(AuthConfig.hs256(SECRET)), ex -> {
+            Caller caller = ex.getAttachment(Authentication.CALLER);
+            ApiAnswers.json(ex, 200, ApiJson.JSON.createObjectNode().put("user_id", caller.userId())
+                    .put("device_id", caller.deviceId()).put("expires_at", caller.expiresAt().toString()));
+        });
+        base = door.base();
     }
 
     @AfterEach
     void stop() {
-        server.stop();
+        door.close();
     }
 
     @Test

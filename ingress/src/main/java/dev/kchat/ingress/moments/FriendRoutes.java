@@ -58,35 +58,54 @@ public final class FriendRoutes implements Doors.RouteGroup {
                     MomentsRequests.FriendRequest request = ApiJson.read(body, MomentsRequests.FriendRequest.class);
                     String other = MomentsFactory.otherUser(caller, request.userId(), "user_id");
                     change(ex, doors, "friend_request", caller, other, "requested",
-                            new FriendRequested(true, MomentsFactory.requestMessage(request.message())));
+                            new FriendRequested(true, MomentsFactory.requestMessage(request.message())), ANY);
                 }))
                 .post("/v1/friends/requests/{user}/accept", doors.withoutBody("friend_accept", (ex, caller) ->
-                        change(ex, doors, "friend_accept", caller, pathUser(ex, caller), "friends", new FriendAdded())))
+                        change(ex, doors, "friend_accept", caller, pathUser(ex, caller), "friends", new FriendAdded(), ANY)))
                 .post("/v1/friends/requests/{user}/decline", doors.withoutBody("friend_decline", (ex, caller) ->
-                        change(ex, doors, "friend_decline", caller, pathUser(ex, caller), "declined", new FriendRemoved())))
+                        change(ex, doors, "friend_decline", caller, pathUser(ex, caller), "declined", new FriendRemoved(),
+                                FriendRoutes::requestToDecline)))
                 .delete("/v1/friends/{user}", doors.withoutBody("friend_remove", (ex, caller) ->
-                        change(ex, doors, "friend_remove", caller, pathUser(ex, caller), "removed", new FriendRemoved())))
+                        change(ex, doors, "friend_remove", caller, pathUser(ex, caller), "removed", new FriendRemoved(),
+                                FriendRoutes::friendOrOwnRequest)))
                 .post("/v1/friends/blocks", doors.withBody("friend_block", (ex, caller, body) -> {
                     String other = MomentsFactory.otherUser(caller, ApiJson.read(body, MomentsRequests.Block.class).userId(), "user_id");
-                    change(ex, doors, "friend_block", caller, other, "blocked", new FriendBlocked(true));
+                    change(ex, doors, "friend_block", caller, other, "blocked", new FriendBlocked(true), ANY);
                 }))
                 .delete("/v1/friends/blocks/{user}", doors.withoutBody("friend_unblock", (ex, caller) ->
-                        change(ex, doors, "friend_unblock", caller, pathUser(ex, caller), "unblocked", new FriendUnblocked(true))));
+                        change(ex, doors, "friend_unblock", caller, pathUser(ex, caller), "unblocked", new FriendUnblocked(true), ANY)));
+    }
+
+    /** What a route asks of the caller's graph beyond {@link FriendIntents#check}; throws the refusal. */
+    @FunctionalInterface
+    private interface Precondition {
+        void require(FriendGraph mine, String other);
+    }
+
+    private static final Precondition ANY = (mine, other) -> { };
+
+    /** A decline needs a request from the other user (the generic rule also admits a withdrawal). */
+    private static void requestToDecline(FriendGraph mine, String other) {
+        if (mine.pendingRequests().get(other) != FriendGraph.Direction.INCOMING) {
+            throw ApiException.notFound(FriendIntents.NO_PENDING_REQUEST, "no friend request from " + other + " to decline");
+        }
+    }
+
+    /** An unfriending needs a friendship, or withdraws the caller's own request; not a decline of theirs. */
+    private static void friendOrOwnRequest(FriendGraph mine, String other) {
+        if (!mine.isFriend(other) && mine.pendingRequests().get(other) != FriendGraph.Direction.OUTGOING) {
+            throw ApiException.notFound(FriendIntents.NOT_FRIENDS, mine.userId() + " and " + other + " are not friends");
+        }
     }
 
     /**
-     * Checks the caller's intent on the store's copy of their graph, with the route's own precondition
-     * (a decline needs a request from them, an unfriending a friendship, where the generic rule also
-     * admits a withdrawn request), and produces it.
+     * Checks the caller's intent on the store's copy of their graph (the route's precondition, then
+     * {@link FriendIntents#check}) and produces it.
      */
-    private void change(HttpServerExchange ex, Doors doors, String route, Caller caller, String other, String status, Object kind) {
+    private void change(HttpServerExchange ex, Doors doors, String route, Caller caller, String other, String status, Object kind,
+            Precondition precondition) {
         FriendGraph mine = repository.friendGraph(caller.userId());
-        if (route.equals("friend_decline") && mine.pendingRequests().get(other) != FriendGraph.Direction.INCOMING) {
-            throw ApiException.notFound(FriendIntents.NO_PENDING_REQUEST, "no friend request from " + other + " to decline");
-        }
-        if (route.equals("friend_remove") && !mine.isFriend(other) && mine.pendingRequests().get(other) != FriendGraph.Direction.OUTGOING) {
-            throw ApiException.notFound(FriendIntents.NOT_FRIENDS, caller.userId() + " and " + other + " are not friends");
-        }
+        precondition.require(mine, other);
         Instant at = clock.instant();
         SocialGraphEvent intent = FriendIntents.intent(caller.userId(), other, at, kind);
         FriendIntents.check(mine, intent).ifPresent(refusal -> {
