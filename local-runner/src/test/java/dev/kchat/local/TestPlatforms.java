@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -20,8 +21,19 @@ final class TestPlatforms {
     }
 
     /**
+     * The edges never shed load in tests unless a test asks for it: a slow moment of a busy CI
+     * machine must not drop the typing or hold back the receipts a test waits for.
+     */
+    static final Map<String, String> NO_SHEDDING = Map.of(
+            "edge.shed.delay", "24h",
+            "edge.shed.inbox.lag", String.valueOf(Long.MAX_VALUE),
+            "edge.shed.queued.frames", String.valueOf(Long.MAX_VALUE),
+            "edge.shed.cpu", "1.0");
+
+    /**
      * A platform on free ports, without the moderation job (it costs a JVM the other tests do not
-     * need); {@code appSettings} override the apps' settings (e.g. short timeouts).
+     * need); {@code appSettings} override the apps' settings (e.g. short timeouts) and
+     * {@link #NO_SHEDDING}.
      */
     static LocalPlatform start(Path dataDir, Map<String, String> appSettings) {
         return start(dataDir, appSettings, false);
@@ -41,7 +53,9 @@ final class TestPlatforms {
                 "local.edge.port", String.valueOf(freePort()),
                 "local.admin.base.port", "0",
                 "local.moderation", String.valueOf(moderation))));
-        return LocalPlatform.start(config, Settings.of(appSettings));
+        Map<String, String> settings = new HashMap<>(NO_SHEDDING);
+        settings.putAll(appSettings);
+        return LocalPlatform.start(config, Settings.of(settings));
     }
 
     /**
