@@ -8,6 +8,7 @@ import dev.kchat.events.social.FriendAdded;
 import dev.kchat.events.social.FriendRequested;
 import dev.kchat.events.social.GraphOrigin;
 import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.NotificationsSeen;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostLiked;
 import dev.kchat.events.social.PostVisibility;
@@ -106,6 +107,31 @@ class MomentsApiTest {
         assertThat(created.getVisibility()).isEqualTo(PostVisibility.EXCEPT_LISTED);
         assertThat(created.getAudience()).containsExactly("bob");
         assertThat(created.getMedia()).extracting(a -> a.getUrl()).containsExactly("https://cdn.example/x.jpg");
+    }
+
+    @Test
+    void shouldMarkTheCallersNotificationsReadUnderTheirKeyAndRefuseABadBodyOrNoToken() throws Exception {
+        assertError(api.call("frank", "POST", "/v1/moments/notifications/read", "{\"unread\":3}", 400), "unknown_field");
+        assertError(api.call("frank", "POST", "/v1/moments/notifications/read", "[]", 400), "invalid_field");
+        assertError(api.call("frank", "POST", "/v1/moments/notifications/read", "{", 400), "invalid_json");
+        assertError(api.call(null, "POST", "/v1/moments/notifications/read", null, 401), "missing_token");
+
+        // When: frank with no body, gina with an empty object
+        JsonNode read = api.call("frank", "POST", "/v1/moments/notifications/read", null, 202);
+        api.call("gina", "POST", "/v1/moments/notifications/read", "{}", 202);
+
+        // Then: each one's first record is a NotificationsSeen of their own, with no post
+        assertThat(read.get("user_id").asText()).isEqualTo("frank");
+        assertThat(read.get("unread").asLong()).isZero();
+        for (String user : List.of("frank", "gina")) {
+            List<MomentEvent> produced = ingress.recordsUpTo(ingress.topics().momentsEvents(), user, r -> true);
+            assertThat(produced).hasSize(1);
+            MomentEvent seen = produced.get(0);
+            assertThat(seen.getEvent()).isInstanceOf(NotificationsSeen.class);
+            assertThat(seen.getAuthorId()).isEqualTo(user);
+            assertThat(seen.getActorId()).isEqualTo(user);
+            assertThat(seen.getPostId()).isEmpty();
+        }
     }
 
     @Test

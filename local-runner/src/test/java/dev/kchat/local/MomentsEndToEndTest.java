@@ -80,11 +80,20 @@ class MomentsEndToEndTest {
         assertThat(error(RUNNING.client().call(AMY, "PUT", "/v1/moments/" + ben1 + "/like", null, false, null))).isEqualTo("409 already_liked");
         assertThat(error(RUNNING.client().call(AMY, "PUT", "/v1/moments/" + cat1 + "/like", null, false, null))).isEqualTo("404 post_not_found");
 
-        // And: ben's phone got the two likes and the comment, cat's the reply, as inbox entries
+        // And: ben's phone got the two likes and the comment, cat's the reply (told from ben's partition), as
+        // inbox entries, each with its recipient's unread count
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(notifications(bensPhone))
-                .containsExactlyInAnyOrder("LIKED by amy", "LIKED by cat", "COMMENTED by cat"));
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(notifications(catsPhone)).containsExactly("REPLIED by ben"));
+                .containsExactly("LIKED by amy, unread 1", "LIKED by cat, unread 2", "COMMENTED by cat, unread 3"));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(notifications(catsPhone)).containsExactly("REPLIED by ben, unread 1"));
         assertThat(bensPhone.inboxSeqs()).isNotEmpty().allMatch(seq -> seq > 0);
+
+        // When: ben reads his notifications
+        assertThat(RUNNING.client().expect(BEN, "POST", "/v1/moments/notifications/read", null, 202).get("unread").asLong()).isZero();
+
+        // Then: his phone gets the reset, and cat's count is still hers
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(notifications(bensPhone))
+                .containsExactly("LIKED by amy, unread 1", "LIKED by cat, unread 2", "COMMENTED by cat, unread 3", "SEEN by ben, unread 0"));
+        assertThat(notifications(catsPhone)).containsExactly("REPLIED by ben, unread 1");
 
         // When: cat deletes her comment, and amy deletes her post and posts again
         RUNNING.client().expect(CAT, "DELETE", "/v1/moments/" + ben1 + "/comments/" + catsComment, null, 202);
@@ -177,13 +186,13 @@ class MomentsEndToEndTest {
         return out;
     }
 
-    /** The Moments notifications a device got, as "KIND by actor". */
+    /** The Moments notifications a device got, as "KIND by actor, unread N". */
     private static List<String> notifications(WsDevice device) {
         List<String> out = new ArrayList<>();
         for (JsonNode f : device.framesOfType("event")) {
             JsonNode item = f.path("entry").path("item");
             if (item.path("type").asText().equals("MomentNotification")) {
-                out.add(item.path("kind").asText() + " by " + item.path("actor_id").asText());
+                out.add(item.path("kind").asText() + " by " + item.path("actor_id").asText() + ", unread " + item.path("unread").asText());
             }
         }
         return out;

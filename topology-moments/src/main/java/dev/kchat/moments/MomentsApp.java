@@ -6,6 +6,7 @@ import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.SocialGraphEvent;
 import dev.kchat.moments.state.FriendState;
 import dev.kchat.moments.state.PostState;
+import dev.kchat.moments.state.UnreadState;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.streams.ErrorTopicHandler;
@@ -23,6 +24,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -33,9 +35,13 @@ import org.apache.kafka.streams.state.Stores;
  * recipient, which topology-fanout's per-user sequencer numbers into {@code chat.inbox}); records
  * that cannot be read or processed go to {@code platform.errors}.
  *
- * <p>One sub-topology: both sources feed {@link MomentsProcessor}, which shares the two stores, so
- * one task owns a user's friend graph and their posts. Store names are constants: they name the
- * changelog topics ({@code <application.id>-<store>-changelog}), which must not change.
+ * <p>Two sub-topologies. Both sources feed {@link MomentsProcessor}, which shares the friends and
+ * posts stores, so one task owns a user's friend graph and their posts. Its notifications go
+ * through the repartition by recipient ({@code <application.id>-moments-notifications-by-user-repartition})
+ * to {@link UnreadCounter}, which owns each user's unread count (a reply may notify a user whose
+ * partition is not the post author's) and stamps it on the entry. Store and repartition names are
+ * constants: they name the changelog and internal topics ({@code <application.id>-<store>-changelog}),
+ * which must not change.
  */
 public final class MomentsApp extends StreamsApp {
 
@@ -46,6 +52,11 @@ public final class MomentsApp extends StreamsApp {
     public static final String FRIENDS_STORE = "moments-friends";
     /** author|post -> {@link PostState}: each post with how it was delivered, kept (marked) when deleted. */
     public static final String POSTS_STORE = "moments-posts";
+    /** user -> {@link UnreadState}: the user's unread Moments notifications ({@link UnreadCounter}). */
+    public static final String UNREAD_STORE = "moments-unread";
+    /** Name of the repartition by recipient; the topic is {@code <application.id>-moments-notifications-by-user-repartition}. */
+    static final String BY_USER_REPARTITION = "moments-notifications-by-user";
+    static final String UNREAD_COUNTER = "moments-unread-counter";
 
     static final String GRAPH_SOURCE = "moments-graph-source";
     static final String EVENTS_SOURCE = "moments-events-source";
@@ -68,6 +79,8 @@ public final class MomentsApp extends StreamsApp {
                 Serdes.String(), StateSerde.of(FriendState.class, MomentsState.FRIEND_STATE_V1)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(POSTS_STORE),
                 Serdes.String(), StateSerde.of(PostState.class, MomentsState.POST_STATE_V1)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNREAD_STORE),
+                Serdes.String(), StateSerde.of(UnreadState.class)));
 
         Topic<String, SocialGraphEvent> graph = topics.socialGraph();
         Topic<String, MomentEvent> events = topics.momentsEvents();
@@ -96,6 +109,9 @@ public final class MomentsApp extends StreamsApp {
                         "graph"))
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(entries -> entries
                         .mapValues(out -> (InboxEntry) out, Named.as("moments-as-notification"))
+                        .repartition(Repartitioned.<String, InboxEntry>as(BY_USER_REPARTITION)
+                                .withKeySerde(notifications.keySerde()).withValueSerde(notifications.valueSerde()))
+                        .process(UnreadCounter::new, Named.as(UNREAD_COUNTER), UNREAD_STORE)
                         .to(notifications.name(), Produced.with(notifications.keySerde(), notifications.valueSerde())
                                 .withName(NOTIFICATIONS_SINK)),
                         "notifications"))

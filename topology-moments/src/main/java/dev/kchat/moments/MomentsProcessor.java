@@ -4,7 +4,10 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.social.CommentAdded;
 import dev.kchat.events.social.CommentDeleted;
 import dev.kchat.events.social.FeedEntry;
+import dev.kchat.events.social.InteractionKind;
 import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.MomentNotification;
+import dev.kchat.events.social.NotificationsSeen;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostDeleted;
 import dev.kchat.events.social.PostLiked;
@@ -50,6 +53,8 @@ import org.slf4j.LoggerFactory;
  *       recipients who see the post now. On an unknown or deleted post, or by
  *       someone who cannot see it, nobody is told (ingress refuses those; a record that gets here
  *       anyway is logged and kept by the store, whose reads apply {@link Visibility}).</li>
+ *   <li>{@code NotificationsSeen} (by the user, under their key, no post): a {@code SEEN}
+ *       notification to the user, which {@link UnreadCounter} turns into the reset of their count.</li>
  * </ul>
  *
  * <p>A record keyed differently from its owner, or with an id containing {@code '|'}, throws: the
@@ -144,6 +149,10 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
     }
 
     private void onMoment(Record<String, byte[]> record, MomentEvent event) {
+        if (event.getEvent() instanceof NotificationsSeen) {
+            onSeen(record, event);
+            return;
+        }
         String authorId = MomentsState.requireId("author_id", event.getAuthorId());
         String postId = MomentsState.requireId("post_id", event.getPostId());
         MomentsState.requireId("actor_id", event.getActorId());
@@ -194,13 +203,7 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
                     log.info("reply on post {} of {} to {}, who no longer sees it: not notified", postId, authorId, n.recipientId());
                     continue;
                 }
-                InboxEntry entry = InboxEntry.newBuilder()
-                        .setUserId(n.recipientId())
-                        .setInboxSeq(0)
-                        .setCreatedAt(event.getAt())
-                        .setItem(n.notification())
-                        .build();
-                forward(record, n.recipientId(), entry);
+                notify(record, n.recipientId(), event, n.notification());
             }
         } else if (kind instanceof PostUnliked || kind instanceof CommentDeleted) {
             // Nothing to tell anyone; the store applies them.
@@ -209,6 +212,29 @@ final class MomentsProcessor implements Processor<String, byte[], String, Specif
             throw new IllegalArgumentException("unknown moments.events event "
                     + (kind == null ? "null" : kind.getClass().getName()) + " in " + event.getEventId());
         }
+    }
+
+    /** The user read their notifications: a {@code SEEN} entry for them, counted back to 0 after the repartition. */
+    private void onSeen(Record<String, byte[]> record, MomentEvent event) {
+        String userId = MomentsState.requireId("author_id", event.getAuthorId());
+        requireKey(record.key(), userId);
+        if (!userId.equals(event.getActorId()) || !event.getPostId().isEmpty()) {
+            throw new IllegalArgumentException("NotificationsSeen " + event.getEventId() + " of " + userId + " by "
+                    + event.getActorId() + " with post_id '" + event.getPostId() + "': must be the user's own, with no post");
+        }
+        notify(record, userId, event, MomentNotification.newBuilder()
+                .setPostId("").setActorId(userId).setKind(InteractionKind.SEEN).setUnread(0).build());
+    }
+
+    /** An unsequenced inbox entry for the recipient; {@link UnreadCounter} sets its unread count. */
+    private void notify(Record<String, byte[]> record, String recipientId, MomentEvent event, MomentNotification notification) {
+        InboxEntry entry = InboxEntry.newBuilder()
+                .setUserId(recipientId)
+                .setInboxSeq(0)
+                .setCreatedAt(event.getAt())
+                .setItem(notification)
+                .build();
+        forward(record, recipientId, entry);
     }
 
     /** Whether {@code userId} sees the post, from the author's side (friendship is mutual). */

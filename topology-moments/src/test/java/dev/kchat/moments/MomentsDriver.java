@@ -11,6 +11,7 @@ import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.SocialGraphEvent;
 import dev.kchat.moments.state.FriendState;
 import dev.kchat.moments.state.PostState;
+import dev.kchat.moments.state.UnreadState;
 import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
@@ -82,6 +83,13 @@ final class MomentsDriver implements AutoCloseable {
 
     KeyValueStore<String, PostState> posts() {
         return driver.getKeyValueStore(MomentsApp.POSTS_STORE);
+    }
+
+    /** The user's unread count in the store, 0 if they have none. */
+    long unreadOf(String user) {
+        KeyValueStore<String, UnreadState> store = driver.getKeyValueStore(MomentsApp.UNREAD_STORE);
+        UnreadState state = store.get(user);
+        return state == null ? 0 : state.getUnread();
     }
 
     void assertNothingMore() {

@@ -6,6 +6,7 @@ import dev.kchat.events.social.FriendAdded;
 import dev.kchat.events.social.FriendRemoved;
 import dev.kchat.events.social.FriendRequested;
 import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.NotificationsSeen;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostDeleted;
 import dev.kchat.events.social.PostLiked;
@@ -72,6 +73,11 @@ final class MomentsFixtures {
     static MomentEvent commented(String post, String author, String actor, String replyTo) {
         return moment(post, author, actor, 102, CommentAdded.newBuilder()
                 .setCommentId("c-" + actor).setText("nice").setReplyToUserId(replyTo).build());
+    }
+
+    /** {@code user} read their Moments notifications (no post: post_id empty). */
+    static MomentEvent seen(String user, long second) {
+        return moment("", user, user, second, NotificationsSeen.newBuilder().build());
     }
 
     static MomentEvent moment(String post, String author, String actor, long second, Object event) {

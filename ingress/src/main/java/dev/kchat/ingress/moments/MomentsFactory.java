@@ -7,6 +7,7 @@ import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.events.common.Attachment;
 import dev.kchat.events.social.CommentAdded;
 import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.NotificationsSeen;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostVisibility;
 import dev.kchat.moments.FriendIntents;
@@ -145,6 +146,15 @@ public final class MomentsFactory {
     public static MomentEvent interaction(Caller caller, String postId, String authorId, Instant at, Object kind) {
         return MomentEvent.newBuilder().setEventId(kind.getClass().getSimpleName() + ":" + UUID.randomUUID())
                 .setPostId(postId).setAuthorId(authorId).setActorId(caller.userId()).setAt(at).setEvent(kind).build();
+    }
+
+    /**
+     * The caller read their Moments notifications: keyed by the caller, no post (post_id empty), so
+     * topology-moments resets their unread count on the caller's partition.
+     */
+    public static MomentEvent notificationsSeen(Caller caller, Instant at) {
+        return MomentEvent.newBuilder().setEventId("NotificationsSeen:" + UUID.randomUUID()).setPostId("")
+                .setAuthorId(caller.userId()).setActorId(caller.userId()).setAt(at).setEvent(new NotificationsSeen()).build();
     }
 
     private static PostVisibility visibility(String text) {

@@ -29,4 +29,8 @@ public final class MomentsRequests {
     /** {@code POST /v1/moments/{post_id}/comments}: a comment, or a reply to one of the post's comments. */
     public record Comment(String text, String replyToCommentId) {
     }
+
+    /** {@code POST /v1/moments/notifications/read}: no body, or an empty object (no field is known). */
+    public record NotificationsRead() {
+    }
 }

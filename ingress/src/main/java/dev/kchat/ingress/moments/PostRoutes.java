@@ -24,8 +24,9 @@ import java.time.Instant;
 
 /**
  * Posts and what people do on them, under {@code /v1/moments}: create and delete a post, like and
- * unlike, comment, reply to a comment, delete one's own comment. Each is one record on
- * {@code moments.events}, keyed by the post's author, answered {@code 202} once Kafka has it.
+ * unlike, comment, reply to a comment, delete one's own comment; and mark one's Moments
+ * notifications read. Each is one record on {@code moments.events}, keyed by the post's author (the
+ * caller for the read mark), answered {@code 202} once Kafka has it.
  *
  * <p>Every action on an existing post first reads it as the caller sees it (the store's
  * {@link MomentsRepository#post}): a post the caller may not see (a stranger's, one whose audience
@@ -52,7 +53,9 @@ public final class PostRoutes implements Doors.RouteGroup {
                 .delete("/v1/moments/{post_id}/like", doors.withoutBody("moments_unlike", (ex, caller) -> like(ex, doors, caller, false)))
                 .post("/v1/moments/{post_id}/comments", doors.withBody("moments_comment", (ex, caller, body) -> comment(ex, doors, caller, body)))
                 .delete("/v1/moments/{post_id}/comments/{comment_id}", doors.withoutBody("moments_delete_comment",
-                        (ex, caller) -> deleteComment(ex, doors, caller)));
+                        (ex, caller) -> deleteComment(ex, doors, caller)))
+                .post("/v1/moments/notifications/read", doors.withBody("moments_notifications_read",
+                        (ex, caller, body) -> notificationsRead(ex, doors, caller, body)));
     }
 
     /** {@code POST /v1/moments}: a new post; {@code 202} with its id and time. */
@@ -119,6 +122,20 @@ public final class PostRoutes implements Doors.RouteGroup {
         MomentEvent event = MomentsFactory.interaction(caller, post.postId(), post.authorId(), clock.instant(),
                 new CommentDeleted(comment.commentId()));
         send(ex, doors, "moments_delete_comment", event, answer(event).put("comment_id", comment.commentId()).put("deleted", true));
+    }
+
+    /**
+     * {@code POST /v1/moments/notifications/read}: the caller read their Moments notifications; the
+     * Moments app resets their unread count and tells each of their devices (a {@code SEEN} entry
+     * with unread 0). No body or {@code {}}; anything else is refused as the API refuses bodies.
+     */
+    private void notificationsRead(HttpServerExchange ex, Doors doors, Caller caller, byte[] body) {
+        if (body.length > 0) {
+            ApiJson.read(body, MomentsRequests.NotificationsRead.class);
+        }
+        MomentEvent seen = MomentsFactory.notificationsSeen(caller, clock.instant());
+        send(ex, doors, "moments_notifications_read", seen, ApiJson.JSON.createObjectNode()
+                .put("user_id", caller.userId()).put("unread", 0).put("at", seen.getAt().toString()));
     }
 
     private PostView visiblePost(HttpServerExchange ex, Caller caller) {

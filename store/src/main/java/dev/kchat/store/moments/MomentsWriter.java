@@ -17,6 +17,7 @@ import dev.kchat.events.social.GraphOrigin;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostDeleted;
+import dev.kchat.events.social.NotificationsSeen;
 import dev.kchat.events.social.PostLiked;
 import dev.kchat.events.social.PostUnliked;
 import dev.kchat.events.social.SocialGraphEvent;
@@ -99,7 +100,8 @@ public final class MomentsWriter {
     /**
      * A {@code moments.events} record: a post (by id and in its author's timeline), its deletion
      * (the post row; timeline rows of deleted posts are skipped at read), a like or comment, an
-     * unlike or comment deletion.
+     * unlike or comment deletion. {@code NotificationsSeen} writes nothing (the unread count is the
+     * Moments app's, and reaches devices through the inbox).
      *
      * @throws IllegalArgumentException for an event kind this writer does not know
      */
@@ -135,6 +137,9 @@ public final class MomentsWriter {
         }
         if (kind instanceof CommentDeleted deleted) {
             return List.of(finish(interactionRemoved(event, COMMENT, deleted.getCommentId(), ts)));
+        }
+        if (kind instanceof NotificationsSeen) {
+            return List.of();
         }
         throw new IllegalArgumentException("unknown moments.events event "
                 + (kind == null ? "null" : kind.getClass().getName()) + " in " + event.getEventId());
