@@ -76,6 +76,8 @@ class MomentsBrokerTest {
                 assertThat(n.getUserId()).isEqualTo("alice");
                 assertThat(n.getInboxSeq()).isZero();
                 assertThat(((MomentNotification) n.getItem()).getActorId()).isEqualTo("bob");
+                // Counted after the repartition by recipient, which the app created on the broker
+                assertThat(((MomentNotification) n.getItem()).getUnread()).isEqualTo(1);
             });
         }
     }

@@ -12,6 +12,7 @@ import dev.kchat.events.social.FriendAdded;
 import dev.kchat.events.social.FriendRemoved;
 import dev.kchat.events.social.FriendRequested;
 import dev.kchat.events.social.MomentEvent;
+import dev.kchat.events.social.NotificationsSeen;
 import dev.kchat.events.social.PostCreated;
 import dev.kchat.events.social.PostDeleted;
 import dev.kchat.events.social.PostLiked;
@@ -242,6 +243,15 @@ class MomentsStoreTest {
         PostView view = repository.post("p1", ALICE).orElseThrow();
         assertThat(view.likes()).isEmpty();
         assertThat(view.comments()).isEmpty();
+    }
+
+    @Test
+    void shouldWriteNothingForNotificationsSeen() {
+        // The unread count is the Moments app's; the sink stores nothing for it (and does not refuse it)
+        MomentEvent seen = MomentEvent.newBuilder().setEventId("seen-1").setPostId("").setAuthorId(ALICE).setActorId(ALICE)
+                .setAt(at(1)).setEvent(new NotificationsSeen()).build();
+
+        assertThat(writer.statementsFor(seen)).isEmpty();
     }
 
     @Test
