@@ -38,6 +38,7 @@ public final class BenchPlatform {
         try (LocalPlatform platform = started) {
             ObjectNode ready = ChildJvm.object()
                     .put("ingress", platform.ingressUrl()).put("edge", platform.edgeUrl())
+                    .put("edge_admin", "http://" + config.host() + ":" + platform.edgeAdminPort())
                     .put("bootstrap", platform.bootstrapServers())
                     .put("registry", "http://" + config.host() + ":" + config.registryPort())
                     .put("jwt_secret", Files.readString(config.dataDir().resolve("jwt-secret"), StandardCharsets.UTF_8).trim());

@@ -22,6 +22,8 @@ public final class ClientStats {
     final LongAdder sentAcks = new LongAdder();
     final LongAdder acksOut = new LongAdder();
     final LongAdder seqRegressions = new LongAdder();
+    final LongAdder typingIn = new LongAdder();
+    final LongAdder typingOut = new LongAdder();
     private final Map<String, LongAdder> errorCodes = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
     /** Closes by code, the edge's port and the connection's age: tells which edge dropped what, when. */
@@ -57,7 +59,8 @@ public final class ClientStats {
                 .put("connects", connects.sum()).put("connect_failures", connectFailures.sum())
                 .put("reconnects", reconnects.sum()).put("redirects", redirects.sum()).put("frames_in", framesIn.sum()).put("events", events.sum())
                 .put("broadcasts", broadcasts.sum()).put("sends", sendsOut.sum()).put("send_failures", sendFailures.sum())
-                .put("sent_acks", sentAcks.sum()).put("acks", acksOut.sum()).put("inbox_seq_regressions", seqRegressions.sum());
+                .put("sent_acks", sentAcks.sum()).put("acks", acksOut.sum()).put("inbox_seq_regressions", seqRegressions.sum())
+                .put("typing_out", typingOut.sum()).put("typing_in", typingIn.sum());
         ObjectNode errors = o.putObject("error_frames");
         new TreeMap<>(errorCodes).forEach((k, v) -> errors.put(k, v.sum()));
         ObjectNode closes = o.putObject("server_closes");

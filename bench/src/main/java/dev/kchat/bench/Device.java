@@ -240,6 +240,7 @@ public final class Device {
                 ready.complete(null);
             }
             case SENT -> stats.sentAcks.increment();
+            case TYPING -> stats.typingIn.increment();
             case ERROR -> {
                 stats.error(f.code());
                 client.refused(f.ref());
@@ -255,7 +256,7 @@ public final class Device {
                 }
             }
             default -> {
-                // pong, typing, presence
+                // pong, presence
             }
         }
     }

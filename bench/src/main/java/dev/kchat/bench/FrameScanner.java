@@ -9,7 +9,7 @@ package dev.kchat.bench;
 public final class FrameScanner {
 
     /** Frame kinds the client acts on; everything else is {@link #OTHER}. */
-    public enum Kind { EVENT, BROADCAST, READY, SENT, PONG, ERROR, REDIRECT, RECONNECT, OTHER }
+    public enum Kind { EVENT, BROADCAST, READY, SENT, PONG, ERROR, REDIRECT, RECONNECT, TYPING, OTHER }
 
     /**
      * What a frame says.
@@ -71,6 +71,7 @@ public final class FrameScanner {
             case "error" -> Kind.ERROR;
             case "redirect" -> Kind.REDIRECT;
             case "reconnect" -> Kind.RECONNECT;
+            case "typing" -> Kind.TYPING;
             default -> Kind.OTHER;
         };
     }

@@ -274,6 +274,13 @@ public final class LoadClient implements AutoCloseable {
         return true;
     }
 
+    /** A {@code typing} frame from a device (the edge throttles it per session and conversation). */
+    public void sendTyping(Device from, String conversationId) {
+        if (from.send("{\"type\":\"typing\",\"conversation_id\":\"" + conversationId + "\",\"typing\":true}", null)) {
+            stats.typingOut.increment();
+        }
+    }
+
     void schedule(Runnable task, long delayMs) {
         timer.schedule(() -> {
             try {

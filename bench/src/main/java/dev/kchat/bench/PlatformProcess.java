@@ -95,6 +95,11 @@ public final class PlatformProcess implements AutoCloseable {
         return ready.path("edge").asText();
     }
 
+    /** The platform's edge's admin server (health, Prometheus metrics). */
+    public String edgeAdminUrl() {
+        return ready.path("edge_admin").asText();
+    }
+
     public String bootstrapServers() {
         return ready.path("bootstrap").asText();
     }

@@ -280,6 +280,11 @@ public final class LocalPlatform implements AutoCloseable {
         return "http://" + config.host() + ":" + ingress.port();
     }
 
+    /** The edge's health and metrics port. */
+    public int edgeAdminPort() {
+        return edge.adminPort();
+    }
+
     public String edgeUrl() {
         return "ws://" + config.host() + ":" + edge.port() + "/v1/ws";
     }
