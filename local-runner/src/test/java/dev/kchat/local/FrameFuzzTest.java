@@ -44,6 +44,7 @@ class FrameFuzzTest {
     private static final AtomicInteger USERS = new AtomicInteger();
     /** Sends the edge acknowledged ({@code sent}) during the tries. */
     private static final AtomicInteger SENT = new AtomicInteger();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static Path dataDir;
     private static LocalPlatform platform;
@@ -91,7 +92,7 @@ class FrameFuzzTest {
         try (RawWsClient ws = hello("fz" + USERS.incrementAndGet())) {
             ws.sendText(frame);
             ws.sendText("{\"type\":\"ping\"}");
-            assertAnsweredUntilPongOrClosedWithACode(ws);
+            assertAnsweredUntilPongOrClosedWithACode(ws, isSend(frame));
         }
     }
 
@@ -110,9 +111,27 @@ class FrameFuzzTest {
         return FuzzInputs.bytes(2_000);
     }
 
-    /** Reads until the pong, counting acknowledged sends; a close must carry a protocol close code. */
-    private static void assertAnsweredUntilPongOrClosedWithACode(RawWsClient ws) throws Exception {
-        while (true) {
+    /**
+     * Whether a frame is a JSON object of type {@code send}: its answer ({@code sent} once Kafka has
+     * the command, or an {@code error}) is written when the produce completes, which may be after the
+     * {@code pong} of the ping sent behind it.
+     */
+    private static boolean isSend(String frame) {
+        try {
+            return JSON.readTree(frame).path("type").asText().equals("send");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads until the pong (and, for a send, until its {@code sent} or {@code error} too), counting
+     * acknowledged sends; a close must carry a protocol close code.
+     */
+    private static void assertAnsweredUntilPongOrClosedWithACode(RawWsClient ws, boolean send) throws Exception {
+        boolean ponged = false;
+        boolean answered = !send;
+        while (!(ponged && answered)) {
             RawWsClient.Frame f;
             try {
                 f = ws.read();
@@ -125,9 +144,11 @@ class FrameFuzzTest {
             }
             if (f.type().equals("sent")) {
                 SENT.incrementAndGet();
-            }
-            if (f.type().equals("pong")) {
-                return;
+                answered = true;
+            } else if (f.type().equals("error")) {
+                answered = true;
+            } else if (f.type().equals("pong")) {
+                ponged = true;
             }
         }
     }
