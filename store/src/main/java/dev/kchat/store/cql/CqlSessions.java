@@ -25,6 +25,12 @@ public final class CqlSessions {
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, config.requestTimeout())
                 .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, SCHEMA_AGREEMENT_TIMEOUT)
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
+                // A DDL statement completes only after the driver has refreshed its schema metadata, and
+                // the driver's default debounces refreshes for 1 s: each CREATE TABLE of a migration took
+                // ~1.07 s, 25 s per migrated keyspace. Without the window it takes ~70 ms (measured on
+                // Cassandra 5, ten tables). The schema changes only at migrations, so there is no storm to
+                // debounce.
+                .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ZERO)
                 .build();
         return CqlSession.builder()
                 .addContactPoints(config.contactPoints().stream()
