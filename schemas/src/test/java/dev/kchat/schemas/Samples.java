@@ -149,6 +149,12 @@ public final class Samples {
         out.put(Topics.MODERATION_RULES, Map.entry("dict-1", ModerationRule.newBuilder()
                 .setRuleId("dict-1").setEnabled(true).setSeverity(Severity.MEDIUM).setWords(List.of("badword", "worse word"))
                 .setUpdatedBy("admin:carol").setUpdatedAt(T0).build()));
+        out.put(Topics.MEDIA_EVENTS, Map.entry("8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4", dev.kchat.events.media.MediaEvent.newBuilder()
+                .setMediaId("8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4").setOwnerId(ALICE).setAt(T0)
+                .setEvent(dev.kchat.events.media.UploadCompleted.newBuilder().setContentType("image/jpeg").setSizeBytes(48_213)
+                        .setName("café.jpg").setWidth(640).setHeight(480).setObjectKey("u/alice/8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4")
+                        .setThumbnailKey("u/alice/8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4.thumb.jpg").setLocationRemoved(true).build())
+                .build()));
         out.put(Topics.ERRORS, Map.entry("sink", ProcessingError.newBuilder()
                 .setAppId("sink").setSourceTopic(Topics.INBOX).setSourcePartition(2).setSourceOffset(99)
                 .setKey(ByteBuffer.wrap(BOB.getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(new byte[] {1, 2, 3}))

@@ -12,6 +12,7 @@ import dev.kchat.events.moderation.ModerationRule;
 import dev.kchat.events.moderation.ModerationStats;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.events.moderation.Verdict;
+import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.events.presence.SessionEvent;
@@ -65,6 +66,8 @@ public final class Topics {
     public static final String MODERATION_STATS = "moderation.stats";
     public static final String MODERATION_MUTES = "moderation.mutes";
     public static final String MODERATION_RULES = "moderation.rules";
+    /** Every state change of a media upload (ingress's /v1/media), keyed by media id. */
+    public static final String MEDIA_EVENTS = "media.events";
     public static final String ERRORS = "platform.errors";
 
     /** Partitions of the conversation-keyed topics, which must stay co-partitioned. */
@@ -102,6 +105,7 @@ public final class Topics {
     private final Topic<String, ModerationStats> moderationStats;
     private final Topic<String, UserMute> moderationMutes;
     private final Topic<String, ModerationRule> moderationRules;
+    private final Topic<String, MediaEvent> mediaEvents;
     private final Topic<String, ProcessingError> errors;
     private final List<Topic<?, ?>> all;
 
@@ -131,11 +135,13 @@ public final class Topics {
         moderationStats = b.topic(MODERATION_STATS, ModerationStats.class, 1, CleanupPolicy.DELETE, KEEP_FOREVER, "window start, ISO-8601");
         moderationMutes = b.topic(MODERATION_MUTES, UserMute.class, 3, CleanupPolicy.COMPACT, Map.of(), "user_id");
         moderationRules = b.topic(MODERATION_RULES, ModerationRule.class, 1, CleanupPolicy.COMPACT, Map.of(), "rule_id");
+        // Kept: routing's global store of uploads is restored from it (global stores have no changelog).
+        mediaEvents = b.topic(MEDIA_EVENTS, MediaEvent.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "media_id");
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
         all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed, momentsNotifications,
-                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, errors);
+                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, mediaEvents, errors);
     }
 
     /** The platform's topics with default partition counts. */
@@ -228,6 +234,11 @@ public final class Topics {
 
     public Topic<String, ModerationRule> moderationRules() {
         return moderationRules;
+    }
+
+    /** Media uploads: requested, completed, rejected; see {@code MediaEvent}. */
+    public Topic<String, MediaEvent> mediaEvents() {
+        return mediaEvents;
     }
 
     public Topic<String, ProcessingError> errors() {
