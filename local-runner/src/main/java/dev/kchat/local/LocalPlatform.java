@@ -26,6 +26,7 @@ import dev.kchat.service.AdminServer;
 import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
 import dev.kchat.store.cql.CqlConfig;
+import dev.kchat.store.cql.CqlSessions;
 import dev.kchat.store.cql.Replication;
 import dev.kchat.store.schema.Migrations;
 import dev.kchat.store.sink.SinkConfig;
@@ -123,7 +124,8 @@ public final class LocalPlatform implements AutoCloseable {
         cql = LocalCqlServer.start(LocalCqlConfig.defaults().withDataDir(config.dataDir().resolve("cql")));
         running.push(cql);
         cql.closeOnExitAfterOwner(Duration.ofSeconds(45));
-        session = cql.sessionBuilder().build();
+        // The store's session settings (no schema-refresh debounce: the migrations take seconds, not 25 s).
+        session = CqlSessions.connect(CqlConfig.local(cql.contactPoint(), cql.localDatacenter(), KEYSPACE));
         running.push(session);
         Migrations.apply(session, KEYSPACE, Replication.simple(1));
 
