@@ -149,6 +149,19 @@ public final class Samples {
         out.put(Topics.MODERATION_RULES, Map.entry("dict-1", ModerationRule.newBuilder()
                 .setRuleId("dict-1").setEnabled(true).setSeverity(Severity.MEDIUM).setWords(List.of("badword", "worse word"))
                 .setUpdatedBy("admin:carol").setUpdatedAt(T0).build()));
+        out.put(Topics.PUSH_SETTINGS, Map.entry(BOB, dev.kchat.events.push.PushSettingsEvent.newBuilder()
+                .setUserId(BOB).setAt(T0).setRequestId("r-9")
+                .setEvent(dev.kchat.events.push.PushTokenRegistered.newBuilder().setDeviceId("phone")
+                        .setPlatform(dev.kchat.events.push.PushPlatform.APNS).setToken("a1b2c3").setAppId("dev.kchat.app").build())
+                .build()));
+        out.put(Topics.PUSH_REQUESTS, Map.entry(BOB, dev.kchat.events.push.PushRequest.newBuilder()
+                .setPushId(BOB + ":phone:3").setUserId(BOB).setDeviceId("phone").setPlatform(dev.kchat.events.push.PushPlatform.APNS)
+                .setToken("a1b2c3").setAppId("dev.kchat.app").setKind(dev.kchat.events.push.PushKind.MESSAGE)
+                .setCollapseKey(CONVERSATION).setConversationId(CONVERSATION).setTitle(ALICE).setBody("héllo wörld ✓")
+                .setCount(1).setBadge(1).setFirstInboxSeq(3).setLastInboxSeq(3).setFirstEntryAt(T0).setRequestedAt(T1).build()));
+        out.put(Topics.PUSH_OUTCOMES, Map.entry(BOB, dev.kchat.events.push.PushOutcome.newBuilder()
+                .setPushId(BOB + ":phone:3").setUserId(BOB).setDeviceId("phone").setPlatform(dev.kchat.events.push.PushPlatform.APNS)
+                .setStatus(dev.kchat.events.push.PushStatus.DELIVERED).setAttempts(1).setDetail("200").setAt(T1).build()));
         out.put(Topics.MEDIA_EVENTS, Map.entry("8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4", dev.kchat.events.media.MediaEvent.newBuilder()
                 .setMediaId("8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4").setOwnerId(ALICE).setAt(T0)
                 .setEvent(dev.kchat.events.media.UploadCompleted.newBuilder().setContentType("image/jpeg").setSizeBytes(48_213)

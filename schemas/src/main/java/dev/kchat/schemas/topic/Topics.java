@@ -16,6 +16,9 @@ import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.push.PushOutcome;
+import dev.kchat.events.push.PushRequest;
+import dev.kchat.events.push.PushSettingsEvent;
 import dev.kchat.events.social.FeedEntry;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.SocialGraphEvent;
@@ -68,6 +71,12 @@ public final class Topics {
     public static final String MODERATION_RULES = "moderation.rules";
     /** Every state change of a media upload (ingress's /v1/media), keyed by media id. */
     public static final String MEDIA_EVENTS = "media.events";
+    /** Push tokens and notification settings per user (push-gateway's decider keeps them). */
+    public static final String PUSH_SETTINGS = "push.settings";
+    /** One notification for one device of a user with no connected device (push-gateway). */
+    public static final String PUSH_REQUESTS = "push.requests";
+    /** What became of each push request (push-gateway's delivery side). */
+    public static final String PUSH_OUTCOMES = "push.outcomes";
     public static final String ERRORS = "platform.errors";
 
     /** Partitions of the conversation-keyed topics, which must stay co-partitioned. */
@@ -106,6 +115,9 @@ public final class Topics {
     private final Topic<String, UserMute> moderationMutes;
     private final Topic<String, ModerationRule> moderationRules;
     private final Topic<String, MediaEvent> mediaEvents;
+    private final Topic<String, PushSettingsEvent> pushSettings;
+    private final Topic<String, PushRequest> pushRequests;
+    private final Topic<String, PushOutcome> pushOutcomes;
     private final Topic<String, ProcessingError> errors;
     private final List<Topic<?, ?>> all;
 
@@ -137,11 +149,16 @@ public final class Topics {
         moderationRules = b.topic(MODERATION_RULES, ModerationRule.class, 1, CleanupPolicy.COMPACT, Map.of(), "rule_id");
         // Kept: routing's global store of uploads is restored from it (global stores have no changelog).
         mediaEvents = b.topic(MEDIA_EVENTS, MediaEvent.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "media_id");
+        // User-keyed like chat.inbox and presence.sessions, so the decider reads all three co-partitioned.
+        pushSettings = b.topic(PUSH_SETTINGS, PushSettingsEvent.class, user, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
+        pushRequests = b.topic(PUSH_REQUESTS, PushRequest.class, user, CleanupPolicy.DELETE, ONE_DAY, "user_id");
+        pushOutcomes = b.topic(PUSH_OUTCOMES, PushOutcome.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
         all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed, momentsNotifications,
-                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, mediaEvents, errors);
+                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, pushSettings, pushRequests,
+                pushOutcomes, mediaEvents, errors);
     }
 
     /** The platform's topics with default partition counts. */
@@ -234,6 +251,21 @@ public final class Topics {
 
     public Topic<String, ModerationRule> moderationRules() {
         return moderationRules;
+    }
+
+    /** Push tokens, mutes, do-not-disturb and previews per user; see {@code PushSettingsEvent}. */
+    public Topic<String, PushSettingsEvent> pushSettings() {
+        return pushSettings;
+    }
+
+    /** Notifications to deliver, one per device and collapsed burst; see {@code PushRequest}. */
+    public Topic<String, PushRequest> pushRequests() {
+        return pushRequests;
+    }
+
+    /** What became of each push request; see {@code PushOutcome}. */
+    public Topic<String, PushOutcome> pushOutcomes() {
+        return pushOutcomes;
     }
 
     /** Media uploads: requested, completed, rejected; see {@code MediaEvent}. */

@@ -32,7 +32,7 @@ class TopicsTest {
     void shouldHaveUniqueNamesAndADocumentedValueSchemaForEveryTopic() {
         Topics topics = Topics.create(registry);
 
-        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(21);
+        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(24);
         for (Topic<?, ?> t : topics.all()) {
             Schema schema = ((AvroSerde<?>) t.valueSerde()).schema();
             assertThat(schema.getDoc()).as("doc of %s", t.name()).contains(t.name());
@@ -56,7 +56,7 @@ class TopicsTest {
 
         Map<String, Integer> ids = TopicProvisioner.registerSchemas(registry, topics);
 
-        assertThat(ids).hasSize(21).containsKey("chat.inbox-value");
+        assertThat(ids).hasSize(24).containsKey("chat.inbox-value");
         assertThat(registry.compatibility("chat.inbox-value")).isEqualTo(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(TopicProvisioner.registerSchemas(registry, topics)).as("idempotent").isEqualTo(ids);
     }
