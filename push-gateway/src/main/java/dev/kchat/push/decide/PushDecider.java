@@ -1,0 +1,217 @@
+package dev.kchat.push.decide;
+
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.push.PushKind;
+import dev.kchat.events.push.PushPlatform;
+import dev.kchat.events.push.PushRequest;
+import dev.kchat.events.push.PushSettingsEvent;
+import dev.kchat.push.decide.PushRules.Notable;
+import dev.kchat.push.state.PendingPush;
+import dev.kchat.push.state.PushDevice;
+import dev.kchat.push.state.PushUser;
+import dev.kchat.schemas.topic.Topics;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Per user (its three inputs are keyed by user id and co-partitioned): keeps the user's
+ * {@link PushUser} from {@code push.settings} and {@code presence.sessions}, and for each
+ * {@code chat.inbox} entry decides with {@link PushRules} whether it opens or joins a burst in
+ * {@value PushDeciderApp#PENDING_STORE}. A wall-clock punctuator flushes bursts that are due: one
+ * {@link PushRequest} per device with a token, unless the user has connected or silenced the
+ * conversation meanwhile, or the device is over its rate.
+ *
+ * <p><b>Once per entry.</b> The user's {@code last_inbox_seq} is kept with the state: an entry at or
+ * below it is a replay (a restart under at-least-once, a re-read after a rebalance) and changes
+ * nothing. Under exactly-once (the default) state, output and offsets commit together, so a flushed
+ * burst is written once and its pending record deleted in the same transaction.
+ *
+ * <p>Time is this app's wall clock ({@code currentSystemTimeMs}, moved by the test driver): session
+ * liveness, windows and rate buckets are about now, not about when an edge stamped a record.
+ */
+final class PushDecider implements Processor<String, byte[], String, PushRequest> {
+
+    private final Topics topics;
+    private final DeciderConfig config;
+    private final DeciderMetrics metrics;
+    private ProcessorContext<String, PushRequest> context;
+    private KeyValueStore<String, PushUser> users;
+    private KeyValueStore<String, PendingPush> pending;
+
+    PushDecider(Topics topics, DeciderConfig config, DeciderMetrics metrics) {
+        this.topics = topics;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, PushRequest> context) {
+        this.context = context;
+        users = context.getStateStore(PushDeciderApp.USERS_STORE);
+        pending = context.getStateStore(PushDeciderApp.PENDING_STORE);
+        context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::flushDue);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        // Thrown, not skipped: the processing exception handler writes the record and the cause to
+        // the error topic in the task's transaction.
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("?");
+        if (record.value() == null) {
+            throw new IllegalArgumentException(topic + " record with key " + record.key() + " has no value");
+        }
+        long now = context.currentSystemTimeMs();
+        switch (topic) {
+            case Topics.INBOX -> onEntry(record.key(), decode(topics.inbox().valueSerde().deserializer().deserialize(topic, record.value()),
+                    InboxEntry::getUserId, record.key()), now);
+            case Topics.PRESENCE_SESSIONS -> {
+                SessionEvent event = decode(topics.presenceSessions().valueSerde().deserializer().deserialize(topic, record.value()),
+                        SessionEvent::getUserId, record.key());
+                PushUser user = user(record.key());
+                PushRules.apply(user, event, now, config.sessionTtl().toMillis());
+                users.put(user.getUserId(), user);
+            }
+            case Topics.PUSH_SETTINGS -> {
+                PushSettingsEvent event = decode(topics.pushSettings().valueSerde().deserializer().deserialize(topic, record.value()),
+                        PushSettingsEvent::getUserId, record.key());
+                PushUser user = user(record.key());
+                PushRules.apply(user, event, config.deviceBurst(), now);
+                users.put(user.getUserId(), user);
+            }
+            default -> throw new IllegalStateException("record from unexpected topic " + topic);
+        }
+    }
+
+    private void onEntry(String userId, InboxEntry entry, long now) {
+        PushUser user = user(userId);
+        if (entry.getInboxSeq() <= user.getLastInboxSeq()) {
+            metrics.decision("replay");
+            return;
+        }
+        user.setLastInboxSeq(entry.getInboxSeq());
+        PushRules.count(user, entry);
+        String conversation = entry.getConversationId();
+        if (conversation != null) {
+            PendingPush waiting = pending.get(pendingKey(userId, conversation));
+            if (waiting != null) {
+                PushRules.forgetRemoved(waiting, entry);
+                pending.put(pendingKey(userId, conversation), waiting);
+            }
+        }
+        users.put(userId, user);
+        Notable notable = PushRules.notable(entry);
+        if (notable == null) {
+            return;
+        }
+        String outcome = decide(user, notable, now);
+        metrics.decision(outcome);
+        if (!outcome.equals("collapsed") && !outcome.equals("opened")) {
+            return;
+        }
+        String key = pendingKey(userId, notable.collapseKey());
+        PendingPush burst = pending.get(key);
+        if (burst == null) {
+            pending.put(key, PushRules.open(userId, notable, entry, now, config.collapseWindow().toMillis()));
+        } else {
+            PushRules.merge(burst, notable, entry);
+            pending.put(key, burst);
+        }
+    }
+
+    /** Why a notable entry is or is not pushed: the metric's {@code decision} tag. */
+    private String decide(PushUser user, Notable notable, long now) {
+        if (user.getDevices().isEmpty()) {
+            return "no_device";
+        }
+        if (PushRules.connected(user, now, config.sessionTtl().toMillis())) {
+            return "connected";
+        }
+        if (PushRules.silenced(user, notable.collapseKey(), now)) {
+            return "silenced";
+        }
+        return pending.get(pendingKey(user.getUserId(), notable.collapseKey())) == null ? "opened" : "collapsed";
+    }
+
+    /** Flushes the bursts whose window has passed. The store holds only bursts in flight, so a full scan is short. */
+    private void flushDue(long now) {
+        List<KeyValue<String, PendingPush>> due = new ArrayList<>();
+        try (KeyValueIterator<String, PendingPush> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, PendingPush> next = it.next();
+                if (next.value.getDueMs() <= now) {
+                    due.add(next);
+                }
+            }
+        }
+        for (KeyValue<String, PendingPush> entry : due) {
+            pending.delete(entry.key);
+            flush(entry.value, now);
+        }
+    }
+
+    private void flush(PendingPush burst, long now) {
+        PushUser user = user(burst.getUserId());
+        if (PushRules.connected(user, now, config.sessionTtl().toMillis())) {
+            metrics.flush("connected");
+            return;
+        }
+        if (PushRules.silenced(user, burst.getCollapseKey(), now)) {
+            metrics.flush("silenced");
+            return;
+        }
+        long badge = PushRules.badge(user);
+        for (PushDevice device : user.getDevices()) {
+            if (!PushRules.take(device, now, config.deviceBurst(), config.devicePerMinute())) {
+                metrics.flush("rate_limited");
+                continue;
+            }
+            PushRequest request = request(user, device, burst, badge, now);
+            context.forward(new Record<>(user.getUserId(), request, now));
+            metrics.flush("requested");
+        }
+        users.put(user.getUserId(), user);
+    }
+
+    private static PushRequest request(PushUser user, PushDevice device, PendingPush burst, long badge, long now) {
+        boolean hide = user.getHideText();
+        return PushRequest.newBuilder()
+                .setPushId(user.getUserId() + ":" + device.getDeviceId() + ":" + burst.getLastInboxSeq())
+                .setUserId(user.getUserId()).setDeviceId(device.getDeviceId())
+                .setPlatform(PushPlatform.valueOf(device.getPlatform())).setToken(device.getToken()).setAppId(device.getAppId())
+                .setKind(PushKind.valueOf(burst.getKind())).setCollapseKey(burst.getCollapseKey())
+                .setConversationId(burst.getConversationId())
+                .setTitle(hide ? null : burst.getTitle()).setBody(hide ? null : burst.getBody()).setHidden(hide)
+                .setCount(burst.getCount()).setBadge(badge)
+                .setFirstInboxSeq(burst.getFirstInboxSeq()).setLastInboxSeq(burst.getLastInboxSeq())
+                .setFirstEntryAt(Instant.ofEpochMilli(burst.getFirstEntryAtMs())).setRequestedAt(Instant.ofEpochMilli(now))
+                .build();
+    }
+
+    private PushUser user(String userId) {
+        PushUser user = users.get(userId);
+        return user != null ? user : PushRules.newUser(userId);
+    }
+
+    /** The store key of a user's burst: user ids have no '|' (see Ids.USER_ID). */
+    static String pendingKey(String userId, String collapseKey) {
+        return userId + "|" + collapseKey;
+    }
+
+    /** The key decides the partition, hence the task holding the user: a mismatch would split one user's state. */
+    private static <T> T decode(T value, java.util.function.Function<T, String> userOf, String key) {
+        if (!userOf.apply(value).equals(key)) {
+            throw new IllegalArgumentException("record key " + key + " is not the record's user_id " + userOf.apply(value));
+        }
+        return value;
+    }
+}

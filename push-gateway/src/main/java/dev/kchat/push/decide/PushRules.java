@@ -1,0 +1,253 @@
+package dev.kchat.push.decide;
+
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MessageDeleted;
+import dev.kchat.events.chat.MessagePosted;
+import dev.kchat.events.chat.MessageRecalled;
+import dev.kchat.events.chat.MessageRedacted;
+import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.ReadPositionChanged;
+import dev.kchat.events.presence.SessionClosed;
+import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.push.ConversationMuted;
+import dev.kchat.events.push.ConversationUnmuted;
+import dev.kchat.events.push.DoNotDisturbSet;
+import dev.kchat.events.push.PreviewSet;
+import dev.kchat.events.push.PushKind;
+import dev.kchat.events.push.PushSettingsEvent;
+import dev.kchat.events.push.PushTokenRegistered;
+import dev.kchat.events.push.PushTokenRemoved;
+import dev.kchat.events.social.InteractionKind;
+import dev.kchat.events.social.MomentNotification;
+import dev.kchat.push.state.PendingPush;
+import dev.kchat.push.state.PushDevice;
+import dev.kchat.push.state.PushUser;
+import dev.kchat.push.state.UnreadPosition;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The push decisions as functions over one user's {@link PushUser} and values: which inbox entry
+ * deserves a notification and what it says, how settings and sessions change the user, whether the
+ * user is connected or silenced, the badge, how a burst collapses, and the per-device rate limit.
+ * No stores, no clock: callers pass their wall-clock time, so tests call these directly.
+ * Methods that change a {@code PushUser} or {@code PendingPush} change the caller's decoded copy.
+ */
+public final class PushRules {
+
+    /** Collapse key of Moments notifications (one burst across posts). */
+    public static final String MOMENTS_KEY = "moments";
+    /** Longest notification text carried, in code points; the provider shows less anyway. */
+    public static final int MAX_BODY_CODE_POINTS = 200;
+    /** Until-times meaning "until turned off". */
+    static final long FOREVER = Long.MAX_VALUE;
+    /** Conversations whose unread position the decider keeps per user; the least recent go first. */
+    static final int MAX_CONVERSATIONS = 2_000;
+
+    private PushRules() {
+    }
+
+    /**
+     * What one entry would say in a notification: {@code kind}, the collapse key, the conversation,
+     * who caused it, the text and the conversation seq whose text it is.
+     */
+    public record Notable(PushKind kind, String collapseKey, String conversationId, String title, String body, Long convSeq) {
+    }
+
+    /** A user never seen before: no devices, no settings, nothing unread. */
+    public static PushUser newUser(String userId) {
+        return PushUser.newBuilder().setUserId(userId).setDevices(new ArrayList<>()).setMuted(new HashMap<>())
+                .setSessions(new HashMap<>()).setConversations(new HashMap<>()).build();
+    }
+
+    /**
+     * The notification an entry deserves, or null: a message by someone else (MENTION when it names
+     * the user), or a like, comment or reply on the user's Moments. Edits, recalls, receipts,
+     * membership changes, the user's own messages and command outcomes deserve none.
+     */
+    public static Notable notable(InboxEntry entry) {
+        String user = entry.getUserId();
+        Object item = entry.getItem();
+        if (item instanceof ConversationEvent event && event.getPayload() instanceof MessagePosted posted) {
+            if (user.equals(event.getActorId())) {
+                return null;
+            }
+            PushKind kind = posted.getMentions().contains(user) ? PushKind.MENTION : PushKind.MESSAGE;
+            String body = posted.getBody().isEmpty() && !posted.getAttachments().isEmpty() ? "[attachment]" : posted.getBody();
+            return new Notable(kind, event.getConversationId(), event.getConversationId(), event.getActorId(), truncate(body),
+                    event.getSeq());
+        }
+        if (item instanceof MomentNotification n && n.getKind() != InteractionKind.SEEN && !user.equals(n.getActorId())) {
+            String body = switch (n.getKind()) {
+                case LIKED -> "liked your moment";
+                case COMMENTED, REPLIED -> n.getText() == null ? "commented" : truncate(n.getText());
+                default -> throw new IllegalStateException("unexpected kind " + n.getKind());
+            };
+            return new Notable(PushKind.MOMENT, MOMENTS_KEY, null, n.getActorId(), body, null);
+        }
+        return null;
+    }
+
+    /**
+     * Moves the user's unread positions by an entry: a conversation event raises the conversation's
+     * last seq (one's own message also moves one's read seq: what one sends oneself is read, as the
+     * store counts it); a read position sets the read seq; leaving forgets the conversation; a
+     * Moments notification sets the Moments count it carries.
+     */
+    public static void count(PushUser user, InboxEntry entry) {
+        Object item = entry.getItem();
+        Map<String, UnreadPosition> conversations = user.getConversations();
+        if (item instanceof ConversationEvent event) {
+            String conversation = event.getConversationId();
+            if (event.getPayload() instanceof MemberLeft left && left.getUserId().equals(user.getUserId())) {
+                conversations.remove(conversation);
+                return;
+            }
+            UnreadPosition position = conversations.computeIfAbsent(conversation, c -> new UnreadPosition(0L, 0L));
+            position.setLastSeq(Math.max(position.getLastSeq(), event.getSeq()));
+            if (event.getPayload() instanceof MessagePosted && user.getUserId().equals(event.getActorId())) {
+                position.setReadSeq(Math.max(position.getReadSeq(), event.getSeq()));
+            }
+            if (conversations.size() > MAX_CONVERSATIONS) {
+                // Forget the conversation read longest ago (smallest last seq is a fair stand-in).
+                conversations.entrySet().stream().filter(e -> !e.getKey().equals(conversation))
+                        .min(Map.Entry.comparingByValue((a, b) -> Long.compare(a.getLastSeq(), b.getLastSeq())))
+                        .ifPresent(e -> conversations.remove(e.getKey()));
+            }
+        } else if (item instanceof ReadPositionChanged read) {
+            UnreadPosition position = conversations.computeIfAbsent(read.getConversationId(), c -> new UnreadPosition(0L, 0L));
+            position.setReadSeq(Math.max(position.getReadSeq(), read.getReadSeq()));
+            position.setLastSeq(Math.max(position.getLastSeq(), read.getReadSeq()));
+        } else if (item instanceof MomentNotification n) {
+            user.setMomentsUnread(n.getUnread());
+        }
+    }
+
+    /** The badge: unread events over all conversations (last seq - read seq) plus unread Moments notifications. */
+    public static long badge(PushUser user) {
+        long sum = user.getMomentsUnread();
+        for (UnreadPosition p : user.getConversations().values()) {
+            sum += Math.max(0, p.getLastSeq() - p.getReadSeq());
+        }
+        return sum;
+    }
+
+    /** Applies what the user (or the delivery side) said: tokens, mutes, do-not-disturb, previews. */
+    public static void apply(PushUser user, PushSettingsEvent event, double deviceBurst, long nowMs) {
+        Object e = event.getEvent();
+        if (e instanceof PushTokenRegistered t) {
+            // Copied, not changed in place: a decoded Avro array does not support every List operation.
+            List<PushDevice> devices = new ArrayList<>(user.getDevices());
+            devices.removeIf(d -> d.getDeviceId().equals(t.getDeviceId()));
+            devices.add(new PushDevice(t.getDeviceId(), t.getPlatform().name(), t.getToken(), t.getAppId(), deviceBurst, nowMs));
+            user.setDevices(devices);
+        } else if (e instanceof PushTokenRemoved r) {
+            // A removal for a token the device has replaced since (re-registered) leaves the new one.
+            List<PushDevice> devices = new ArrayList<>(user.getDevices());
+            devices.removeIf(d -> d.getDeviceId().equals(r.getDeviceId())
+                    && (r.getToken() == null || r.getToken().equals(d.getToken())));
+            user.setDevices(devices);
+        } else if (e instanceof ConversationMuted m) {
+            user.getMuted().put(m.getConversationId(), m.getUntil() == null ? FOREVER : m.getUntil().toEpochMilli());
+        } else if (e instanceof ConversationUnmuted u) {
+            user.getMuted().remove(u.getConversationId());
+        } else if (e instanceof DoNotDisturbSet d) {
+            user.setDndUntilMs(!d.getEnabled() ? null : d.getUntil() == null ? FOREVER : d.getUntil().toEpochMilli());
+        } else if (e instanceof PreviewSet p) {
+            user.setHideText(p.getHideText());
+        } else {
+            throw new IllegalArgumentException("unknown push settings event " + (e == null ? null : e.getClass().getName()));
+        }
+    }
+
+    /**
+     * Applies a session event: an open, heartbeat or status makes the session live as of
+     * {@code nowMs}; a close ends it. Sessions silent for longer than {@code ttlMs} are dropped.
+     */
+    public static void apply(PushUser user, SessionEvent event, long nowMs, long ttlMs) {
+        if (event.getEvent() instanceof SessionClosed) {
+            user.getSessions().remove(event.getSessionId());
+        } else {
+            user.getSessions().put(event.getSessionId(), nowMs);
+        }
+        user.getSessions().values().removeIf(heard -> heard < nowMs - ttlMs);
+    }
+
+    /** True if any session of the user was heard within the TTL: an edge holds a connected device. */
+    public static boolean connected(PushUser user, long nowMs, long ttlMs) {
+        return user.getSessions().values().stream().anyMatch(heard -> heard >= nowMs - ttlMs);
+    }
+
+    /** True if the user wants nothing pushed for this collapse key now: do-not-disturb, or the conversation muted. */
+    public static boolean silenced(PushUser user, String collapseKey, long nowMs) {
+        Long dnd = user.getDndUntilMs();
+        if (dnd != null && dnd > nowMs) {
+            return true;
+        }
+        Long muted = user.getMuted().get(collapseKey);
+        return muted != null && muted > nowMs;
+    }
+
+    /** A new burst from its first entry, due {@code windowMs} from now. */
+    public static PendingPush open(String userId, Notable n, InboxEntry entry, long nowMs, long windowMs) {
+        return PendingPush.newBuilder().setUserId(userId).setCollapseKey(n.collapseKey()).setConversationId(n.conversationId())
+                .setKind(n.kind().name()).setTitle(n.title()).setBody(n.body()).setBodyConvSeq(n.convSeq()).setCount(1)
+                .setFirstInboxSeq(entry.getInboxSeq()).setLastInboxSeq(entry.getInboxSeq())
+                .setFirstEntryAtMs(entry.getCreatedAt().toEpochMilli()).setDueMs(nowMs + windowMs).build();
+    }
+
+    /** Adds an entry to a burst: the latest text and sender, one more in the count, MENTION once any entry mentions. */
+    public static void merge(PendingPush pending, Notable n, InboxEntry entry) {
+        pending.setCount(pending.getCount() + 1);
+        pending.setLastInboxSeq(entry.getInboxSeq());
+        pending.setTitle(n.title());
+        pending.setBody(n.body());
+        pending.setBodyConvSeq(n.convSeq());
+        if (n.kind() == PushKind.MENTION) {
+            pending.setKind(PushKind.MENTION.name());
+        }
+    }
+
+    /**
+     * A message removed (recalled, deleted, redacted) while its burst waits: if the burst would show
+     * its text, the text goes, so a push never shows what its author took back.
+     */
+    public static void forgetRemoved(PendingPush pending, InboxEntry entry) {
+        if (!(entry.getItem() instanceof ConversationEvent event)) {
+            return;
+        }
+        Object payload = event.getPayload();
+        Long target = payload instanceof MessageRecalled r ? Long.valueOf(r.getTargetSeq())
+                : payload instanceof MessageDeleted d ? Long.valueOf(d.getTargetSeq())
+                : payload instanceof MessageRedacted x ? Long.valueOf(x.getTargetSeq()) : null;
+        if (target != null && target.equals(pending.getBodyConvSeq())) {
+            pending.setBody(null);
+        }
+    }
+
+    /**
+     * Takes one push from the device's token bucket ({@code burst} capacity, refilled at
+     * {@code perMinute}); false when it is empty (the device is over its rate).
+     */
+    public static boolean take(PushDevice device, long nowMs, int burst, int perMinute) {
+        double refill = Math.max(0, nowMs - device.getBucketAtMs()) * perMinute / 60_000.0;
+        double tokens = Math.min(burst, device.getBucketTokens() + refill);
+        device.setBucketAtMs(nowMs);
+        if (tokens < 1) {
+            device.setBucketTokens(tokens);
+            return false;
+        }
+        device.setBucketTokens(tokens - 1);
+        return true;
+    }
+
+    private static String truncate(String text) {
+        if (text.codePointCount(0, text.length()) <= MAX_BODY_CODE_POINTS) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, MAX_BODY_CODE_POINTS - 1)) + "…";
+    }
+}
