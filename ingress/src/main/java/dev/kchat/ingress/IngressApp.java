@@ -157,7 +157,7 @@ public final class IngressApp implements AutoCloseable {
                 // 413 for bodies over the limit, reading at most DRAIN_MAX_BYTES past it.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes() + ENTITY_SIZE_BACKSTOP)
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
-                .setHandler(routes.handler())
+                .setHandler(new CrossOrigin(config.corsOrigins(), routes.handler()))
                 .build();
         server.start();
         int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();

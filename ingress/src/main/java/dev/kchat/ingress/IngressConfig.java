@@ -23,6 +23,7 @@ import java.util.List;
  * @param receipts         limits of {@code GET .../messages/{seq}/receipts}
  * @param outcomes         how callers that send {@code Prefer: wait} get routing's decision
  * @param moments          the Moments settings the feed reads share with topology-moments (page sizes)
+ * @param corsOrigins      browser origins let in to the API ({@code ingress.cors.origins}, {@link CrossOrigin})
  */
 public record IngressConfig(
         String httpHost,
@@ -38,7 +39,8 @@ public record IngressConfig(
         java.util.Optional<String> presenceUrl,
         Receipts receipts,
         Outcomes outcomes,
-        dev.kchat.moments.MomentsConfig moments) {
+        dev.kchat.moments.MomentsConfig moments,
+        java.util.List<String> corsOrigins) {
 
     /**
      * How a caller that sends {@code Prefer: wait=N} gets routing's decision.
@@ -62,6 +64,8 @@ public record IngressConfig(
 
     public static final String WAIT_MAX = "ingress.wait.max";
     public static final String REPLIES_GROUP = "ingress.replies.group";
+    /** Browser origins let in to the API (CORS), comma-separated; {@code *} lets any in. */
+    public static final String CORS_ORIGINS = "ingress.cors.origins";
     public static final int DEFAULT_WAIT_MAX_SECONDS = 10;
     public static final String DEFAULT_REPLIES_GROUP = "kchat-ingress-replies";
 
@@ -121,7 +125,9 @@ public record IngressConfig(
             new String[] {WAIT_MAX, DEFAULT_WAIT_MAX_SECONDS + "s",
                     "longest Prefer: wait granted for routing's decision on a command (1 s to 60 s)"},
             new String[] {REPLIES_GROUP, DEFAULT_REPLIES_GROUP,
-                    "consumer group of the ingress instances over chat.command.replies (give it as many partitions as instances)"});
+                    "consumer group of the ingress instances over chat.command.replies (give it as many partitions as instances)"},
+            new String[] {CORS_ORIGINS, "(none)",
+                    "browser origins (scheme://host:port, comma-separated, or *) whose pages may call the API, e.g. the edge's web client"});
 
     public static IngressConfig from(Settings s) {
         return new IngressConfig(
@@ -138,7 +144,13 @@ public record IngressConfig(
                 s.find("ingress.presence.url"),
                 Receipts.from(s),
                 Outcomes.from(s),
-                dev.kchat.moments.MomentsConfig.from(s));
+                dev.kchat.moments.MomentsConfig.from(s),
+                s.find(CORS_ORIGINS).map(IngressConfig::origins).orElse(java.util.List.of()));
+    }
+
+    /** A comma-separated list of origins, blanks dropped. */
+    static java.util.List<String> origins(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
     }
 
     static String help() {
