@@ -20,7 +20,7 @@ import dev.kchat.edge.frames.TokenFrames;
 import dev.kchat.edge.frames.TypingFrames;
 import dev.kchat.edge.http.Admission;
 import dev.kchat.edge.http.Authentication;
-import dev.kchat.edge.http.ChatPage;
+import dev.kchat.edge.http.WebClient;
 import dev.kchat.edge.http.ConnectionLimits;
 import dev.kchat.edge.http.Locate;
 import dev.kchat.edge.http.LongPoll;
@@ -184,13 +184,15 @@ public final class EdgeApp implements AutoCloseable {
         Admission admission = new Admission(sessions, config.maxSessionSetUps(), metrics);
         WebSocketDoor door = new WebSocketDoor(sessions, router, workers, config.limits().maxBodyBytes(),
                 config.idleTimeout(), config.helloTimeout(), stopping::get, metrics);
+        WebClient web = new WebClient(config.webApiUrl());
         this.routes = Handlers.routing()
                 .get("/v1/ws", connects.byAddress(auth.authenticated(connects.byUser(
                         admission.admitted(Handlers.websocket(door))))))
                 .get("/v1/poll", connects.byAddress(auth.authenticated(connects.byUser(
                         new LongPoll(dispatcher, store, owners, workers, config.longPollMax(), config.catchUpTimeout())))))
                 .get("/v1/edge", auth.authenticated(new Locate(dispatcher, owners, workers)))
-                .get("/", new ChatPage())
+                .get("/", web)
+                .get("/web/{file}", web)
                 .setFallbackHandler(ex -> ApiAnswers.error(ex, 404, "not_found", "no such endpoint: " + ex.getRequestPath()));
     }
 

@@ -45,7 +45,8 @@ public record EdgeConfig(
         java.util.Optional<String> presenceUrl,
         int maxSessionSetUps,
         Duration helloTimeout,
-        ShedConfig shed) {
+        ShedConfig shed,
+        java.util.Optional<String> webApiUrl) {
 
     static final List<String[]> DOCUMENTED = List.of(
             new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
@@ -63,7 +64,8 @@ public record EdgeConfig(
             new String[] {"edge.long.poll.max", "30s", "longest wait of GET /v1/poll"},
             new String[] {"edge.presence.url", "(none)", "presence app's query URL, for the current state on subscribe_presence"},
             new String[] {"edge.max.session.setups", "1000", "sessions being set up (upgrade to ready) beyond which upgrades get 503 edge_busy"},
-            new String[] {"edge.hello.timeout", "30s", "close a connection whose hello has not been handled this long after the upgrade"});
+            new String[] {"edge.hello.timeout", "30s", "close a connection whose hello has not been handled this long after the upgrade"},
+            new String[] {"edge.web.api.url", "(none: the page's own origin)", "the HTTP API's base URL as browsers reach it, told to the web client at /web/config.json"});
 
     public static EdgeConfig from(Settings s) {
         return new EdgeConfig(
@@ -85,14 +87,15 @@ public record EdgeConfig(
                 s.find("edge.presence.url"),
                 s.integer("edge.max.session.setups", 1000),
                 s.duration("edge.hello.timeout", Duration.ofSeconds(30)),
-                ShedConfig.from(s));
+                ShedConfig.from(s),
+                s.find("edge.web.api.url"));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
     public EdgeConfig withPorts(int newPort, int newAdminPort) {
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
                 registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl,
-                maxSessionSetUps, helloTimeout, shed);
+                maxSessionSetUps, helloTimeout, shed, webApiUrl);
     }
 
     static String help() {

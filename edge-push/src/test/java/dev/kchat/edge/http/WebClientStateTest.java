@@ -1,0 +1,210 @@
+package dev.kchat.edge.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mozilla.javascript.Context;
+import org.mozilla.javascript.Scriptable;
+
+/**
+ * The web client's state ({@code web/state.js}), run in Rhino: the SyncKey per user and device, a
+ * send from pending to accepted or rejected, edits, recalls, reactions, unread counts and marks.
+ * WebClientBrowserTest (local-runner) drives the whole page in Chromium against a platform.
+ */
+class WebClientStateTest {
+
+    /** A localStorage, base64 for JWTs, and frames as the edge writes them. */
+    private static final String HARNESS = """
+            var storage = {};
+            var localStorage = {
+              getItem: function (k) { return storage.hasOwnProperty(k) ? storage[k] : null; },
+              setItem: function (k, v) { storage[k] = String(v); }
+            };
+            function atob(s) { return String(new java.lang.String(java.util.Base64.getDecoder().decode(s), 'UTF-8')); }
+            var S = KChatState;
+            function posted(conv, seq, actor, body, cmid) {
+              return {type: 'ConversationEvent', conversation_id: conv, seq: seq, actor_id: actor, occurred_at: '2026-11-26T10:00:0' + (seq % 10) + 'Z',
+                payload: {type: 'MessagePosted', body: body, client_msg_id: cmid || ('c' + seq), reply_to_seq: null}};
+            }
+            function change(conv, seq, actor, payload) {
+              return {type: 'ConversationEvent', conversation_id: conv, seq: seq, actor_id: actor, occurred_at: '2026-11-26T10:01:00Z', payload: payload};
+            }
+            function shown(s, conv) {
+              return S.timeline(s, conv).filter(function (m) { return !m.hidden; })
+                .map(function (m) { return (m.seq || '-') + ':' + m.actor + ':' + (m.body === null ? m.status : m.body); }).join(' | ');
+            }
+            """;
+
+    private Context cx;
+    private Scriptable scope;
+
+    @BeforeEach
+    void load() throws IOException {
+        cx = Context.enter();
+        cx.setLanguageVersion(Context.VERSION_ES6);
+        scope = cx.initStandardObjects();
+        cx.evaluateString(scope, resource("state.js"), "state.js", 1, null);
+        cx.evaluateString(scope, HARNESS, "harness", 1, null);
+    }
+
+    @AfterEach
+    void exit() {
+        Context.exit();
+    }
+
+    @Test
+    void shouldKeepOneSyncKeyPerUserAndDevice() {
+        // Given alice's web device at 7 and bob's at 2 in the same browser
+        js("S.saveSyncKey(localStorage, 'alice', 'web', 7); S.saveSyncKey(localStorage, 'bob', 'web', 2);");
+
+        // Then each resumes from his own, and a device never seen starts at 0
+        assertThat(num("S.loadSyncKey(localStorage, 'alice', 'web')")).isEqualTo(7);
+        assertThat(num("S.loadSyncKey(localStorage, 'bob', 'web')")).isEqualTo(2);
+        assertThat(num("S.loadSyncKey(localStorage, 'alice', 'laptop')")).isEqualTo(0);
+    }
+
+    @Test
+    void shouldReadTheUserFromTheTokensSubjectAndRefuseOtherText() {
+        assertThat(js("S.userOf('" + token("carol") + "', atob)")).isEqualTo("carol");
+        assertThat(js("S.userOf('not a token', atob)")).isNull();
+    }
+
+    @Test
+    void shouldTakeASendFromPendingToSentToAcceptedAndThenToTheSequencedMessage() {
+        // Given alice sends in her chat with bob
+        js("var s = S.create('alice'); S.addPending(s, 'dm:alice:bob', 'k1', 'hi', null);");
+        assertThat(js("S.deliveryOf(s, 'dm:alice:bob', S.timeline(s, 'dm:alice:bob')[0])")).isEqualTo("pending");
+
+        // When Kafka has it, then routing accepts it at seq 3, then her own event arrives
+        js("S.onSent(s, {type: 'sent', client_msg_id: 'k1'});");
+        assertThat(js("S.timeline(s, 'dm:alice:bob')[0].delivery")).isEqualTo("sent");
+        js("S.onOutcome(s, {type: 'accepted', ref: 'k1', conversation_id: 'dm:alice:bob', seq: 3});");
+        assertThat(js("S.timeline(s, 'dm:alice:bob')[0].delivery")).isEqualTo("accepted");
+        js("S.onItem(s, posted('dm:alice:bob', 3, 'alice', 'hi', 'k1'), 'dm:alice:bob');");
+
+        // Then there is one message, at seq 3, no longer pending
+        assertThat(js("shown(s, 'dm:alice:bob')")).isEqualTo("3:alice:hi");
+
+        // And bob's receipts turn its mark to delivered, then read
+        js("S.onItem(s, {type: 'MessageStatusChanged', conversation_id: 'dm:alice:bob', up_to_seq: 3, status: 'DELIVERED', by_user_id: 'bob'});");
+        assertThat(js("S.deliveryOf(s, 'dm:alice:bob', S.timeline(s, 'dm:alice:bob')[0])")).isEqualTo("delivered");
+        js("S.onItem(s, {type: 'MessageStatusChanged', conversation_id: 'dm:alice:bob', up_to_seq: 3, status: 'READ', by_user_id: 'bob'});");
+        assertThat(js("S.deliveryOf(s, 'dm:alice:bob', S.timeline(s, 'dm:alice:bob')[0])")).isEqualTo("read");
+    }
+
+    @Test
+    void shouldShowARejectedSendWithItsCodeAndKeepOtherRefusalsAsNotices() {
+        // Given a send and a refusal of it
+        js("var s = S.create('alice'); S.addPending(s, 'g:1', 'k2', 'hello?', null);");
+        Object notice = js("S.onOutcome(s, {type: 'rejected', ref: 'k2', conversation_id: 'g:1', code: 'not_a_member', reason: 'not in it'})");
+
+        // Then the message says so, and no notice is needed for it
+        assertThat(notice).isNull();
+        assertThat(js("S.deliveryOf(s, 'g:1', S.timeline(s, 'g:1')[0])")).isEqualTo("rejected");
+        assertThat(js("S.timeline(s, 'g:1')[0].code")).isEqualTo("not_a_member");
+
+        // And a refused edit (no pending send of that ref) is a notice naming the command and the code
+        assertThat(js("S.onOutcome(s, {type: 'rejected', ref: 'edit-1', command_type: 'EditMessage', code: 'edit_window_expired', reason: 'too late'}).text"))
+                .isEqualTo("EditMessage refused: edit_window_expired (too late)");
+    }
+
+    @Test
+    void shouldApplyEditsRecallsAndReactionsToTheirTargetOnce() {
+        // Given two messages
+        js("var s = S.create('bob'); S.onItem(s, posted('dm:alice:bob', 1, 'alice', 'first'), null);"
+                + "S.onItem(s, posted('dm:alice:bob', 2, 'alice', 'second'), null);");
+
+        // When the first is edited and reacted to (the reaction delivered twice) and the second recalled
+        js("S.onItem(s, change('dm:alice:bob', 3, 'alice', {type: 'MessageEdited', target_seq: 1, body: 'first!'}), null);"
+                + "var like = change('dm:alice:bob', 4, 'bob', {type: 'ReactionAdded', target_seq: 1, emoji: '👍'});"
+                + "S.onItem(s, like, null); S.onItem(s, like, null);"
+                + "S.onItem(s, change('dm:alice:bob', 5, 'alice', {type: 'MessageRecalled', target_seq: 2}), null);");
+
+        // Then the timeline shows the edit and the recall, one reaction, and the changes themselves not at all
+        assertThat(js("shown(s, 'dm:alice:bob')")).isEqualTo("1:alice:first! | 2:alice:RECALLED");
+        assertThat(js("S.timeline(s, 'dm:alice:bob')[0].status")).isEqualTo("EDITED");
+        assertThat(num("S.timeline(s, 'dm:alice:bob')[0].reactions['👍']")).isEqualTo(1);
+        assertThat(js("s.reactedByMe['dm:alice:bob#1#👍']")).isEqualTo(true);
+    }
+
+    @Test
+    void shouldCountUnreadOnlyForOthersMessagesOutsideTheOpenConversationAndClearOnRead() {
+        // Given bob's list says one unread in his chat with alice, and a group is open
+        js("var s = S.create('bob'); S.applyConversationList(s, [{conversation_id: 'dm:alice:bob', kind: 'DIRECT', unread: 1, read_seq: 1, last_seq: 2}]);");
+
+        // When alice posts twice there, bob once, and alice once in the open group
+        js("S.onItem(s, posted('dm:alice:bob', 3, 'alice', 'a'), 'g:1'); S.onItem(s, posted('dm:alice:bob', 4, 'alice', 'b'), 'g:1');"
+                + "S.onItem(s, posted('dm:alice:bob', 5, 'bob', 'c'), 'g:1'); S.onItem(s, posted('g:1', 1, 'alice', 'd'), 'g:1');");
+
+        // Then the chat has 3 unread with bob's own message as its preview, the open group none
+        assertThat(num("s.convs['dm:alice:bob'].unread")).isEqualTo(3);
+        assertThat(js("s.convs['dm:alice:bob'].preview")).isEqualTo("c");
+        assertThat(num("s.convs['g:1'].unread")).isEqualTo(0);
+        assertThat(js("S.conversationOrder(s).join(',')")).isEqualTo("dm:alice:bob,g:1");
+
+        // And opening it makes a read receipt up to its newest seq due once, and the count 0
+        assertThat(num("S.readDue(s, 'dm:alice:bob')")).isEqualTo(5);
+        assertThat(num("S.readDue(s, 'dm:alice:bob')")).isEqualTo(0);
+        assertThat(num("s.convs['dm:alice:bob'].unread")).isEqualTo(0);
+
+        // And another device's read moves the count to what fanout says
+        js("S.onItem(s, {type: 'ReadPositionChanged', conversation_id: 'g:1', read_seq: 1, unread: 0});");
+        assertThat(num("s.convs['g:1'].readSeq")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldPageHistoryBackwardsUntilTheFirstSeq() {
+        // Given the newest page (seqs 51..100) and then the one before it
+        js("var s = S.create('bob'); var page = {events: [], has_more: true};"
+                + "for (var i = 100; i > 50; i--) { page.events.push({seq: i, event_type: 'MessagePosted', actor_id: 'alice', body: 'm' + i}); }"
+                + "S.applyHistory(s, 'g:1', page);");
+        assertThat(num("s.convs['g:1'].oldestSeq")).isEqualTo(51);
+        assertThat(js("s.convs['g:1'].hasMore")).isEqualTo(true);
+        js("var older = {events: [], has_more: false};"
+                + "for (var j = 50; j > 0; j--) { older.events.push({seq: j, event_type: 'MessagePosted', actor_id: 'alice', body: 'm' + j}); }"
+                + "S.applyHistory(s, 'g:1', older);");
+
+        // Then the timeline holds 1..100 in order and nothing more is to be loaded
+        assertThat(num("S.timeline(s, 'g:1').length")).isEqualTo(100);
+        assertThat(num("S.timeline(s, 'g:1')[0].seq")).isEqualTo(1);
+        assertThat(js("s.convs['g:1'].hasMore")).isEqualTo(false);
+    }
+
+    @Test
+    void shouldShowWhoIsTypingUntilTheyStopOrGoQuiet() {
+        js("var s = S.create('alice'); S.onTyping(s, {conversation_id: 'g:1', user_id: 'bob', typing: true}, 1000);"
+                + "S.onTyping(s, {conversation_id: 'g:1', user_id: 'carol', typing: true}, 1000);");
+        assertThat(js("S.typingIn(s, 'g:1', 2000).join(',')")).isEqualTo("bob,carol");
+        js("S.onTyping(s, {conversation_id: 'g:1', user_id: 'carol', typing: false}, 3000);");
+        assertThat(js("S.typingIn(s, 'g:1', 3000).join(',')")).isEqualTo("bob");
+        assertThat(js("S.typingIn(s, 'g:1', 8000).join(',')")).isEqualTo("");
+    }
+
+    private Object js(String code) {
+        Object v = cx.evaluateString(scope, code, "test", 1, null);
+        return v instanceof CharSequence ? v.toString() : v == null || v instanceof org.mozilla.javascript.Undefined ? null : v;
+    }
+
+    private long num(String code) {
+        return ((Number) js(code)).longValue();
+    }
+
+    /** An unsigned JWT-shaped token for a user: the page reads only its subject. */
+    private static String token(String user) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(("{\"sub\":\"" + user + "\",\"exp\":4102444800}").getBytes(StandardCharsets.UTF_8)) + ".sig";
+    }
+
+    private static String resource(String file) throws IOException {
+        try (InputStream in = WebClientStateTest.class.getResourceAsStream(WebClient.FOLDER + file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
