@@ -170,6 +170,10 @@ public final class LocalPlatform implements AutoCloseable {
         s.put("edge.advertised.host", config.host());
         s.put("edge.port", String.valueOf(config.edgePort()));
         s.put("edge.admin.port", String.valueOf(config.adminPort(1)));
+        // The edge serves the web client, whose page calls the API on the ingress port: a cross-origin call.
+        s.put("edge.web.api.url", "http://" + config.host() + ":" + config.ingressPort());
+        s.put("ingress.cors.origins", "http://" + config.host() + ":" + config.edgePort()
+                + ",http://localhost:" + config.edgePort() + ",http://127.0.0.1:" + config.edgePort());
         s.put("routing.admin.host", config.host());
         s.put("routing.admin.port", String.valueOf(config.adminPort(2)));
         s.put("routing.state.dir", config.dataDir().resolve("streams").toString());

@@ -1,0 +1,152 @@
+package dev.kchat.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The edge's web client in real headless Chromium (two browsers, alice's and bob's) against a whole
+ * platform: sign in with a token, create a direct chat, send (pending, then accepted), the message
+ * arriving with an unread count and a preview, delivered and read marks, typing, a reply, a reaction,
+ * an edit, a recall, presence, a reload resuming from the SyncKey, a group with a member added, and
+ * history paged in by scrolling up.
+ */
+class WebClientBrowserTest {
+
+    @RegisterExtension
+    static final TestPlatforms.Running RUNNING = TestPlatforms.running(Map.of(
+            // The test sends a page and a half of history at once through the API.
+            "limits.rate.send.user", "1000/1s"));
+
+    private static WebClientPage alice;
+    private static WebClientPage bob;
+
+    @BeforeAll
+    static void signIn() {
+        LocalPlatform platform = RUNNING.platform();
+        String pageUrl = platform.edgeUrl().replaceFirst("^ws://", "http://").replaceFirst("/v1/ws$", "/");
+        alice = WebClientPage.signIn(pageUrl, "alice", platform.token("alice", Duration.ofHours(1)), "alice-browser");
+        bob = WebClientPage.signIn(pageUrl, "bob", platform.token("bob", Duration.ofHours(1)), "bob-browser");
+    }
+
+    @AfterAll
+    static void closeBrowsers() {
+        for (WebClientPage page : new WebClientPage[] {alice, bob}) {
+            if (page != null) {
+                page.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldLetTwoUsersChatEndToEndInTheBrowser() {
+        String dm = "dm:alice:bob";
+
+        // Given alice starts a chat with bob from the page
+        alice.type("new-direct", "bob");
+        alice.byId("new-direct-go").click();
+        alice.waitFor("the chat with bob open", () -> alice.text("conv-title").equals("bob"));
+
+        // When she sends, her message shows at once, then is accepted with its seq
+        alice.send("hello bob");
+        assertThat(alice.all(".msg.mine")).hasSize(1);
+        alice.waitFor("her message accepted", () -> alice.first(".msg.mine[data-seq] .body").equals("hello bob")
+                && List.of("accepted", "delivered", "read").contains(mark(alice)));
+
+        // Then bob's list shows the chat with one unread and its preview, and his browser acknowledged it (delivered)
+        bob.waitFor("the chat in his list", () -> bob.first("li.conv[data-id='" + dm + "'] .unread").equals("1")
+                && bob.first("li.conv[data-id='" + dm + "'] .preview").equals("hello bob"));
+        alice.waitFor("her message delivered", () -> List.of("delivered", "read").contains(mark(alice)));
+
+        // When bob opens it, Then he reads it, his unread count goes, and alice sees it read
+        bob.open(dm);
+        bob.waitFor("the message", () -> bob.first(".msg.theirs .body").equals("hello bob"));
+        bob.waitFor("no unread left", () -> bob.all("li.conv[data-id='" + dm + "'] .unread").isEmpty());
+        alice.waitFor("her message read", () -> mark(alice).equals("read"));
+
+        // When bob types, alice sees it; when he sends a reply to her message, the typing stops and the quote shows
+        bob.type("text", "hi alice");
+        alice.waitFor("bob typing", () -> alice.text("typing").equals("bob is typing…"));
+        bob.click(".msg.theirs .act-reply");
+        bob.waitFor("the reply bar", () -> bob.byId("reply-bar").isDisplayed());
+        bob.byId("send").click();
+        alice.waitFor("bob's reply quoting her", () -> alice.first(".msg.theirs .body").equals("hi alice")
+                && alice.first(".msg.theirs .quote").equals("↪ alice: hello bob"));
+        alice.waitFor("bob no longer typing", () -> alice.text("typing").isEmpty());
+
+        // When bob reacts to her message, alice sees the reaction counted
+        bob.click(".msg.theirs .act-react[data-emoji='👍']");
+        alice.waitFor("the reaction", () -> alice.first(".msg.mine .reaction").equals("👍 1"));
+
+        // When alice edits her message, bob sees the new text marked edited
+        alice.click(".msg.mine .act-edit");
+        alice.byId("text").clear();
+        alice.send("hello bob, edited");
+        bob.waitFor("the edit", () -> bob.first(".msg.theirs .body").equals("hello bob, edited")
+                && bob.first(".msg.theirs .edited").equals("edited"));
+
+        // When she recalls it, bob sees it recalled, and his reply's quote says so
+        alice.click(".msg.mine .act-recall");
+        bob.waitFor("the recall", () -> bob.first(".msg.theirs .body.gone").equals("message recalled"));
+        bob.waitFor("the quote of the recalled message", () -> bob.first(".msg.mine .quote").equals("↪ alice: (recalled)"));
+
+        // And alice sees bob online (presence of the direct chat's other member)
+        alice.waitFor("bob online", () -> alice.text("conv-presence").equals("online"));
+
+        // When alice reloads the page, Then it resumes from her SyncKey: the same two messages, none twice
+        alice.reload();
+        alice.open(dm);
+        alice.waitFor("the chat after the reload", () -> alice.all(".msg").size() == 2
+                && alice.first(".msg.theirs .body").equals("hi alice") && alice.first(".msg.mine .body.gone").equals("message recalled"));
+    }
+
+    @Test
+    void shouldCreateAGroupAddAMemberAndPageInOlderHistoryOnScroll() throws Exception {
+        // Given alice creates a group with bob from the page
+        alice.type("new-group-name", "team");
+        alice.type("new-group-members", "bob");
+        alice.byId("new-group-go").click();
+        alice.waitFor("the group open", () -> alice.text("conv-title").equals("team"));
+        String group = alice.attribute("li.conv.open", "data-id");
+        bob.waitFor("the group in his list", () -> bob.first("li.conv[data-id='" + group + "'] .name").equals("team"));
+
+        // When she adds carol, Then the group shows her joining
+        alice.type("add-member", "carol");
+        alice.byId("add-member-go").click();
+        alice.waitFor("carol joined", () -> alice.all(".system").stream().map(WebElement::getText).anyMatch(t -> t.equals("carol joined")));
+
+        // Given 60 messages in the group (over the API), more than one page of history
+        for (int i = 1; i <= 60; i++) {
+            RUNNING.client().expect("alice", "POST", "/v1/conversations/" + group + "/messages",
+                    "{\"client_msg_id\":\"h" + i + "\",\"body\":\"history " + i + "\"}", 202);
+        }
+        bob.waitFor("the 60th message in the store", () -> RUNNING.client()
+                .expect("bob", "GET", "/v1/conversations/" + group + "/messages?limit=1", null, 200)
+                .path("events").path(0).path("body").asText().equals("history 60"));
+
+        // When bob opens the group, he gets the newest page; scrolling to the top pages in the rest
+        bob.open(group);
+        bob.waitFor("the newest message", () -> bob.all(".msg .body").stream().map(WebElement::getText).anyMatch(t -> t.equals("history 60")));
+        assertThat(bob.all(".start")).isEmpty();
+        bob.waitFor("the beginning, after scrolling up", () -> {
+            bob.script("document.getElementById('messages').scrollTop = 0;");
+            return !bob.all(".start").isEmpty();
+        });
+
+        // Then every message is there once, in order
+        List<String> expected = java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(i -> "history " + i).toList();
+        bob.waitFor("history 1 to 60, once each", () -> bob.all(".msg .body").stream().map(WebElement::getText).toList().equals(expected));
+    }
+
+    /** The mark on alice's (first) message: pending, sent, accepted, delivered, read or rejected. */
+    private static String mark(WebClientPage page) {
+        return page.attribute(".msg.mine .mark", "data-delivery");
+    }
+}
