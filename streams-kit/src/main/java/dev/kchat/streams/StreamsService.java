@@ -2,24 +2,31 @@ package dev.kchat.streams;
 
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.service.AdminServer;
+import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
 import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +68,16 @@ public final class StreamsService implements AutoCloseable {
     }
 
     /**
+     * As {@link #start(String, Topology, Properties, StreamsAppSettings)}, for a topology that counts
+     * into the app's registry (e.g. routing's decisions): {@code topology} is built with it.
+     */
+    public static StreamsService start(String appName, Function<MeterRegistry, Topology> topology, Properties properties,
+            StreamsAppSettings app) {
+        PrometheusMeterRegistry metrics = Metrics.newRegistry(appName);
+        return start(appName, topology.apply(metrics), properties, app.adminHost(), app.adminPort(), app.startTimeout(), metrics);
+    }
+
+    /**
      * Starts Kafka Streams over a topology (whose topics must exist), its metrics and its admin
      * server. Returns once RUNNING.
      *
@@ -69,6 +86,11 @@ public final class StreamsService implements AutoCloseable {
      */
     public static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
             int adminPort, Duration startTimeout) {
+        return start(appName, topology, properties, adminHost, adminPort, startTimeout, Metrics.newRegistry(appName));
+    }
+
+    private static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
+            int adminPort, Duration startTimeout, PrometheusMeterRegistry metrics) {
         Properties props = new Properties();
         props.putAll(properties);
         // Under exactly-once, a new transaction's first AddPartitions often meets the previous
@@ -102,9 +124,10 @@ public final class StreamsService implements AutoCloseable {
             log.error("{} stream thread failed; replacing it", appName, e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        PrometheusMeterRegistry metrics = Metrics.newRegistry(appName);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
+        ConsumerLag.register(metrics, streams::metrics,
+                sourceTopics(topology, String.valueOf(props.get(StreamsConfig.APPLICATION_ID_CONFIG))));
         AdminServer admin = null;
         try {
             admin = AdminServer.start(adminHost, adminPort, metrics, Map.of("kafka-streams", () -> {
@@ -184,6 +207,24 @@ public final class StreamsService implements AutoCloseable {
             admin.close();
         }
         metrics.close();
+    }
+
+    /**
+     * The topics a topology reads, by the names its consumers use: its source topics, and its
+     * repartition topics prefixed with the application id as Kafka Streams names them.
+     */
+    static Set<String> sourceTopics(Topology topology, String applicationId) {
+        Set<String> topics = new TreeSet<>();
+        TopologyDescription description = topology.describe();
+        Stream.concat(description.subtopologies().stream().flatMap(s -> s.nodes().stream()),
+                        description.globalStores().stream().map(TopologyDescription.GlobalStore::source))
+                .filter(TopologyDescription.Source.class::isInstance)
+                .map(TopologyDescription.Source.class::cast)
+                .filter(source -> source.topicSet() != null)
+                .flatMap(source -> source.topicSet().stream())
+                .map(topic -> topic.endsWith("-repartition") ? applicationId + "-" + topic : topic)
+                .forEach(topics::add);
+        return topics;
     }
 
     /** The schema registry client of a Streams app; only http(s) registries serve a deployment. */

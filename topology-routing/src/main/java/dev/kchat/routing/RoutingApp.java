@@ -9,6 +9,7 @@ import dev.kchat.streams.StreamsService;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.state.ConversationMeta;
@@ -17,6 +18,8 @@ import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -64,12 +67,15 @@ public final class RoutingApp extends StreamsApp {
 
     /** user -> {@code UserMute}: the global store over {@code moderation.mutes}; every task sees every mute. */
     public static final String MUTES_STORE = "routing-mutes";
+    /** media id -> its latest {@code MediaEvent}: the global store over {@code media.events}, for attachments ({@link MediaRules}). */
+    public static final String MEDIA_STORE = "routing-media";
 
     static final String SOURCE = "routing-commands-source";
     static final String ACTIONS_SOURCE = "routing-moderation-actions-source";
     static final String RELAY = "routing-moderation-relay";
     static final String MUTES_SOURCE = "routing-mutes-source";
     static final String MUTES_UPDATER = "routing-mutes-updater";
+    static final String MEDIA_SOURCE = "routing-media-source";
     static final String PROCESSOR = "routing-command-processor";
     static final String LOG_SINK = "routing-log-sink";
     static final String RESULTS_SINK = "routing-results-sink";
@@ -83,9 +89,15 @@ public final class RoutingApp extends StreamsApp {
 
     /**
      * Builds the topology. Pure: no I/O, no clients; the same call serves the running app and the
-     * tests.
+     * tests. Decisions are counted in a registry of their own (see the three-argument form).
      */
     public static Topology buildTopology(RoutingConfig config, Topics topics) {
+        return buildTopology(config, topics, new SimpleMeterRegistry());
+    }
+
+    /** Builds the topology, counting every decision in {@code metrics} ({@link CommandOutcomes}). */
+    public static Topology buildTopology(RoutingConfig config, Topics topics, MeterRegistry metrics) {
+        CommandOutcomes outcomes = new CommandOutcomes(metrics);
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
                 Serdes.String(), StateSerde.of(ConversationMeta.class)));
@@ -106,6 +118,11 @@ public final class RoutingApp extends StreamsApp {
                         Serdes.String(), mutes.valueSerde()).withLoggingDisabled(),
                 mutes.name(), Consumed.with(mutes.keySerde(), mutes.valueSerde()).withName(MUTES_SOURCE),
                 MuteStoreUpdater::new);
+        Topic<String, MediaEvent> media = topics.mediaEvents();
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MEDIA_STORE),
+                        Serdes.String(), media.valueSerde()).withLoggingDisabled(),
+                media.name(), Consumed.with(media.keySerde(), media.valueSerde()).withName(MEDIA_SOURCE),
+                MediaStoreUpdater::new);
 
         Topic<String, ChatCommand> commands = topics.commands();
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
@@ -121,7 +138,8 @@ public final class RoutingApp extends StreamsApp {
                         .to(conversationLog.name(), Produced.with(conversationLog.keySerde(), conversationLog.valueSerde()).withName(LOG_SINK)),
                         "log"))
                 .branch((conversationId, out) -> out instanceof CommandResult, Branched.withConsumer(decided -> {
-                    KStream<String, CommandResult> asResults = decided.mapValues(out -> (CommandResult) out, Named.as("routing-as-result"));
+                    KStream<String, CommandResult> asResults = decided.mapValues(out -> (CommandResult) out, Named.as("routing-as-result"))
+                            .peek((conversationId, result) -> outcomes.count(result), Named.as("routing-count-outcomes"));
                     asResults.to(results.name(), Produced.with(results.keySerde(), results.valueSerde()).withName(RESULTS_SINK));
                     // A copy for the ingress instance whose HTTP caller waits, on the partition it named.
                     asResults.filter((conversationId, result) -> result.getReplyPartition() != null, Named.as("routing-awaited"))
@@ -169,7 +187,7 @@ public final class RoutingApp extends StreamsApp {
      *                               or Kafka Streams fails first; everything started is closed again
      */
     public static RoutingApp start(RoutingConfig config, Topics topics) {
-        return new RoutingApp(StreamsService.start(APP_NAME, buildTopology(config, topics),
+        return new RoutingApp(StreamsService.start(APP_NAME, metrics -> buildTopology(config, topics, metrics),
                 ErrorTopicHandler.bind(streamsConfig(config), topics), config.app()));
     }
 

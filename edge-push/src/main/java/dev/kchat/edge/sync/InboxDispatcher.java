@@ -8,6 +8,7 @@ import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.ProcessingErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,6 +46,13 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
     static final String APP_ID = "edge-push";
     /** Entries remembered for newly registered listeners (covers the sink's lag; a few MB at most). */
     static final int RECENT_ENTRIES = 8_192;
+    /**
+     * Command accepted to entry handed to a device's connection here: the inbox record's timestamp is
+     * the command's, carried by Kafka Streams through routing and fanout. Live entries only.
+     */
+    public static final String METRIC_DELIVERY_LATENCY = "kchat.delivery.latency";
+    /** Records behind the end of the inbox partitions this edge owns. */
+    public static final String METRIC_INBOX_LAG = "kchat.edge.inbox.lag.records";
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final InboxDelay timing;
@@ -58,6 +67,7 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
     private final CountDownLatch done = new CountDownLatch(1);
     private final Counter delivered;
     private final Counter poisoned;
+    private final Timer deliveryLatency;
     private volatile boolean running = true;
     private volatile boolean stopped;
 
@@ -81,6 +91,10 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
         this.poisoned = metrics.counter("kchat.edge.inbox.entries", "outcome", "undecodable");
         metrics.gauge("kchat.edge.owned.partitions", owned, Set::size);
         metrics.gauge("kchat.edge.listeners", listeners, Map::size);
+        metrics.gauge(METRIC_INBOX_LAG, timing, InboxDelay::lag);
+        this.deliveryLatency = Timer.builder(METRIC_DELIVERY_LATENCY)
+                .description("command accepted to inbox entry handed to a device's connection (live entries)")
+                .publishPercentileHistogram().register(metrics);
     }
 
     KafkaConsumer<String, byte[]> consumer() {
@@ -138,6 +152,7 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
             for (InboxListener l : forUser) {
                 l.onLive(entry);
             }
+            deliveryLatency.record(Math.max(0, System.currentTimeMillis() - record.timestamp()), TimeUnit.MILLISECONDS);
             delivered.increment();
         }
     }

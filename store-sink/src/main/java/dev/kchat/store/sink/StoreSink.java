@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.topic.Topics;
+import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
 import dev.kchat.service.ProcessingErrors;
 import dev.kchat.store.write.AsyncWriter;
@@ -115,9 +116,18 @@ public final class StoreSink implements AutoCloseable {
         this.retried = Counter.builder("kchat.sink.retries")
                 .description("batch retries after transient write failures").register(meters);
         this.batchTimer = Timer.builder("kchat.sink.batch").description("time to store one polled batch")
-                .register(meters);
+                .publishPercentileHistogram().register(meters);
         meters.gauge("kchat.sink.in.flight", async, AsyncWriter::inFlight);
         meters.gauge("kchat.sink.paused", this, s -> s.waitingForDatabase ? 1 : 0);
+        ConsumerLag.register(meters, consumer::metrics, consumedTopics(topics));
+    }
+
+    /** The topics the sink stores. */
+    static List<String> consumedTopics(Topics topics) {
+        return List.of(topics.conversationLog().name(), topics.inbox().name(),
+                topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name(),
+                topics.moderationStats().name(), topics.socialGraph().name(), topics.momentsEvents().name(),
+                topics.momentsFeed().name());
     }
 
     /**
@@ -167,10 +177,7 @@ public final class StoreSink implements AutoCloseable {
             if (closing.get()) {
                 return;
             }
-            List<String> consumed = List.of(topics.conversationLog().name(), topics.inbox().name(),
-                    topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name(),
-                    topics.moderationStats().name(), topics.socialGraph().name(), topics.momentsEvents().name(),
-                    topics.momentsFeed().name());
+            List<String> consumed = consumedTopics(topics);
             consumer.subscribe(consumed, new Rebalance());
             running = true;
             log.info("store sink consuming {} as group {}", consumed, config.groupId());
