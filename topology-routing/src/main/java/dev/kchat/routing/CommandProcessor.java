@@ -1,6 +1,7 @@
 package dev.kchat.routing;
 
 import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.Decision.Change;
 import dev.kchat.routing.Decision.DeleteMember;
@@ -58,6 +59,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     private KeyValueStore<String, MessageRef> messages;
     private KeyValueStore<String, String> messageExpiry;
     private KeyValueStore<String, UserMute> mutes;
+    private KeyValueStore<String, MediaEvent> media;
     private RoutingState state;
 
     CommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
@@ -76,6 +78,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         messages = context.getStateStore(RoutingApp.MESSAGES_STORE);
         messageExpiry = context.getStateStore(RoutingApp.MESSAGES_EXPIRY_STORE);
         mutes = context.getStateStore(RoutingApp.MUTES_STORE);
+        media = context.getStateStore(RoutingApp.MEDIA_STORE);
         state = new RoutingState() {
             @Override
             public ConversationMeta conversation(String conversationId) {
@@ -100,6 +103,11 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
             @Override
             public UserMute mute(String userId) {
                 return mutes.get(userId);
+            }
+
+            @Override
+            public MediaEvent media(String mediaId) {
+                return media.get(mediaId);
             }
         };
         context.schedule(config.cleanupInterval(), PunctuationType.WALL_CLOCK_TIME, this::cleanup);

@@ -65,7 +65,8 @@ import java.util.Set;
  * <p>Rules: a muted user (routing's global store over {@code moderation.mutes}) may not post or
  * change what others see ({@code muted}, with the mute's end); only members act; in groups and channels the OWNER and ADMINs manage members, names
  * and others' messages, the OWNER alone changes roles and hands ownership over; in channels only
- * the OWNER and ADMINs post; direct chats have two fixed MEMBERs.
+ * the OWNER and ADMINs post; direct chats have two fixed MEMBERs. A message's attachments must be
+ * completed uploads of the sender's own ({@link MediaRules}).
  */
 final class CommandRules {
 
@@ -253,6 +254,10 @@ final class CommandRules {
         if (send.getReplyToSeq() != null && (send.getReplyToSeq() < 1 || send.getReplyToSeq() > meta.getLastSeq())) {
             return reject(command, at, INVALID_COMMAND, "reply_to_seq " + send.getReplyToSeq() + " is not in 1.." + meta.getLastSeq());
         }
+        MediaRules.Checked media = MediaRules.check(senderId, send.getAttachments(), state);
+        if (media.refused()) {
+            return reject(command, at, media.code(), media.reason());
+        }
         long seq = meta.getLastSeq() + 1;
         List<Change> changes = new ArrayList<>();
         changes.add(new PutConversation(conversationId, withSeq(meta, seq)));
@@ -266,7 +271,7 @@ final class CommandRules {
                 .setBody(send.getBody())
                 .setReplyToSeq(send.getReplyToSeq())
                 .setMentions(send.getMentions())
-                .setAttachments(send.getAttachments())
+                .setAttachments(media.attachments())
                 .build();
         return accepted(command, at, seq, event, changes, send.getMessageId(), false);
     }

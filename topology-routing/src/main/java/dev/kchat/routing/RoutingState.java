@@ -1,5 +1,6 @@
 package dev.kchat.routing;
 
+import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
@@ -23,4 +24,7 @@ interface RoutingState {
 
     /** The user's latest mute (possibly already over), from {@code moderation.mutes}. */
     UserMute mute(String userId);
+
+    /** The latest event of an upload, from {@code media.events}. */
+    MediaEvent media(String mediaId);
 }
