@@ -1,5 +1,6 @@
 package dev.kchat.api;
 
+import dev.kchat.api.limits.AdmissionConfig;
 import dev.kchat.api.limits.RateLimits;
 import dev.kchat.service.Settings;
 import java.util.ArrayList;
@@ -16,9 +17,10 @@ import java.util.List;
  * @param maxMentions          mentions in one message
  * @param maxAttachments       attachments in one message
  * @param rates                rate limits per user and per source address ({@link RateLimits})
+ * @param admission            admission control of writes while the pipeline is behind ({@link AdmissionConfig})
  */
 public record Limits(int maxBodyBytes, int maxMessageChars, int maxMembersPerRequest, int maxPageSize,
-        int maxMentions, int maxAttachments, RateLimits rates) {
+        int maxMentions, int maxAttachments, RateLimits rates, AdmissionConfig admission) {
 
     public static final List<String[]> DOCUMENTED = documented(List.of(
             new String[] {"limits.max.body.bytes", "65536", "largest accepted request body or frame"},
@@ -31,11 +33,13 @@ public record Limits(int maxBodyBytes, int maxMessageChars, int maxMembersPerReq
     private static List<String[]> documented(List<String[]> sizes) {
         List<String[]> rows = new ArrayList<>(sizes);
         rows.addAll(RateLimits.DOCUMENTED);
+        rows.addAll(AdmissionConfig.DOCUMENTED);
         return List.copyOf(rows);
     }
 
     public static Limits defaults() {
-        return new Limits(64 * 1024, 4_000, 1_000, 200, 50, 10, RateLimits.defaults());
+        return new Limits(64 * 1024, 4_000, 1_000, 200, 50, 10, RateLimits.defaults(),
+                AdmissionConfig.from(Settings.of(java.util.Map.of())));
     }
 
     public static Limits from(Settings s) {
@@ -47,6 +51,7 @@ public record Limits(int maxBodyBytes, int maxMessageChars, int maxMembersPerReq
                 s.integer("limits.max.page.size", d.maxPageSize()),
                 s.integer("limits.max.mentions", d.maxMentions()),
                 s.integer("limits.max.attachments", d.maxAttachments()),
-                RateLimits.from(s));
+                RateLimits.from(s),
+                AdmissionConfig.from(s));
     }
 }

@@ -5,7 +5,9 @@ import dev.kchat.api.CommandFactory;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.auth.JwtAuthenticator;
+import dev.kchat.api.limits.PipelineBacklog;
 import dev.kchat.api.limits.RateLimiter;
+import dev.kchat.api.limits.WriteAdmission;
 import dev.kchat.api.http.ApiAnswers;
 import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.edge.frames.FrameHandler;
@@ -111,6 +113,7 @@ public final class EdgeApp implements AutoCloseable {
     private final ClientSignals signals;
     private final LoadShedder shedder;
     private final Admin admin;
+    private final PipelineBacklog backlog;
     private final Sessions sessions;
     private final TokenExpiry tokenExpiry;
     private final HttpHandler routes;
@@ -142,6 +145,8 @@ public final class EdgeApp implements AutoCloseable {
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "_directory"));
         EdgeDirectory directory = new EdgeDirectory(admin, config.groupId(), topics.inbox().name(), topics.inbox().partitions(),
                 Clock.systemUTC());
+        // Admission control: send frames are refused (overloaded) while routing and fanout are too far behind.
+        this.backlog = PipelineBacklog.start(admin, config.limits().admission(), metrics);
         // The group's assignment just changed: answers cached from before it are not to be given out.
         dispatcher.onRebalance(directory::invalidate);
         PresenceLookup presence = config.presenceUrl()
@@ -177,7 +182,8 @@ public final class EdgeApp implements AutoCloseable {
         verbs.put("unsubscribe_presence", presenceFrames::unsubscribe);
         verbs.put("refresh", tokens::refresh);
         // Rate limits: one limiter per door, so that the metric tells WebSocket frames from connection attempts
-        FrameRouter router = new FrameRouter(verbs, tokenExpiry, new RateLimiter(config.limits().rates(), "websocket", metrics));
+        FrameRouter router = new FrameRouter(verbs, tokenExpiry, new RateLimiter(config.limits().rates(), "websocket", metrics,
+                WriteAdmission.at("websocket", config.limits().admission(), backlog, metrics)));
         ConnectionLimits connects = new ConnectionLimits(new RateLimiter(config.limits().rates(), "edge_http", metrics));
 
         // The HTTP doors
@@ -313,6 +319,7 @@ public final class EdgeApp implements AutoCloseable {
         signals.close(); // after the workers: their last tasks announce the closed sessions
         commands.close();
         errorProducer.close();
+        backlog.close();
         admin.close();
         if (adminServer != null) {
             adminServer.close();

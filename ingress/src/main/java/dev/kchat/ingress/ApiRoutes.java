@@ -31,6 +31,7 @@ import dev.kchat.api.auth.JwtAuthenticator.AuthenticationException;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.api.limits.Limit;
 import dev.kchat.api.limits.RateLimiter;
+import dev.kchat.api.limits.WriteAdmission;
 import dev.kchat.ingress.outcome.CommandAnswers;
 import dev.kchat.schemas.json.EventJson;
 import dev.kchat.schemas.topic.Topic;
@@ -96,8 +97,8 @@ public final class ApiRoutes {
     /** @param presence the presence app's client, or null when presence is not deployed (503 then) */
     public ApiRoutes(JwtAuthenticator auth, Limits limits, CommandAnswers answers, TopicPublisher<Receipt> receipts,
             ChatRepository repository, Topic<String, InboxEntry> inbox, EdgeDirectory edges, PresenceClient presence,
-            IngressConfig.Receipts receiptQueries, List<Doors.RouteGroup> groups, Executor workers, MeterRegistry metrics,
-            Clock clock) {
+            IngressConfig.Receipts receiptQueries, List<Doors.RouteGroup> groups, Executor workers, WriteAdmission admission,
+            MeterRegistry metrics, Clock clock) {
         this.groups = List.copyOf(groups);
         this.presence = presence;
         this.presenceVisibility = new PresenceVisibility(repository::currentConversationKinds, repository::currentMemberships);
@@ -113,7 +114,7 @@ public final class ApiRoutes {
         this.workers = workers;
         this.metrics = metrics;
         this.clock = clock;
-        this.rateLimiter = new RateLimiter(limits.rates(), "http", metrics);
+        this.rateLimiter = new RateLimiter(limits.rates(), "http", metrics, admission);
     }
 
     /** The rate limit each route takes a token of ({@code limits.rate.*}); routes not named here have none. */

@@ -17,6 +17,8 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import dev.kchat.api.CommandPublisher;
 import dev.kchat.api.EdgeDirectory;
 import dev.kchat.api.TopicPublisher;
+import dev.kchat.api.limits.PipelineBacklog;
+import dev.kchat.api.limits.WriteAdmission;
 import dev.kchat.api.presence.PresenceClient;
 import java.net.URI;
 import java.time.Duration;
@@ -68,6 +70,7 @@ public final class IngressApp implements AutoCloseable {
     private final ExecutorService workers;
     private final KafkaClientMetrics producerMetrics;
     private final Admin kafkaAdmin;
+    private final PipelineBacklog backlog;
     private final int port;
 
     private final TopicPublisher<Receipt> receipts;
@@ -80,7 +83,7 @@ public final class IngressApp implements AutoCloseable {
             TopicPublisher<Receipt> receipts, TopicPublisher<ModerationAction> moderationActions,
             TopicPublisher<ModerationRule> moderationRules, TopicPublisher<SocialGraphEvent> socialGraph,
             TopicPublisher<MomentEvent> momentEvents, ExecutorService workers, KafkaClientMetrics producerMetrics,
-            Admin kafkaAdmin, int port) {
+            Admin kafkaAdmin, PipelineBacklog backlog, int port) {
         this.socialGraph = socialGraph;
         this.momentEvents = momentEvents;
         this.moderationActions = moderationActions;
@@ -88,6 +91,7 @@ public final class IngressApp implements AutoCloseable {
         this.replies = replies;
         this.receipts = receipts;
         this.kafkaAdmin = kafkaAdmin;
+        this.backlog = backlog;
         this.server = server;
         this.admin = admin;
         this.commands = commands;
@@ -114,6 +118,9 @@ public final class IngressApp implements AutoCloseable {
                 new ThreadPoolExecutor.AbortPolicy());
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "ingress-edge-directory"));
+        // Admission control: sends are refused (503 overloaded) while routing and fanout are too far behind.
+        PipelineBacklog backlog = PipelineBacklog.start(admin, config.limits().admission(), metrics);
+        WriteAdmission admission = WriteAdmission.at("http", config.limits().admission(), backlog, metrics);
         EdgeDirectory edges = new EdgeDirectory(admin, config.edgeDirectoryGroup(), topics.inbox().name(),
                 topics.inbox().partitions(), Clock.systemUTC());
         TopicPublisher<Receipt> receipts = new TopicPublisher<>(config.bootstrapServers(), topics.receipts(), "ingress-receipts");
@@ -148,7 +155,7 @@ public final class IngressApp implements AutoCloseable {
                 new FeedRoutes(moments, config.moments()));
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), answers, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
-                config.receipts(), groups, workers, metrics, Clock.systemUTC());
+                config.receipts(), groups, workers, admission, metrics, Clock.systemUTC());
         Undertow server = Undertow.builder()
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())
@@ -172,7 +179,7 @@ public final class IngressApp implements AutoCloseable {
         AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
         log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
         return new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, socialGraph,
-                momentEvents, workers, producerMetrics, admin, port);
+                momentEvents, workers, producerMetrics, admin, backlog, port);
     }
 
     public int port() {
@@ -205,6 +212,7 @@ public final class IngressApp implements AutoCloseable {
         moderationRules.close();
         socialGraph.close();
         momentEvents.close();
+        backlog.close();
         kafkaAdmin.close();
         admin.close();
         log.info("ingress stopped");

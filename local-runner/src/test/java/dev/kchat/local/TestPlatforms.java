@@ -21,14 +21,16 @@ final class TestPlatforms {
     }
 
     /**
-     * The edges never shed load in tests unless a test asks for it: a slow moment of a busy CI
-     * machine must not drop the typing or hold back the receipts a test waits for.
+     * The edges never shed load and the doors never refuse writes for overload in tests unless a test
+     * asks for it: a slow moment of a busy CI machine must not drop the typing, hold back the receipts
+     * or refuse the sends a test waits for.
      */
     static final Map<String, String> NO_SHEDDING = Map.of(
             "edge.shed.delay", "24h",
             "edge.shed.inbox.lag", String.valueOf(Long.MAX_VALUE),
             "edge.shed.queued.frames", String.valueOf(Long.MAX_VALUE),
-            "edge.shed.cpu", "1.0");
+            "edge.shed.cpu", "1.0",
+            "limits.admission.enabled", "false");
 
     /**
      * A platform on free ports, without the moderation job (it costs a JVM the other tests do not

@@ -24,12 +24,26 @@ public final class RateLimiter {
     private final Map<Limit, KeyedBuckets> byAddress = new EnumMap<>(Limit.class);
     private final Map<Limit, Counter> userRefused = new EnumMap<>(Limit.class);
     private final Map<Limit, Counter> addressRefused = new EnumMap<>(Limit.class);
+    private final WriteAdmission admission;
 
     /**
      * @param door  the metric's {@code door} tag ({@code http}, {@code websocket}, ...)
      * @param nanos a monotonic clock in nanoseconds ({@code System::nanoTime}; a test's own)
      */
     public RateLimiter(RateLimits limits, String door, MeterRegistry metrics, LongSupplier nanos) {
+        this(limits, door, metrics, nanos, WriteAdmission.OPEN);
+    }
+
+    /**
+     * Rate limits, then admission control: a write within its limits is still refused {@code 503
+     * overloaded} while the pipeline is too far behind ({@link WriteAdmission}).
+     */
+    public RateLimiter(RateLimits limits, String door, MeterRegistry metrics, WriteAdmission admission) {
+        this(limits, door, metrics, System::nanoTime, admission);
+    }
+
+    private RateLimiter(RateLimits limits, String door, MeterRegistry metrics, LongSupplier nanos, WriteAdmission admission) {
+        this.admission = admission;
         for (Limit limit : Limit.values()) {
             if (!limits.user(limit).off()) {
                 byUser.put(limit, new KeyedBuckets(limits.user(limit), limits.maxKeys(), nanos));
@@ -46,8 +60,13 @@ public final class RateLimiter {
         this(limits, door, metrics, System::nanoTime);
     }
 
-    /** Takes a token of {@code limit} from the address's bucket, then from the user's; throws 429 if either is empty. */
+    /**
+     * Throws 503 {@code overloaded} if admission control refuses the write now (no token is taken then:
+     * the retry finds it), else takes a token of {@code limit} from the address's bucket, then from the
+     * user's, and throws 429 if either is empty.
+     */
     public void check(Limit limit, String userId, String address) {
+        admission.admit(limit);
         checkAddress(limit, address);
         checkUser(limit, userId);
     }

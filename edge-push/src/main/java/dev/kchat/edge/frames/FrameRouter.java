@@ -70,7 +70,7 @@ public final class FrameRouter {
             handler.handle(session, fields);
         } catch (ApiException e) {
             session.send(e.retryAfter().isPresent()
-                    ? Frames.rateLimited(e.getMessage(), e.retryAfter().get().toMillis(), ref)
+                    ? Frames.retryLater(e.code(), e.getMessage(), e.retryAfter().get().toMillis(), ref)
                     : Frames.error(e.code(), e.getMessage(), ref));
         } catch (RuntimeException e) {
             log.error("frame of {} failed", session, e);

@@ -87,11 +87,12 @@ public final class Frames {
     }
 
     /**
-     * A frame refused by a rate limit: {@code code} {@code rate_limited}, which limit in the message, and
-     * {@code retry_after_ms}, the wait until the limit takes that frame again.
+     * A frame refused for now, with {@code retry_after_ms}: {@code rate_limited} (a rate limit: which one
+     * in the message; the wait until it takes that frame again) or {@code overloaded} (admission control:
+     * the platform is behind; retry with the same {@code client_msg_id}).
      */
-    public static String rateLimited(String message, long retryAfterMs, String ref) {
-        ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "error").put("code", "rate_limited")
+    public static String retryLater(String code, String message, long retryAfterMs, String ref) {
+        ObjectNode frame = ApiJson.JSON.createObjectNode().put("type", "error").put("code", code)
                 .put("message", message).put("retry_after_ms", retryAfterMs);
         if (ref != null) {
             frame.put("ref", ref);

@@ -1,0 +1,80 @@
+package dev.kchat.api.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kchat.localkafka.KafkaBroker;
+import dev.kchat.service.Settings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The backlog read from a real broker: committed offsets of the named groups against the partitions' ends. */
+class PipelineBacklogTest {
+
+    private static KafkaBroker broker;
+    private static Admin admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = KafkaBroker.startTemporary();
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        admin.createTopics(List.of(new NewTopic("commands", 2, (short) 1), new NewTopic("log", 1, (short) 1))).all().get();
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        broker.close();
+    }
+
+    @Test
+    void shouldSumWhatEachNamedGroupHasNotConsumedAndFollowItsCommits() throws Exception {
+        // Given 10 records on each partition of commands and 10 on log
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>("commands", 0, "k", "v" + i));
+                producer.send(new ProducerRecord<>("commands", 1, "k", "v" + i));
+                producer.send(new ProducerRecord<>("log", 0, "k", "v" + i));
+            }
+        }
+        // And "routing" has consumed 4 and 10 of commands, "fanout" 7 of log, "other" none of anything
+        commit("routing", Map.of(new TopicPartition("commands", 0), 4L, new TopicPartition("commands", 1), 10L));
+        commit("fanout", Map.of(new TopicPartition("log", 0), 7L));
+        commit("other", Map.of(new TopicPartition("log", 0), 0L));
+
+        // When the backlog of routing and fanout is read
+        AdmissionConfig config = AdmissionConfig.from(Settings.of(Map.of(
+                "limits.admission.groups", "routing, fanout, nobody", "limits.admission.check.interval", "100ms")));
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        try (PipelineBacklog backlog = PipelineBacklog.start(admin, config, metrics)) {
+            // Then it is 6 + 0 + 3, the group that never committed adds nothing, and the gauge says so
+            await().atMost(Duration.ofSeconds(30)).until(() -> backlog.records() == 9);
+            assertThat(metrics.get(PipelineBacklog.METRIC).gauge().value()).isEqualTo(9.0);
+
+            // And when routing catches up, it follows
+            commit("routing", Map.of(new TopicPartition("commands", 0), 10L));
+            await().atMost(Duration.ofSeconds(30)).until(() -> backlog.records() == 3);
+        }
+    }
+
+    private static void commit(String group, Map<TopicPartition, Long> offsets) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = new java.util.HashMap<>();
+        offsets.forEach((tp, o) -> committed.put(tp, new OffsetAndMetadata(o)));
+        admin.alterConsumerGroupOffsets(group, committed).all().get();
+    }
+}
