@@ -229,6 +229,12 @@ public final class CommandFactory {
         }
     }
 
+    /** A media id as {@code POST /v1/media/uploads} hands them out: a UUID, lower-case. */
+    private static final java.util.regex.Pattern MEDIA_ID =
+            java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** Longest attachment file name accepted. */
+    static final int MAX_ATTACHMENT_NAME = 255;
+
     private List<Attachment> attachments(List<Requests.Attachment> requested) {
         if (requested == null) {
             return List.of();
@@ -240,23 +246,19 @@ public final class CommandFactory {
         for (int i = 0; i < requested.size(); i++) {
             Requests.Attachment a = requested.get(i);
             String where = "attachments[" + i + "]";
-            if (a == null || a.url() == null || a.mimeType() == null || a.sizeBytes() == null) {
-                throw ApiException.badRequest("missing_field", where + " needs url, mime_type and size_bytes");
+            if (a == null || a.mediaId() == null) {
+                throw ApiException.badRequest("media_required", where + ".media_id is required: attach an upload completed through"
+                        + " POST /v1/media/uploads (free URLs are not accepted)");
             }
-            URI uri;
-            try {
-                uri = URI.create(a.url());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("invalid_field", where + ".url is not a URL");
+            if (!MEDIA_ID.matcher(a.mediaId()).matches()) {
+                throw ApiException.badRequest("invalid_field", where + ".media_id is not a media id");
             }
-            if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
-                throw ApiException.badRequest("invalid_field", where + ".url must be http(s)");
+            if (a.name() != null && a.name().length() > MAX_ATTACHMENT_NAME) {
+                throw ApiException.badRequest("invalid_field", where + ".name is longer than " + MAX_ATTACHMENT_NAME + " characters");
             }
-            if (a.sizeBytes() < 0 || !a.mimeType().matches("[\\w.+-]+/[\\w.+-]+")) {
-                throw ApiException.badRequest("invalid_field", where + " has an invalid mime_type or size_bytes");
-            }
-            out.add(Attachment.newBuilder().setUrl(a.url()).setMimeType(a.mimeType())
-                    .setSizeBytes(a.sizeBytes()).setName(a.name()).build());
+            // Type and size are placeholders: routing replaces them with the completed upload's (MediaRules).
+            out.add(Attachment.newBuilder().setMediaId(a.mediaId()).setMimeType("application/octet-stream")
+                    .setSizeBytes(0).setName(a.name()).build());
         }
         return out;
     }

@@ -41,7 +41,11 @@ public final class Requests {
     public record React(String emoji) {
     }
 
-    /** A file by reference. */
-    public record Attachment(String url, String mimeType, Long sizeBytes, String name) {
+    /**
+     * A file: {@code media_id} names a completed upload of the sender's ({@code POST /v1/media/uploads});
+     * its type, size and dimensions come from the upload, not from here. {@code url}, {@code mime_type}
+     * and {@code size_bytes} are what attachments were before uploads, read only to refuse them precisely.
+     */
+    public record Attachment(String url, String mimeType, Long sizeBytes, String name, String mediaId) {
     }
 }

@@ -74,7 +74,9 @@ class CommandFactoryTest {
         assertThat(refusal(() -> factory.sendMessage(alice, "g:1", new Requests.SendMessage("k", "hi", 0L, null, null), NOW)).code())
                 .isEqualTo("invalid_field");
         assertThat(refusal(() -> factory.sendMessage(alice, "g:1", new Requests.SendMessage("k", "hi", null, null,
-                List.of(new Requests.Attachment("ftp://x/y", "image/png", 3L, null))), NOW)).code()).isEqualTo("invalid_field");
+                List.of(new Requests.Attachment("https://x/y", "image/png", 3L, null, null))), NOW)).code()).isEqualTo("media_required");
+        assertThat(refusal(() -> factory.sendMessage(alice, "g:1", new Requests.SendMessage("k", "hi", null, null,
+                List.of(new Requests.Attachment(null, null, null, null, "../../etc/passwd"))), NOW)).code()).isEqualTo("invalid_field");
         assertThat(refusal(() -> factory.sendMessage(alice, "bad id!", new Requests.SendMessage("k", "hi", null, null, null), NOW)).status())
                 .isEqualTo(404);
     }
