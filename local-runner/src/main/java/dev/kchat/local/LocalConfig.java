@@ -30,7 +30,9 @@ public record LocalConfig(Path dataDir, String host, int kafkaPort, int registry
             new String[] {"local.ingress.port", "8080", "HTTP API port"},
             new String[] {"local.edge.port", "8090", "WebSocket edge port"},
             new String[] {"local.admin.base.port", "9080", "first admin port (health, metrics); 0 = free ports"},
-            new String[] {"local.moderation", "true", "run the Flink moderation job (a child JVM with a MiniCluster, ~400 MB)"});
+            new String[] {"local.moderation", "true", "run the Flink moderation job (a child JVM with a MiniCluster, ~400 MB)"},
+            new String[] {"local.instances", "1", "processes of each app; above 1 every app runs as that many processes of its own (the local cluster; also --instances N)"},
+            new String[] {"local.cluster.session.timeout", "10s", "local cluster: how long a killed instance keeps its partitions before its group moves them"});
 
     public static LocalConfig from(Settings settings) {
         return new LocalConfig(
@@ -52,7 +54,11 @@ public record LocalConfig(Path dataDir, String host, int kafkaPort, int registry
         StringBuilder out = new StringBuilder("""
                 kchat local runner: the platform on this machine with embedded defaults.
 
-                Usage: bin/run-local [--help]
+                Usage: bin/run-local [--instances N] [--help]
+
+                With --instances 2 (or more) every app runs as that many processes of its own, each from its
+                own main and settings file, over one broker and one CQL server: the local cluster
+                (docs/architecture.md, "Scale-out story").
 
                 Settings (as -Dkey=value or environment variable):
                 """);

@@ -107,8 +107,30 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts only what the apps run on: the registry, the broker with every topic and schema, the CQL
+     * server with the migrations applied. {@link LocalCluster} runs the apps as processes of their own
+     * over it, with {@link #appSettings()}.
+     */
+    static LocalPlatform startInfrastructure(LocalConfig config, Settings appSettings) {
+        LocalPlatform platform = new LocalPlatform(config, appSettings);
+        try {
+            platform.startInfrastructure();
+            return platform;
+        } catch (RuntimeException e) {
+            platform.close();
+            throw e;
+        }
+    }
+
     private void startAll() {
         long t0 = System.nanoTime();
+        startInfrastructure();
+        startApps();
+        log.info("local platform up in {} s", Duration.ofNanos(System.nanoTime() - t0).toSeconds());
+    }
+
+    private void startInfrastructure() {
         InMemorySchemaRegistry registry = InMemorySchemaRegistry.persistentAt(config.dataDir().resolve("schema-registry.json"));
         registryServer = RegistryHttpServer.start(registry, config.host(), config.registryPort());
         running.push(registryServer);
@@ -128,7 +150,9 @@ public final class LocalPlatform implements AutoCloseable {
         session = CqlSessions.connect(CqlConfig.local(cql.contactPoint(), cql.localDatacenter(), KEYSPACE));
         running.push(session);
         Migrations.apply(session, KEYSPACE, Replication.simple(1));
+    }
 
+    private void startApps() {
         Settings apps = appSettings();
         startSink(apps);
         routing = RoutingApp.start(RoutingConfig.from(apps), topics);
@@ -147,7 +171,6 @@ public final class LocalPlatform implements AutoCloseable {
         if (config.moderation()) {
             startModeration(apps);
         }
-        log.info("local platform up in {} s", Duration.ofNanos(System.nanoTime() - t0).toSeconds());
     }
 
     /**
@@ -237,7 +260,7 @@ public final class LocalPlatform implements AutoCloseable {
      * The Flink moderation job in its child JVM (ModerationJobProcess), with the platform's Kafka and
      * registry and every {@code moderation.*} setting the operator gave.
      */
-    private void startModeration(Settings apps) {
+    void startModeration(Settings apps) {
         Map<String, String> job = new HashMap<>();
         apps.withPrefix("").forEach((k, v) -> {
             if (k.startsWith("moderation.") || k.equals("kafka.bootstrap.servers") || k.equals("schema.registry.url")) {
@@ -323,8 +346,18 @@ public final class LocalPlatform implements AutoCloseable {
 
     /** Stops the routing topology and starts a new instance over the same state (tests: a restart loses nothing). */
     void restartRouting() {
+        stopRouting();
+        startRouting();
+    }
+
+    /** Stops the routing topology (tests: commands queue up behind it). */
+    void stopRouting() {
         running.remove(routing);
         routing.close();
+    }
+
+    /** Starts routing again over its state, after {@link #stopRouting()}. */
+    void startRouting() {
         routing = RoutingApp.start(RoutingConfig.from(appSettings()), topics);
         running.push(routing);
     }
@@ -405,6 +438,11 @@ public final class LocalPlatform implements AutoCloseable {
         }
         Settings settings = Settings.fromEnvironment();
         LocalConfig config = LocalConfig.from(settings);
+        int instances = LocalCluster.instances(args, settings);
+        if (instances > 1) {
+            LocalCluster.run(config, instances, settings);
+            return;
+        }
         LocalPlatform platform = start(config, settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -5,10 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +42,8 @@ class CrashEndToEndTest {
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile String ingress;
+    private final LedgerHttp http = new LedgerHttp(() -> List.of(ingress));
 
     @Test
     void shouldKeepEveryAcknowledgedMessageOnceAndInOrderWhenThePlatformJvmIsKilledMidLoad() throws Exception {
@@ -63,7 +59,7 @@ class CrashEndToEndTest {
             }
             for (int g = 0; g < GROUPS; g++) {
                 String members = JSON.writeValueAsString(List.of(user(g * SIZE + 1), user(g * SIZE + 2)));
-                JsonNode created = call("POST", tokens.get(user(g * SIZE)), "/v1/conversations",
+                JsonNode created = http.call("POST", tokens.get(user(g * SIZE)), "/v1/conversations",
                         "{\"kind\":\"group\",\"name\":\"crash " + g + "\",\"members\":" + members + "}", 202);
                 groups.add(created.path("conversation_id").asText());
             }
@@ -83,7 +79,7 @@ class CrashEndToEndTest {
                         long slot = start + (long) ((k * senders + sender) * 1e9 / RATE);
                         Thread.sleep(Math.max(0, (slot - System.nanoTime()) / 1_000_000));
                         String id = "c-" + sender + "-" + k;
-                        sendUntilAcked(tokens.get(user(sender)), groups.get(sender / SIZE), id);
+                        http.sendUntilAcked(tokens.get(user(sender)), groups.get(sender / SIZE), id);
                         acked.add(id);
                         killPoint.countDown();
                     }
@@ -104,11 +100,11 @@ class CrashEndToEndTest {
             // Then every member's inbox and every history has each acknowledged message once, in order, without gaps
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
                 for (int u = 0; u < senders; u++) {
-                    List<String> inbox = inboxMessages(tokens.get(user(u)));
+                    List<String> inbox = http.inboxMessages(tokens.get(user(u)));
                     assertConsistent("inbox of " + user(u), inbox, u / SIZE);
                 }
                 for (int g = 0; g < GROUPS; g++) {
-                    assertConsistent("history of " + groups.get(g), historyMessages(tokens.get(user(g * SIZE)), groups.get(g)), g);
+                    assertConsistent("history of " + groups.get(g), http.historyMessages(tokens.get(user(g * SIZE)), groups.get(g)), g);
                 }
             });
         } finally {
@@ -135,83 +131,5 @@ class CrashEndToEndTest {
                     .map(id -> Integer.parseInt(id.substring(prefix.length()))).toList();
             assertThat(order).as("%s: messages of sender %s in send order", what, s).isSorted();
         }
-    }
-
-    /** The user's whole inbox from SyncKey 0; asserts its seqs run 1, 2, 3, ... and returns its messages. */
-    private List<String> inboxMessages(String token) throws Exception {
-        List<String> messages = new ArrayList<>();
-        long since = 0;
-        boolean more = true;
-        while (more) {
-            JsonNode page = call("GET", token, "/v1/sync?since=" + since + "&limit=200", null, 200);
-            for (JsonNode entry : page.path("entries")) {
-                assertThat(entry.path("inbox_seq").asLong()).as("inbox seq after %s", since).isEqualTo(since + 1);
-                since++;
-                JsonNode payload = entry.path("item").path("payload");
-                if (payload.path("type").asText().equals("MessagePosted")) {
-                    messages.add(payload.path("client_msg_id").asText());
-                }
-            }
-            more = page.path("has_more").asBoolean();
-        }
-        return messages;
-    }
-
-    /** The conversation's whole history, oldest first; asserts its seqs run 1, 2, 3, ... and returns its messages. */
-    private List<String> historyMessages(String token, String conversation) throws Exception {
-        List<String> messages = new ArrayList<>();
-        long after = 0;
-        boolean more = true;
-        while (more) {
-            JsonNode page = call("GET", token, "/v1/conversations/" + conversation + "/messages?after=" + after
-                    + "&order=oldest&limit=200", null, 200);
-            for (JsonNode event : page.path("events")) {
-                assertThat(event.path("seq").asLong()).as("seq after %s", after).isEqualTo(after + 1);
-                after++;
-                if (event.path("event_type").asText().equals("MessagePosted")) {
-                    messages.add(event.path("client_msg_id").asText());
-                }
-            }
-            more = page.path("has_more").asBoolean();
-        }
-        return messages;
-    }
-
-    /**
-     * Sends until acknowledged ({@code 202}), retrying with the same {@code client_msg_id} while the
-     * platform is down or restarting (no answer, 5xx, 429), as a client must.
-     */
-    private void sendUntilAcked(String token, String conversation, String clientMsgId) throws Exception {
-        String body = "{\"client_msg_id\":\"" + clientMsgId + "\",\"body\":\"crash test " + clientMsgId + "\"}";
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-        while (true) {
-            try {
-                HttpResponse<String> r = http.send(request("POST", token, "/v1/conversations/" + conversation + "/messages", body),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 202) {
-                    return;
-                }
-                assertThat(r.statusCode()).as("send %s answered %s", clientMsgId, r.body()).isIn(429, 500, 502, 503);
-            } catch (java.io.IOException platformDown) {
-                // connection refused or reset while the platform restarts: retry
-            }
-            assertThat(System.nanoTime()).as("send %s acknowledged within 4 minutes", clientMsgId).isLessThan(deadline);
-            Thread.sleep(250);
-        }
-    }
-
-    private JsonNode call(String method, String token, String path, String body, int status) throws Exception {
-        HttpResponse<String> r = http.send(request(method, token, path, body), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(status);
-        return JSON.readTree(r.body());
-    }
-
-    private HttpRequest request(String method, String token, String path, String body) {
-        // Commands are not waited for: a group's creation and its messages share its partition, so
-        // routing sequences the creation first.
-        return HttpRequest.newBuilder(URI.create(ingress + path)).timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .build();
     }
 }

@@ -1,0 +1,189 @@
+package dev.kchat.local;
+
+import dev.kchat.process.ChildPidFile;
+import dev.kchat.process.OwnerWatch;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One app instance of the local cluster as a child JVM: the app's own {@code main}, its settings in a
+ * properties file named by {@code kchat.config} (what an operator's deployment would give it), its output
+ * in a log file, ready when its {@code /health/ready} answers 200.
+ *
+ * <p>It ends with its owner however the owner ends ({@link OwnerWatch}: the child exits when its stdin
+ * pipe closes, {@code kill -9} of the owner included), and a start on the same folder first waits for a
+ * child left by a killed owner ({@link ChildPidFile}). {@link #kill()} is a {@code kill -9} of the child
+ * (fault tests); {@link #close()} a SIGTERM, on which the app's shutdown hook leaves its group.
+ */
+final class AppProcess implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AppProcess.class);
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(40);
+
+    private final String name;
+    private final Path dir;
+    private final List<String> command;
+    private final URI ready;
+    private Process process;
+
+    private AppProcess(String name, Path dir, List<String> command, URI ready) {
+        this.name = name;
+        this.dir = dir;
+        this.command = command;
+        this.ready = ready;
+    }
+
+    /**
+     * Starts {@code mainClass} from this JVM's classpath with {@code settings}, in {@code dir} (its
+     * settings file, log and pid file), without waiting for it to be ready (see {@link #awaitReady()}).
+     *
+     * @param readyUrl the instance's {@code /health/ready}
+     */
+    static AppProcess launch(String name, Path dir, String mainClass, Map<String, String> settings, String heap,
+            URI readyUrl) {
+        try {
+            Files.createDirectories(dir);
+            Path config = dir.resolve(name + ".properties");
+            Properties properties = new Properties();
+            properties.putAll(new TreeMap<>(settings));
+            try (OutputStream out = Files.newOutputStream(config)) {
+                properties.store(out, name + " of the local cluster (written at each start)");
+            }
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Xmx" + heap);
+            command.add("-XX:+UseSerialGC");
+            command.add("-XX:TieredStopAtLevel=1"); // C1 only: a tenth of the JIT's CPU at start, on two cores
+            command.add("-Dkchat.config=" + config);
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.addAll(OwnerWatch.mainArguments(mainClass));
+            AppProcess app = new AppProcess(name, dir, command, readyUrl);
+            app.start();
+            return app;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name + " in " + dir, e);
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    Path logFile() {
+        return dir.resolve(name + ".log");
+    }
+
+    private void start() throws IOException {
+        // The settings file's path is on the child's command line: a reused pid is never taken for it.
+        ChildPidFile pidFile = new ChildPidFile(dir.resolve(name + ".pid"), dir.resolve(name + ".properties").toString());
+        pidFile.awaitPreviousGone(STOP_TIMEOUT);
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                .start();
+        pidFile.record(process.pid());
+    }
+
+    /** Blocks until the instance answers ready. */
+    void awaitReady() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + logFile());
+            }
+            try {
+                HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (answer.statusCode() == 200) {
+                    log.info("{} ready (pid {}, log {})", name, process.pid(), logFile());
+                    return;
+                }
+            } catch (IOException e) {
+                log.debug("{} not answering yet: {}", name, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + name, e);
+            }
+            pause(Duration.ofMillis(250));
+        }
+        throw new IllegalStateException(name + " was not ready within " + READY_TIMEOUT + "; see " + logFile());
+    }
+
+    /** {@code kill -9} of the instance (on Linux {@link Process#destroyForcibly()} is SIGKILL); returns once it is dead. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " (pid " + process.pid() + ") survived SIGKILL for 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing " + name, e);
+        }
+        log.info("{} killed (pid {})", name, process.pid());
+    }
+
+    /** A new JVM of the same instance (same settings, ports and state folder), after {@link #kill()} or {@link #close()}. */
+    void restart() {
+        try {
+            start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart " + name, e);
+        }
+        awaitReady();
+    }
+
+    /** SIGTERM (the app closes itself and leaves its group), then a forced stop after 40 s. */
+    @Override
+    public void close() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("{} did not stop within {}; killing it", name, STOP_TIMEOUT);
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
