@@ -6,6 +6,7 @@ import dev.kchat.ingress.moderation.ModerationRoutes;
 import dev.kchat.ingress.moments.FeedRoutes;
 import dev.kchat.ingress.moments.FriendRoutes;
 import dev.kchat.ingress.moments.PostRoutes;
+import dev.kchat.ingress.push.PushRoutes;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.SocialGraphEvent;
 import dev.kchat.store.moments.MomentsRepository;
@@ -78,6 +79,8 @@ public final class IngressApp implements AutoCloseable {
     private final TopicPublisher<ModerationRule> moderationRules;
     private final TopicPublisher<SocialGraphEvent> socialGraph;
     private final TopicPublisher<MomentEvent> momentEvents;
+    /** The push API's routes and producer; set once by {@link #start}. */
+    private PushRoutes push;
 
     private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, CommandReplies replies,
             TopicPublisher<Receipt> receipts, TopicPublisher<ModerationAction> moderationActions,
@@ -149,7 +152,9 @@ public final class IngressApp implements AutoCloseable {
         TopicPublisher<MomentEvent> momentEvents = new TopicPublisher<>(config.bootstrapServers(), topics.momentsEvents(),
                 "ingress-moments-events");
         MomentsRepository moments = new MomentsRepository(session, keyspace, config.moments());
-        List<Doors.RouteGroup> groups = List.of(moderation::register,
+        PushRoutes push = new PushRoutes(new TopicPublisher<>(config.bootstrapServers(), topics.pushSettings(), "ingress-push-settings"),
+                Clock.systemUTC());
+        List<Doors.RouteGroup> groups = List.of(moderation::register, push,
                 new FriendRoutes(socialGraph, moments, Clock.systemUTC()),
                 new PostRoutes(momentEvents, moments, Clock.systemUTC()),
                 new FeedRoutes(moments, config.moments()));
@@ -178,8 +183,10 @@ public final class IngressApp implements AutoCloseable {
                 ? Health.up(workers.getQueue().size() + " queued") : Health.down("worker queue full"));
         AdminServer adminServer = AdminServer.start(config.httpHost(), config.adminPort(), metrics, checks);
         log.info("ingress API on http://{}:{}/v1 (admin on {})", config.httpHost(), port, adminServer.port());
-        return new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, socialGraph,
+        IngressApp app = new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, socialGraph,
                 momentEvents, workers, producerMetrics, admin, backlog, port);
+        app.push = push;
+        return app;
     }
 
     public int port() {
@@ -212,6 +219,7 @@ public final class IngressApp implements AutoCloseable {
         moderationRules.close();
         socialGraph.close();
         momentEvents.close();
+        push.close();
         backlog.close();
         kafkaAdmin.close();
         admin.close();
