@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.schemas.topic.Topics;
+import dev.kchat.store.media.MediaWriter;
 import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.moments.MomentsWriter;
 import dev.kchat.store.write.ChatWriter;
@@ -13,7 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Which statements store a consumed record: decodes it by its topic and asks the writer of that
  * topic (the chat writer for the log and the inboxes, the moderation writer for verdicts, actions
- * and rules, the Moments writer for posts, feeds and the friend graph). Decoding here rather than in the consumer makes an undecodable record a failure of
+ * and rules, the Moments writer for posts, feeds and the friend graph, the media writer for uploads and the messages they are in). Decoding here rather than in the consumer makes an undecodable record a failure of
  * that record, which the sink sends to the error topic.
  */
 final class SinkStatements {
@@ -22,8 +23,10 @@ final class SinkStatements {
     private final ChatWriter writer;
     private final ModerationWriter moderation;
     private final MomentsWriter moments;
+    private final MediaWriter media;
 
-    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments) {
+    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments, MediaWriter media) {
+        this.media = media;
         this.topics = topics;
         this.writer = writer;
         this.moderation = moderation;
@@ -60,7 +63,12 @@ final class SinkStatements {
         if (record.topic().equals(topics.conversationLog().name())) {
             ConversationEvent event = topics.conversationLog().valueSerde().deserializer()
                     .deserialize(record.topic(), record.value());
-            return writer.statementsFor(event, record.value());
+            List<BoundStatement> out = new java.util.ArrayList<>(writer.statementsFor(event, record.value()));
+            out.addAll(media.postedStatements(event)); // which messages an upload is in, for downloads
+            return out;
+        }
+        if (record.topic().equals(topics.mediaEvents().name())) {
+            return media.statementsFor(topics.mediaEvents().valueSerde().deserializer().deserialize(record.topic(), record.value()));
         }
         if (record.topic().equals(topics.inbox().name())) {
             InboxEntry entry = topics.inbox().valueSerde().deserializer().deserialize(record.topic(), record.value());

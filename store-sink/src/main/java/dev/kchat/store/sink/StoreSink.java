@@ -8,6 +8,7 @@ import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
 import dev.kchat.service.ProcessingErrors;
 import dev.kchat.store.write.AsyncWriter;
+import dev.kchat.store.media.MediaWriter;
 import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.moments.MomentsWriter;
 import dev.kchat.store.write.ChatWriter;
@@ -102,8 +103,8 @@ public final class StoreSink implements AutoCloseable {
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
     StoreSink(SinkConfig config, Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments,
-            AsyncWriter async, Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
-        this.statements = new SinkStatements(topics, writer, moderation, moments);
+            MediaWriter media, AsyncWriter async, Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
+        this.statements = new SinkStatements(topics, writer, moderation, moments, media);
         this.config = config;
         this.topics = topics;
         this.async = async;
@@ -127,7 +128,7 @@ public final class StoreSink implements AutoCloseable {
         return List.of(topics.conversationLog().name(), topics.inbox().name(),
                 topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name(),
                 topics.moderationStats().name(), topics.socialGraph().name(), topics.momentsEvents().name(),
-                topics.momentsFeed().name());
+                topics.momentsFeed().name(), topics.mediaEvents().name());
     }
 
     /**
@@ -160,7 +161,7 @@ public final class StoreSink implements AutoCloseable {
                 topics.errors().valueSerde().serializer());
 
         return new StoreSink(config, topics, new ChatWriter(session, keyspace), new ModerationWriter(session, keyspace),
-                new MomentsWriter(session, keyspace), new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
+                new MomentsWriter(session, keyspace), new MediaWriter(session, keyspace), new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
     }
 
     /**
