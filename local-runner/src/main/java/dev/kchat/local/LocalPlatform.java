@@ -8,6 +8,9 @@ import dev.kchat.fanout.FanoutApp;
 import dev.kchat.fanout.FanoutConfig;
 import dev.kchat.moments.MomentsApp;
 import dev.kchat.moments.MomentsAppConfig;
+import dev.kchat.push.PushGateway;
+import dev.kchat.push.decide.DeciderConfig;
+import dev.kchat.push.deliver.DeliveryConfig;
 import dev.kchat.ingress.IngressApp;
 import dev.kchat.ingress.IngressConfig;
 import dev.kchat.presence.PresenceApp;
@@ -77,6 +80,7 @@ public final class LocalPlatform implements AutoCloseable {
     private FanoutApp fanout;
     private PresenceApp presence;
     private MomentsApp moments;
+    private PushGateway push;
     private IngressApp ingress;
     private EdgeApp edge;
     private ModerationJobProcess moderation;
@@ -163,6 +167,9 @@ public final class LocalPlatform implements AutoCloseable {
         running.push(presence);
         moments = MomentsApp.start(MomentsAppConfig.from(apps), topics);
         running.push(moments);
+        // Offline push: decides and delivers; no provider unless configured (push.webhook.url, push.apns.*, push.fcm.*).
+        push = PushGateway.start(DeciderConfig.from(apps), DeliveryConfig.from(apps), topics);
+        running.push(push);
         apps = appSettings(); // now with the presence app's query URL
         ingress = IngressApp.start(IngressConfig.from(apps), topics, session, KEYSPACE);
         running.push(ingress);
@@ -215,6 +222,13 @@ public final class LocalPlatform implements AutoCloseable {
         s.put("moments.admin.port", String.valueOf(config.adminPort(8)));
         s.put("moments.state.dir", config.dataDir().resolve("streams").toString());
         s.put("moments.streams.group.instance.id", "local-moments");
+        s.put("push.admin.host", config.host());
+        s.put("push.admin.port", String.valueOf(config.adminPort(9)));
+        s.put("push.state.dir", config.dataDir().resolve("streams").toString());
+        s.put("push.streams.group.instance.id", "local-push");
+        s.put("push.delivery.admin.host", config.host());
+        s.put("push.delivery.admin.port", String.valueOf(config.adminPort(10)));
+        s.put("push.delivery.instance.id", "local");
         if (presence != null) {
             String presenceUrl = "http://" + config.host() + ":" + presence.queryPort();
             s.put("ingress.presence.url", presenceUrl);

@@ -1,0 +1,214 @@
+package dev.kchat.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.kchat.events.presence.SessionClosed;
+import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.presence.SessionOpened;
+import dev.kchat.push.deliver.WebhookSignature;
+import dev.kchat.schemas.topic.Topic;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Offline push through the real platform (ingress, routing, fanout, presence from the edge, the
+ * push gateway's decider and delivery) to a real webhook receiver that checks every signature.
+ * bea has no connected device; cal has one; both registered a webhook token.
+ *
+ * <p>Every absence is asserted after a later push of the same user has arrived: one user's
+ * requests are decided in inbox order and delivered in order, so a push that should not exist
+ * would have come before the marker.
+ */
+class PushEndToEndTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final String SECRET = "e2e-webhook-secret";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Receiver RECEIVER = Receiver.start();
+
+    @RegisterExtension
+    static final TestPlatforms.Running RUNNING = TestPlatforms.running(Map.of(
+            "push.webhook.url", RECEIVER.url(),
+            "push.webhook.secret", SECRET,
+            // Wide enough that four sends over HTTP on a busy CI machine stay one burst.
+            "push.collapse.window", "3s"));
+
+    @AfterAll
+    static void stopReceiver() {
+        RECEIVER.close();
+    }
+
+    @Test
+    void shouldPushOncePerBurstToAnOfflineUserAndNothingToAConnectedOneOrForAMutedConversation() throws Exception {
+        // Given: bea and cal registered webhook tokens; ann has a chat with each and a group with bea
+        token("bea", "bea-phone");
+        token("cal", "cal-phone");
+        String withBea = create("ann", "{\"kind\":\"direct\",\"members\":[\"bea\"]}");
+        String withCal = create("ann", "{\"kind\":\"direct\",\"members\":[\"cal\"]}");
+        String group = create("ann", "{\"kind\":\"group\",\"name\":\"noisy\",\"members\":[\"bea\"]}");
+        // And: cal's laptop is connected (its session opened on presence.sessions)
+        WsDevice calsLaptop = WsDevice.connect(RUNNING.platform().edgeUrl(), RUNNING.platform().token("cal", Duration.ofHours(1)),
+                "cal", "cal-laptop", 0);
+        awaitSession("cal", e -> e.getEvent() instanceof SessionOpened);
+
+        // When: ann sends bea four messages in a burst, and cal one
+        for (int i = 1; i <= 4; i++) {
+            send("ann", withBea, "burst-" + i, "burst " + i);
+        }
+        send("ann", withCal, "live-1", "you are online");
+
+        // Then: one push for the whole burst, signed, with the latest text, the count and the badge
+        JsonNode burst = await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("bea"), l -> !l.isEmpty()).get(0);
+        assertThat(burst.get("collapse_key").asText()).isEqualTo(withBea);
+        assertThat(burst.get("count").asInt()).isEqualTo(4);
+        assertThat(burst.get("body").asText()).isEqualTo("burst 4 (+3 more)");
+        assertThat(burst.get("title").asText()).isEqualTo("ann");
+        assertThat(burst.get("badge").asLong()).as("four unread messages after the chat's creation").isGreaterThanOrEqualTo(4);
+        assertThat(burst.get("device_id").asText()).isEqualTo("bea-phone");
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(calsLaptop.messages(withCal)).contains("you are online"));
+
+        // When: bea mutes the group, ann writes there, then writes bea again (the marker)
+        RUNNING.client().expect("bea", "PUT", "/v1/push/mutes/" + group, null, 202);
+        send("ann", group, "muted-1", "nobody hears this");
+        send("ann", withBea, "marker-bea", "after the mute");
+
+        // Then: the marker's push is bea's second, and nothing came for the muted group before it
+        List<JsonNode> bea = await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("bea"), l -> l.size() >= 2);
+        assertThat(bea).extracting(p -> p.get("collapse_key").asText()).containsExactly(withBea, withBea);
+        assertThat(bea.get(1).get("body").asText()).isEqualTo("after the mute");
+        assertThat(bea.get(1).get("count").asInt()).isEqualTo(1);
+
+        // When: cal's laptop disconnects, and ann writes cal again (the marker)
+        calsLaptop.close();
+        awaitSession("cal", e -> e.getEvent() instanceof SessionClosed);
+        send("ann", withCal, "marker-cal", "now offline");
+
+        // Then: cal's only push is the marker's: the message that reached his laptop pushed nothing
+        List<JsonNode> cal = await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("cal"), l -> !l.isEmpty());
+        assertThat(cal).hasSize(1);
+        assertThat(cal.get(0).get("body").asText()).isEqualTo("now offline");
+        assertThat(cal.get(0).get("count").asInt()).isEqualTo(1);
+        assertThat(RECEIVER.pushesFor("bea")).hasSize(2);
+        assertThat(RECEIVER.badSignatures()).isZero();
+    }
+
+    private static void token(String user, String device) throws Exception {
+        RUNNING.client().expect(user, "POST", "/v1/push/tokens", "{\"platform\":\"webhook\",\"token\":\"" + user
+                + "-handle\",\"app_id\":\"kchat-e2e\",\"device_id\":\"" + device + "\"}", 202);
+    }
+
+    private static String create(String user, String body) throws Exception {
+        PlatformClient.Answer a = RUNNING.client().call(user, "POST", "/v1/conversations", body, true, null);
+        assertThat(a.status()).as("%s", a.body()).isEqualTo(201);
+        return a.body().get("conversation_id").asText();
+    }
+
+    private static void send(String user, String conversation, String clientMsgId, String text) throws Exception {
+        RUNNING.client().expect(user, "POST", "/v1/conversations/" + conversation + "/messages",
+                "{\"client_msg_id\":\"" + clientMsgId + "\",\"body\":\"" + text + "\"}", 202);
+    }
+
+    /** Waits until {@code presence.sessions} has an event of {@code user} that {@code matches}. */
+    private static void awaitSession(String user, Predicate<SessionEvent> matches) {
+        Topic<String, SessionEvent> topic = RUNNING.platform().topics().presenceSessions();
+        try (KafkaConsumer<String, SessionEvent> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RUNNING.platform().bootstrapServers()),
+                new StringDeserializer(), topic.valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(DEADLINE).until(() -> {
+                for (ConsumerRecord<String, SessionEvent> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (user.equals(r.key()) && matches.test(r.value())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+    }
+
+    /** A webhook receiver: checks each request's signature and keeps the pushes in arrival order. */
+    static final class Receiver implements AutoCloseable {
+
+        private final HttpServer server;
+        private final List<JsonNode> pushes = new ArrayList<>();
+        private int badSignatures;
+
+        private Receiver(HttpServer server) {
+            this.server = server;
+        }
+
+        static Receiver start() {
+            try {
+                HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                Receiver receiver = new Receiver(server);
+                server.createContext("/push", exchange -> {
+                    try (InputStream in = exchange.getRequestBody()) {
+                        receiver.take(in.readAllBytes(), exchange.getRequestHeaders().getFirst(WebhookSignature.TIMESTAMP_HEADER),
+                                exchange.getRequestHeaders().getFirst(WebhookSignature.SIGNATURE_HEADER),
+                                exchange.getRequestHeaders().getFirst(WebhookSignature.PUSH_ID_HEADER));
+                    }
+                    exchange.sendResponseHeaders(204, -1);
+                    exchange.close();
+                });
+                server.start();
+                return receiver;
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start the webhook receiver", e);
+            }
+        }
+
+        private synchronized void take(byte[] body, String timestamp, String signature, String pushId) throws IOException {
+            if (!WebhookSignature.verify(SECRET.getBytes(StandardCharsets.UTF_8), timestamp, body, signature,
+                    Instant.now().getEpochSecond(), 300)) {
+                badSignatures++;
+                return;
+            }
+            JsonNode push = JSON.readTree(body);
+            if (!push.get("push_id").asText().equals(pushId)) {
+                badSignatures++;
+                return;
+            }
+            pushes.add(push);
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/push";
+        }
+
+        synchronized List<JsonNode> pushesFor(String user) {
+            return pushes.stream().filter(p -> p.get("user_id").asText().equals(user)).toList();
+        }
+
+        synchronized int badSignatures() {
+            return badSignatures;
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}
