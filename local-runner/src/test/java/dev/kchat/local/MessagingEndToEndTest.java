@@ -38,7 +38,14 @@ class MessagingEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        platform = TestPlatforms.start(dataDir, Map.of());
+        // Admission control on, with marks low enough for one test to pass them by stopping routing (the
+        // other tests stay far below: an idle pipeline reads about one transaction marker per partition)
+        platform = TestPlatforms.start(dataDir, Map.of(
+                "limits.admission.enabled", "true",
+                "limits.admission.backlog.low", "150",
+                "limits.admission.backlog.high", "300",
+                "limits.admission.check.interval", "200ms",
+                "limits.rate.send.user", "off"));
     }
 
     @AfterAll
@@ -149,7 +156,61 @@ class MessagingEndToEndTest {
         assertThat(stranger.at("/error/code").asText()).isEqualTo("conversation_not_found");
     }
 
+    @Test
+    void shouldRefuseSendsForOverloadWhileRoutingIsBehindWriteNothingRefusedAndAdmitThemOnceItCaughtUp() throws Exception {
+        // Given a group of carl and dora, dora's device on the edge, and routing stopped: commands queue up
+        String carl = platform.token("carl", Duration.ofHours(1));
+        String dora = platform.token("dora", Duration.ofHours(1));
+        String group = post(carl, "/v1/conversations", "{\"kind\":\"group\",\"name\":\"queue\",\"members\":[\"dora\"]}", 202)
+                .get("conversation_id").asText();
+        WsDevice phone = WsDevice.connect(platform.edgeUrl(), dora, "dora", "d-phone", 0);
+        awaitEvents(List.of(phone), group, 1);
+        platform.stopRouting();
+        List<String> accepted = new ArrayList<>();
+        try {
+            // When carl keeps sending over HTTP: the pipeline's backlog grows with every accepted send
+            int refusedInARow = 0;
+            for (int i = 0; refusedInARow < 10; i++) {
+                assertThat(i).as("sends before the door refuses every one").isLessThan(2_000);
+                HttpResponse<String> r = sendRaw(carl, group, "q-" + i);
+                if (r.statusCode() == 202) {
+                    accepted.add("q-" + i);
+                    refusedInARow = 0;
+                } else {
+                    // Then past the marks every send is refused 503 overloaded, with when to retry
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                    assertThat(JSON.readTree(r.body()).at("/error/code").asText()).isEqualTo("overloaded");
+                    assertThat(r.headers().firstValue("Retry-After")).contains("1");
+                    refusedInARow++;
+                }
+            }
+            assertThat(accepted).as("sends admitted below the marks").hasSizeGreaterThanOrEqualTo(100);
+
+            // And over WebSocket too: an error frame overloaded naming the send, with retry_after_ms
+            phone.send("{\"type\":\"send\",\"conversation_id\":\"" + group + "\",\"client_msg_id\":\"ws-refused\",\"body\":\"x\"}");
+            await().atMost(DEADLINE).until(() -> phone.framesOfType("error").stream().anyMatch(f ->
+                    f.path("code").asText().equals("overloaded") && f.path("ref").asText().equals("ws-refused")
+                            && f.path("retry_after_ms").asLong() == 1000));
+        } finally {
+            // When routing runs again and clears the queue
+            platform.startRouting();
+        }
+
+        // Then sends are admitted again (a retry while it drains may still be refused), the first one being the marker
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(500)).until(() -> sendRaw(carl, group, "after").statusCode() == 202);
+        // And dora got every accepted send once, in order, then the marker: none of the refused ones was written
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(phone.messages(group)).last().isEqualTo("after"));
+        assertThat(phone.messages(group)).containsExactlyElementsOf(concat(accepted, "after"));
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    private static HttpResponse<String> sendRaw(String token, String conversation, String id) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(platform.ingressUrl() + "/v1/conversations/" + conversation + "/messages"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"client_msg_id\":\"" + id + "\",\"body\":\"" + id + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
     private static String sendHttp(String token, String conversation, String body) throws Exception {
         post(token, "/v1/conversations/" + conversation + "/messages",
