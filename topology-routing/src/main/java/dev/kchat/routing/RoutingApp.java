@@ -10,7 +10,6 @@ import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.media.MediaEvent;
-import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.state.ConversationMeta;
@@ -70,15 +69,12 @@ public final class RoutingApp extends StreamsApp {
     public static final String MUTES_STORE = "routing-mutes";
     /** media id -> its latest {@code MediaEvent}: the global store over {@code media.events}, for attachments ({@link MediaRules}). */
     public static final String MEDIA_STORE = "routing-media";
-    /** media id -> its latest {@code MediaEvent}: the global store over {@code media.events}, for attachments ({@link MediaRules}). */
-    public static final String MEDIA_STORE = "routing-media";
 
     static final String SOURCE = "routing-commands-source";
     static final String ACTIONS_SOURCE = "routing-moderation-actions-source";
     static final String RELAY = "routing-moderation-relay";
     static final String MUTES_SOURCE = "routing-mutes-source";
     static final String MUTES_UPDATER = "routing-mutes-updater";
-    static final String MEDIA_SOURCE = "routing-media-source";
     static final String MEDIA_SOURCE = "routing-media-source";
     static final String PROCESSOR = "routing-command-processor";
     static final String LOG_SINK = "routing-log-sink";
@@ -122,11 +118,6 @@ public final class RoutingApp extends StreamsApp {
                         Serdes.String(), mutes.valueSerde()).withLoggingDisabled(),
                 mutes.name(), Consumed.with(mutes.keySerde(), mutes.valueSerde()).withName(MUTES_SOURCE),
                 MuteStoreUpdater::new);
-        Topic<String, MediaEvent> media = topics.mediaEvents();
-        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MEDIA_STORE),
-                        Serdes.String(), media.valueSerde()).withLoggingDisabled(),
-                media.name(), Consumed.with(media.keySerde(), media.valueSerde()).withName(MEDIA_SOURCE),
-                MediaStoreUpdater::new);
         Topic<String, MediaEvent> media = topics.mediaEvents();
         builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MEDIA_STORE),
                         Serdes.String(), media.valueSerde()).withLoggingDisabled(),
