@@ -37,9 +37,13 @@ class WebClientBrowserTest {
     }
 
     @AfterAll
-    static void closeBrowsers() {
+    static void closeBrowsers() throws java.io.IOException {
+        String screenshots = System.getProperty("webclient.screenshots");
         for (WebClientPage page : new WebClientPage[] {alice, bob}) {
             if (page != null) {
+                if (screenshots != null) {
+                    page.screenshot(java.nio.file.Path.of(screenshots, (page == alice ? "alice" : "bob") + ".png"));
+                }
                 page.close();
             }
         }
@@ -60,8 +64,9 @@ class WebClientBrowserTest {
         alice.waitFor("her message accepted", () -> alice.first(".msg.mine[data-seq] .body").equals("hello bob")
                 && List.of("accepted", "delivered", "read").contains(mark(alice)));
 
-        // Then bob's list shows the chat with one unread and its preview, and his browser acknowledged it (delivered)
-        bob.waitFor("the chat in his list", () -> bob.first("li.conv[data-id='" + dm + "'] .unread").equals("1")
+        // Then bob's list shows the chat with its preview and two unread (the chat's creation and the message,
+        // as the store counts), and his browser acknowledged it (delivered)
+        bob.waitFor("the chat in his list", () -> bob.first("li.conv[data-id='" + dm + "'] .unread").equals("2")
                 && bob.first("li.conv[data-id='" + dm + "'] .preview").equals("hello bob"));
         alice.waitFor("her message delivered", () -> List.of("delivered", "read").contains(mark(alice)));
 

@@ -99,6 +99,11 @@ final class WebClientPage implements AutoCloseable {
         return driver.executeScript(js);
     }
 
+    /** Saves what the page shows now as a PNG (to look at it: {@code -Dwebclient.screenshots=DIR}). */
+    void screenshot(java.nio.file.Path file) throws java.io.IOException {
+        java.nio.file.Files.write(file, driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+    }
+
     @Override
     public void close() {
         driver.quit();

@@ -31,6 +31,7 @@ public final class WebClient implements HttpHandler {
             PAGE, "text/html; charset=utf-8",
             "app.js", "text/javascript; charset=utf-8",
             "state.js", "text/javascript; charset=utf-8",
+            "view.js", "text/javascript; charset=utf-8",
             "app.css", "text/css; charset=utf-8");
 
     private final String config;

@@ -10,7 +10,6 @@
   var PAGE = 50;
   var LIST_RELOAD_MS = 1500;
   var LIST_REFRESH_MS = 30000;
-  var EMOJI = ['👍', '❤️', '😂', '🎉'];
 
   var apiUrl = location.origin;
   var token = null, me = null, device = null;
@@ -109,18 +108,18 @@
     } else if (f.type === 'broadcast') {
       changed(S.onItem(state, f.event, open));
     } else if (f.type === 'sent') {
-      S.onSent(state, f); renderTimeline(false);
+      S.onSent(state, f); view.timeline(false);
     } else if (f.type === 'accepted' || f.type === 'rejected') {
       var n = S.onOutcome(state, f);
       if (n) { notice(n.text, n.kind); }
-      renderTimeline(false);
+      view.timeline(false);
     } else if (f.type === 'ready') {
       live = true; backoff = 500; setConn('live');
       watchPresence();
     } else if (f.type === 'typing') {
-      S.onTyping(state, f, Date.now()); renderTyping();
+      S.onTyping(state, f, Date.now()); view.typing();
     } else if (f.type === 'presence') {
-      S.onPresence(state, f); renderList(); renderHeader();
+      S.onPresence(state, f); view.list(); view.header();
       // The answer for a user never seen (or not visible yet): ask again with the next list.
       if (f.state === 'OFFLINE' && !f.last_active_at && f.devices_online === 0) { watched[f.user_id] = false; }
     } else if (f.type === 'redirect') {
@@ -131,7 +130,7 @@
       S.saveSyncKey(localStorage, me, device, f.inbox_seq);
     } else if (f.type === 'error') {
       notice(f.code + ': ' + f.message, 'error');
-      if (f.ref) { S.onOutcome(state, {type: 'rejected', ref: f.ref, code: f.code, reason: f.message}); renderTimeline(false); }
+      if (f.ref) { S.onOutcome(state, {type: 'rejected', ref: f.ref, code: f.code, reason: f.message}); view.timeline(false); }
     }
   }
 
@@ -143,9 +142,9 @@
       changed.reload = setTimeout(function () { changed.reload = null; loadConversations(); }, LIST_RELOAD_MS);
     }
     localStorage.setItem(S.statusKeyName(me, device), JSON.stringify(state.status));
-    renderList();
+    view.list();
     if (what.conversation === open) {
-      renderTimeline(false);
+      view.timeline(false);
       markRead();
     }
   }
@@ -166,7 +165,7 @@
   function loadConversations() {
     return api('GET', '/v1/conversations?limit=200').then(function (r) {
       S.applyConversationList(state, r.conversations);
-      renderList();
+      view.list();
       watchPresence();
     }).catch(failed('conversation list'));
   }
@@ -174,16 +173,16 @@
   function openConversation(id) {
     open = id; replyTo = null; editing = null;
     S.conv(state, id);
-    renderList(); renderHeader(); renderComposer();
+    view.list(); view.header(); view.composer();
     $('conversation').hidden = false;
     var c = state.convs[id];
     if (c.oldestSeq === null) {
       api('GET', '/v1/conversations/' + id + '/messages?limit=' + PAGE).then(function (page) {
         S.applyHistory(state, id, page);
-        if (open === id) { renderTimeline(true); markRead(); }
+        if (open === id) { view.timeline(true); markRead(); }
       }).catch(failed('history'));
     } else {
-      renderTimeline(true); markRead();
+      view.timeline(true); markRead();
     }
     $('text').focus();
   }
@@ -198,7 +197,7 @@
       S.applyHistory(state, id, page);
       if (open === id) {
         var box = $('messages'), before = box.scrollHeight;
-        renderTimeline(false);
+        view.timeline(false);
         box.scrollTop += box.scrollHeight - before;
       }
     }).catch(failed('older messages')).then(function () { loadingOlder = false; });
@@ -209,7 +208,7 @@
     var seq = S.readDue(state, open);
     if (seq > 0) {
       send({type: 'read', conversation_id: open, seq: seq});
-      renderList();
+      view.list();
     }
   }
 
@@ -265,8 +264,8 @@
     }
     $('text').value = '';
     stopTyping();
-    renderComposer();
-    renderTimeline(false);
+    view.composer();
+    view.timeline(false);
     $('messages').scrollTop = 1e9;
   }
 
@@ -298,128 +297,14 @@
     lastTypingSent = 0;
   }
 
-  // ---- rendering ----------------------------------------------------------------------------
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
-
-  function renderList() {
-    var list = $('conversations');
-    list.textContent = '';
-    S.conversationOrder(state).forEach(function (id) {
-      var c = state.convs[id], li = el('li', 'conv' + (id === open ? ' open' : '') + (c.active ? '' : ' left'));
-      li.dataset.id = id;
-      var peer = S.peer(state, id), p = peer && state.presence[peer];
-      var head = el('div', 'conv-head');
-      head.append(el('span', 'dot ' + (p ? p.state.toLowerCase() : 'offline')), el('span', 'name', S.title(state, id)));
-      if (c.unread > 0 && id !== open) { head.append(el('span', 'unread', String(c.unread))); }
-      li.append(head);
-      li.append(el('div', 'preview', c.preview ? (c.previewSender === me ? 'you: ' : '') + c.preview : ''));
-      li.onclick = function () { openConversation(id); };
-      list.append(li);
-    });
-  }
-
-  function renderHeader() {
-    if (!open) { return; }
-    $('conv-title').textContent = S.title(state, open);
-    var peer = S.peer(state, open), p = peer && state.presence[peer];
-    $('conv-presence').textContent = peer ? (p ? p.state.toLowerCase() + (p.state === 'OFFLINE' && p.lastActive
-      ? ', last seen ' + new Date(p.lastActive).toLocaleTimeString() : '') : '') : open;
-    $('members-bar').hidden = peer !== null;
-  }
-
-  function renderComposer() {
-    var bar = $('reply-bar');
-    if (editing !== null) {
-      bar.hidden = false; bar.firstChild.textContent = 'editing #' + editing;
-    } else if (replyTo !== null) {
-      var t = state.messages[open] && state.messages[open][replyTo];
-      bar.hidden = false; bar.firstChild.textContent = 'replying to ' + (t ? t.actor + ': ' + (t.body || '') : '#' + replyTo);
-    } else {
-      bar.hidden = true;
-    }
-  }
-
-  function renderTyping() {
-    if (!open) { return; }
-    var who = S.typingIn(state, open, Date.now());
-    $('typing').textContent = who.length === 0 ? '' : who.join(', ') + (who.length === 1 ? ' is typing…' : ' are typing…');
-  }
-
-  var MARKS = {pending: '🕓', sent: '✓', accepted: '✓', delivered: '✓✓', read: '✓✓', rejected: '⚠'};
-
-  function renderTimeline(toBottom) {
-    if (!open) { return; }
-    var box = $('messages'), nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
-    var msgs = state.messages[open] || {};
-    box.textContent = '';
-    var c = state.convs[open];
-    if (c && !c.hasMore) { box.append(el('div', 'start', 'the beginning of the conversation')); }
-    S.timeline(state, open).forEach(function (m) {
-      if (m.hidden) { return; }
-      if (m.type !== 'MessagePosted') { box.append(el('div', 'system', m.text)); return; }
-      var mine = m.actor === me, d = el('div', 'msg ' + (mine ? 'mine' : 'theirs'));
-      if (m.seq !== null) { d.dataset.seq = m.seq; }
-      if (m.clientMsgId) { d.dataset.cmid = m.clientMsgId; }
-      d.dataset.status = m.status;
-      d.append(el('div', 'who', m.actor + (m.seq !== null ? ' · #' + m.seq : '')));
-      if (m.replyTo) {
-        var t = msgs[m.replyTo];
-        d.append(el('div', 'quote', '↪ ' + (t ? t.actor + ': ' + (t.body || '(' + t.status.toLowerCase() + ')') : '#' + m.replyTo)));
-      }
-      var gone = m.status === 'RECALLED' || m.status === 'DELETED' || m.status === 'REDACTED';
-      d.append(el('div', 'body' + (gone ? ' gone' : ''), gone ? 'message ' + m.status.toLowerCase() : m.body));
-      var foot = el('div', 'foot');
-      if (m.status === 'EDITED') { foot.append(el('span', 'edited', 'edited')); }
-      var reactions = el('span', 'reactions');
-      Object.keys(m.reactions || {}).forEach(function (e) {
-        var b = el('button', 'reaction', e + ' ' + m.reactions[e]);
-        b.dataset.emoji = e;
-        b.onclick = function () { react(m.seq, e); };
-        reactions.append(b);
-      });
-      foot.append(reactions);
-      var delivery = S.deliveryOf(state, open, m);
-      if (delivery) {
-        var mark = el('span', 'mark ' + delivery, MARKS[delivery]);
-        mark.dataset.delivery = delivery;
-        mark.title = delivery + (m.code ? ': ' + m.code + ' (' + m.reason + ')' : '');
-        foot.append(mark);
-        if (delivery === 'rejected') { foot.append(el('span', 'why', m.code + ': ' + m.reason)); }
-      }
-      d.append(foot);
-      if (m.seq !== null && !gone) { d.append(actions(m, mine)); }
-      box.append(d);
-    });
-    if (toBottom || nearBottom) { box.scrollTop = box.scrollHeight; }
-    renderTyping();
-  }
-
-  function actions(m, mine) {
-    var a = el('div', 'actions');
-    var reply = el('button', 'act-reply', 'reply');
-    reply.onclick = function () { replyTo = m.seq; editing = null; renderComposer(); $('text').focus(); };
-    a.append(reply);
-    EMOJI.forEach(function (e) {
-      var b = el('button', 'act-react', e);
-      b.dataset.emoji = e;
-      b.onclick = function () { react(m.seq, e); };
-      a.append(b);
-    });
-    if (mine) {
-      var edit = el('button', 'act-edit', 'edit');
-      edit.onclick = function () { editing = m.seq; replyTo = null; $('text').value = m.body; renderComposer(); $('text').focus(); };
-      var rec = el('button', 'act-recall', 'recall');
-      rec.onclick = function () { recall(m.seq); };
-      a.append(edit, rec);
-    }
-    return a;
-  }
+  var view = KChatView({
+    now: function () { return {state: state, open: open, me: me, replyTo: replyTo, editing: editing}; },
+    openConversation: openConversation,
+    react: react,
+    recall: recall,
+    reply: function (seq) { replyTo = seq; editing = null; view.composer(); $('text').focus(); },
+    edit: function (m) { editing = m.seq; replyTo = null; $('text').value = m.body; view.composer(); $('text').focus(); }
+  });
 
   // ---- wiring ---------------------------------------------------------------------------------
 
@@ -433,15 +318,15 @@
     $('send').onclick = submit;
     $('text').onkeydown = function (e) {
       if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submit(); } else if (e.key === 'Escape') {
-        replyTo = null; editing = null; $('text').value = ''; renderComposer();
+        replyTo = null; editing = null; $('text').value = ''; view.composer();
       }
     };
     $('text').oninput = typed;
-    $('reply-cancel').onclick = function () { replyTo = null; editing = null; renderComposer(); };
+    $('reply-cancel').onclick = function () { replyTo = null; editing = null; view.composer(); };
     $('messages').onscroll = function () { if ($('messages').scrollTop < 80) { loadOlder(); } };
     document.addEventListener('visibilitychange', markRead);
     setInterval(function () { send({type: 'ping'}); }, PING_EVERY_MS);
-    setInterval(renderTyping, 1000);
+    setInterval(function () { view.typing(); }, 1000);
     setInterval(function () { if (state) { loadConversations(); } }, LIST_REFRESH_MS);
     $('device').value = sessionStorage.getItem('kchat.device') || 'web';
     var saved = sessionStorage.getItem('kchat.token');

@@ -100,10 +100,30 @@ var KChatState = (function () {
     });
   }
 
+  // A stored event of history: a message as it stands now (edits, recalls and reactions applied by
+  // the store), a change of one (shown through its target, so hidden), or a membership line.
   function storedMessage(e) {
-    return {seq: e.seq, type: e.event_type, actor: e.actor_id, body: e.body, replyTo: e.reply_to_seq || null,
+    var m = {seq: e.seq, type: e.event_type, actor: e.actor_id, body: e.body, replyTo: e.reply_to_seq || null,
       clientMsgId: e.client_msg_id || null, status: e.status || 'POSTED', reactions: e.reactions || {},
       at: e.occurred_at, text: null};
+    if (e.event_type !== 'MessagePosted') {
+      if (/^(Message|Reaction)/.test(e.event_type)) { m.hidden = true; } else { m.text = describeStored(e); }
+    }
+    return m;
+  }
+
+  // History keeps the kind and the actor of a membership event, not its details.
+  function describeStored(e) {
+    var a = e.actor_id;
+    switch (e.event_type) {
+      case 'ConversationCreated': return a + ' created the chat';
+      case 'MemberJoined': return a + ' added members';
+      case 'MemberLeft': return 'a member left or was removed by ' + a;
+      case 'ConversationRenamed': return a + ' renamed the chat';
+      case 'RoleChanged': return a + ' changed a role';
+      case 'OwnershipTransferred': return a + ' handed over the ownership';
+      default: return e.event_type;
+    }
   }
 
   /** A page of history (GET .../messages, newest first or oldest first: both are fine). */
@@ -221,8 +241,9 @@ var KChatState = (function () {
         msgs[ev.seq] = base;
         c.preview = p.body;
         c.previewSender = ev.actor_id;
-        if (ev.actor_id !== s.me && id !== open && ev.seq > c.readSeq) { c.unread += 1; }
       }
+      // As the store counts: what one sends oneself is read (and everything before it).
+      if (ev.actor_id === s.me) { c.readSeq = Math.max(c.readSeq, ev.seq); }
       if (ev.actor_id === s.me && s.pending[id] && s.pending[id][p.client_msg_id]) {
         msgs[ev.seq].delivery = 'accepted';
         delete s.pending[id][p.client_msg_id];
@@ -253,6 +274,8 @@ var KChatState = (function () {
       if (p.type === 'MemberLeft' && p.user_id === s.me) { c.active = false; }
       msgs[ev.seq] = base;
     }
+    // Unread is what the store says: every event after the read position (lastSeq - readSeq).
+    c.unread = id === open ? 0 : Math.max(0, c.lastSeq - c.readSeq);
     return {conversation: id, seq: ev.seq, message: msgs[ev.seq]};
   }
 

@@ -134,22 +134,28 @@ class WebClientStateTest {
     }
 
     @Test
-    void shouldCountUnreadOnlyForOthersMessagesOutsideTheOpenConversationAndClearOnRead() {
-        // Given bob's list says one unread in his chat with alice, and a group is open
+    void shouldCountUnreadAsTheStoreDoesOutsideTheOpenConversationAndClearItOnRead() {
+        // Given bob's list says one unread in his chat with alice (read up to 1 of 2), and a group is open
         js("var s = S.create('bob'); S.applyConversationList(s, [{conversation_id: 'dm:alice:bob', kind: 'DIRECT', unread: 1, read_seq: 1, last_seq: 2}]);");
 
-        // When alice posts twice there, bob once, and alice once in the open group
+        // When alice posts twice there and once in the open group
         js("S.onItem(s, posted('dm:alice:bob', 3, 'alice', 'a'), 'g:1'); S.onItem(s, posted('dm:alice:bob', 4, 'alice', 'b'), 'g:1');"
-                + "S.onItem(s, posted('dm:alice:bob', 5, 'bob', 'c'), 'g:1'); S.onItem(s, posted('g:1', 1, 'alice', 'd'), 'g:1');");
+                + "S.onItem(s, posted('g:1', 1, 'alice', 'd'), 'g:1');");
 
-        // Then the chat has 3 unread with bob's own message as its preview, the open group none
+        // Then the chat counts every event after the read position, the open group none
         assertThat(num("s.convs['dm:alice:bob'].unread")).isEqualTo(3);
-        assertThat(js("s.convs['dm:alice:bob'].preview")).isEqualTo("c");
         assertThat(num("s.convs['g:1'].unread")).isEqualTo(0);
+
+        // When bob posts there from another device, Then what he sends is read, everything before it too
+        js("S.onItem(s, posted('dm:alice:bob', 5, 'bob', 'c'), 'g:1');");
+        assertThat(num("s.convs['dm:alice:bob'].unread")).isEqualTo(0);
+        assertThat(js("s.convs['dm:alice:bob'].preview")).isEqualTo("c");
         assertThat(js("S.conversationOrder(s).join(',')")).isEqualTo("dm:alice:bob,g:1");
 
-        // And opening it makes a read receipt up to its newest seq due once, and the count 0
-        assertThat(num("S.readDue(s, 'dm:alice:bob')")).isEqualTo(5);
+        // And alice's next message makes a read receipt up to its seq due once when he opens the chat
+        js("S.onItem(s, posted('dm:alice:bob', 6, 'alice', 'e'), 'g:1');");
+        assertThat(num("s.convs['dm:alice:bob'].unread")).isEqualTo(1);
+        assertThat(num("S.readDue(s, 'dm:alice:bob')")).isEqualTo(6);
         assertThat(num("S.readDue(s, 'dm:alice:bob')")).isEqualTo(0);
         assertThat(num("s.convs['dm:alice:bob'].unread")).isEqualTo(0);
 
@@ -174,6 +180,23 @@ class WebClientStateTest {
         assertThat(num("S.timeline(s, 'g:1').length")).isEqualTo(100);
         assertThat(num("S.timeline(s, 'g:1')[0].seq")).isEqualTo(1);
         assertThat(js("s.convs['g:1'].hasMore")).isEqualTo(false);
+    }
+
+    @Test
+    void shouldShowHistoryAsItStandsWithMembershipLinesAndWithoutTheChangesThemselves() {
+        // Given a page of history: the creation, a message since edited and reacted to, the edit, the reaction
+        js("var s = S.create('bob'); S.applyHistory(s, 'g:1', {has_more: false, events: ["
+                + "{seq: 1, event_type: 'ConversationCreated', actor_id: 'alice'},"
+                + "{seq: 2, event_type: 'MessagePosted', actor_id: 'alice', body: 'hi!', status: 'EDITED', reactions: {'👍': 1}},"
+                + "{seq: 3, event_type: 'MessageEdited', actor_id: 'alice', target_seq: 2},"
+                + "{seq: 4, event_type: 'ReactionAdded', actor_id: 'bob', target_seq: 2},"
+                + "{seq: 5, event_type: 'MemberJoined', actor_id: 'alice'}]});");
+
+        // Then it shows the creation, the message as edited with its reaction, the join, and nothing for 3 and 4
+        assertThat(js("S.timeline(s, 'g:1').filter(function (m) { return !m.hidden; })"
+                + ".map(function (m) { return m.seq + ':' + (m.text || m.body); }).join(' | ')"))
+                .isEqualTo("1:alice created the chat | 2:hi! | 5:alice added members");
+        assertThat(num("S.timeline(s, 'g:1')[1].reactions['👍']")).isEqualTo(1);
     }
 
     @Test
