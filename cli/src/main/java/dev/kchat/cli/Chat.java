@@ -38,11 +38,7 @@ final class Chat extends Commands.Base {
         Profile profile = conn.profile();
         page(null);
         try (InboxStream stream = InboxStream.open(() -> Commands.locateEdge(conn), conn.tokenOrFail(), device,
-                profile.syncKey(user, device), frame -> onFrame(frame, user), seq -> {
-                    synchronized (profile) {
-                        profile.syncKey(user, device, seq);
-                    }
-                })) {
+                profile.syncKey(user, device), frame -> onFrame(frame, user), profile.syncKeyKeeper(user, device))) {
             stream.ready().get();
             markRead(stream);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -53,9 +49,7 @@ final class Chat extends Commands.Base {
             }
             return ExitCode.OK;
         } finally {
-            synchronized (profile) {
-                profile.save();
-            }
+            profile.save();
         }
     }
 

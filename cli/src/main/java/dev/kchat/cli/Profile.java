@@ -66,14 +66,33 @@ public final class Profile {
         return json.path("sync_keys").path(user + "/" + device).asLong(0);
     }
 
-    public void syncKey(String user, String device, long inboxSeq) {
+    public synchronized void syncKey(String user, String device, long inboxSeq) {
         JsonNode keys = json.get("sync_keys");
         ObjectNode object = keys instanceof ObjectNode o ? o : json.putObject("sync_keys");
         object.put(user + "/" + device, inboxSeq);
     }
 
+    /**
+     * Where a connection keeps its device's SyncKey: each new one is noted at once and written at
+     * most once a second (so a Ctrl-C loses at most a second of it: those entries come again, and
+     * a device is made to take repeats), and by {@link #save()} at the end.
+     */
+    public java.util.function.LongConsumer syncKeyKeeper(String user, String device) {
+        long[] lastWrite = {0};
+        return seq -> {
+            synchronized (this) {
+                syncKey(user, device, seq);
+                long now = System.nanoTime();
+                if (now - lastWrite[0] > 1_000_000_000L) {
+                    lastWrite[0] = now;
+                    save();
+                }
+            }
+        };
+    }
+
     /** Writes the profile (atomically: a crash leaves the old one or the new one). */
-    public void save() {
+    public synchronized void save() {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = Files.createTempFile(file.getParent(), FILE, ".tmp");

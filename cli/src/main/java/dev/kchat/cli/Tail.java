@@ -59,17 +59,11 @@ final class Tail extends Commands.Base {
             if (Render.isMessage(item)) {
                 messages.countDown();
             }
-        }, seq -> {
-            synchronized (profile) {
-                profile.syncKey(user, device, seq);
-            }
-        })) {
+        }, profile.syncKeyKeeper(user, device))) {
             boolean done = wait(messages, stream);
             return done || count == 0 ? ExitCode.OK : ExitCode.TIMEOUT;
         } finally {
-            synchronized (profile) {
-                profile.save();
-            }
+            profile.save();
         }
     }
 
