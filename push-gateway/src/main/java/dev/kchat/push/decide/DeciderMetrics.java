@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The decider's counters, tagged by a small fixed set of outcomes: {@value #DECISIONS} per notable
  * inbox entry ({@code opened}, {@code collapsed}, {@code connected}, {@code silenced},
- * {@code no_device}, {@code replay}) and {@value #FLUSHES} per due burst and device
- * ({@code requested}, {@code rate_limited}, and per burst {@code connected}, {@code silenced}).
+ * {@code no_device}) and per replayed entry of any kind ({@code replay}); {@value #FLUSHES} per due
+ * burst and device ({@code requested}, {@code rate_limited}) and per dropped burst ({@code connected},
+ * {@code silenced}).
  */
 public final class DeciderMetrics {
 
