@@ -138,7 +138,7 @@ public final class EdgeApp implements AutoCloseable {
         InboxDelay inboxDelay = new InboxDelay();
         this.shedder = new LoadShedder(config.shed(), () -> loadReading(inboxDelay), metrics);
         this.dispatcher = new InboxDispatcher(config.bootstrapServers(), config.groupId(), clientId, topics.inbox(),
-                topics.errors(), errorProducer, inboxDelay, metrics);
+                topics.errors(), errorProducer, inboxDelay, config.inboxSessionTimeout(), metrics);
         this.live = new LiveHub(config.bootstrapServers(), clientId + "_live", topics, shedder, metrics);
         this.signals = new ClientSignals(config.bootstrapServers(), topics, clientId, shedder, metrics, Clock.systemUTC());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),

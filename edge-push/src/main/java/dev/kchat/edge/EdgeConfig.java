@@ -25,6 +25,9 @@ import java.util.List;
  *                          WebSocket upgrades are refused with 503 {@code edge_busy}
  * @param helloTimeout      a connection that has not said {@code hello} this long after the upgrade is closed
  * @param shed              when the edge sheds typing, presence and receipts ({@code edge.shed.*})
+ * @param webApiUrl         the HTTP API's base URL as the web client reaches it
+ * @param inboxSessionTimeout how long the group of edges waits for a silent edge before moving its
+ *                          inbox partitions to the others (Kafka's session timeout)
  */
 public record EdgeConfig(
         String host,
@@ -46,7 +49,8 @@ public record EdgeConfig(
         int maxSessionSetUps,
         Duration helloTimeout,
         ShedConfig shed,
-        java.util.Optional<String> webApiUrl) {
+        java.util.Optional<String> webApiUrl,
+        Duration inboxSessionTimeout) {
 
     static final List<String[]> DOCUMENTED = List.of(
             new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
@@ -65,7 +69,8 @@ public record EdgeConfig(
             new String[] {"edge.presence.url", "(none)", "presence app's query URL, for the current state on subscribe_presence"},
             new String[] {"edge.max.session.setups", "1000", "sessions being set up (upgrade to ready) beyond which upgrades get 503 edge_busy"},
             new String[] {"edge.hello.timeout", "30s", "close a connection whose hello has not been handled this long after the upgrade"},
-            new String[] {"edge.web.api.url", "(none: the page's own origin)", "the HTTP API's base URL as browsers reach it, told to the web client at /web/config.json"});
+            new String[] {"edge.web.api.url", "(none: the page's own origin)", "the HTTP API's base URL as browsers reach it, told to the web client at /web/config.json"},
+            new String[] {"edge.kafka.session.timeout", "45s", "how long the edges' group waits for a silent (dead) edge before its inbox partitions, and clients, move to the others"});
 
     public static EdgeConfig from(Settings s) {
         return new EdgeConfig(
@@ -88,14 +93,15 @@ public record EdgeConfig(
                 s.integer("edge.max.session.setups", 1000),
                 s.duration("edge.hello.timeout", Duration.ofSeconds(30)),
                 ShedConfig.from(s),
-                s.find("edge.web.api.url"));
+                s.find("edge.web.api.url"),
+                s.duration("edge.kafka.session.timeout", Duration.ofSeconds(45)));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
     public EdgeConfig withPorts(int newPort, int newAdminPort) {
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
                 registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl,
-                maxSessionSetUps, helloTimeout, shed, webApiUrl);
+                maxSessionSetUps, helloTimeout, shed, webApiUrl, inboxSessionTimeout);
     }
 
     static String help() {

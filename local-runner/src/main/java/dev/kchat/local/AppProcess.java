@@ -116,7 +116,7 @@ final class AppProcess implements AutoCloseable {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + logFile());
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + logFile() + "\n" + logTail());
             }
             try {
                 HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
@@ -133,7 +133,17 @@ final class AppProcess implements AutoCloseable {
             }
             pause(Duration.ofMillis(250));
         }
-        throw new IllegalStateException(name + " was not ready within " + READY_TIMEOUT + "; see " + logFile());
+        throw new IllegalStateException(name + " was not ready within " + READY_TIMEOUT + "; see " + logFile() + "\n" + logTail());
+    }
+
+    /** The end of the instance's log, for a failure's message (the folder may be gone by the time anyone looks). */
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     /** {@code kill -9} of the instance (on Linux {@link Process#destroyForcibly()} is SIGKILL); returns once it is dead. */

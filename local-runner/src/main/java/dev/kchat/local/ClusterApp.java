@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * The apps of the local cluster, in start order, with each app's main class and what differs from one
@@ -46,8 +47,10 @@ enum ClusterApp {
      * @param dir                the instance's folder (settings file, log, Streams state)
      * @param adminPort          its health and metrics port
      * @param presenceQueryPorts the query port of each presence instance, in instance order
+     * @param freePort           another free port (ingress's HTTP and the edge's WebSocket port past the first instance)
      */
-    Map<String, String> instanceSettings(int i, LocalConfig config, Path dir, int adminPort, List<Integer> presenceQueryPorts) {
+    Map<String, String> instanceSettings(int i, LocalConfig config, Path dir, int adminPort, List<Integer> presenceQueryPorts,
+            IntSupplier freePort) {
         String host = config.host();
         Map<String, String> s = new HashMap<>();
         String presenceUrl = "http://" + host + ":" + presenceQueryPorts.get(i - 1);
@@ -70,7 +73,7 @@ enum ClusterApp {
             case INGRESS -> {
                 s.put("ingress.http.host", host);
                 s.put("ingress.http.port", String.valueOf(i == 1 && config.ingressPort() != 0 ? config.ingressPort()
-                        : LocalCluster.freePort()));
+                        : freePort.getAsInt()));
                 s.put("ingress.admin.port", String.valueOf(adminPort));
                 s.put("ingress.presence.url", presenceUrl);
             }
@@ -78,7 +81,7 @@ enum ClusterApp {
                 s.put("edge.host", host);
                 s.put("edge.advertised.host", host);
                 s.put("edge.port", String.valueOf(i == 1 && config.edgePort() != 0 ? config.edgePort()
-                        : LocalCluster.freePort()));
+                        : freePort.getAsInt()));
                 s.put("edge.admin.port", String.valueOf(adminPort));
                 s.put("edge.presence.url", presenceUrl);
             }

@@ -82,9 +82,12 @@ public final class LocalCluster implements AutoCloseable {
         LocalCluster cluster = new LocalCluster(infrastructure, apps, settings);
         try {
             Map<String, String> shared = sharedSettings(infrastructure, overrides);
+            // Every port the instances listen on, distinct: per instance an admin port, and a query, HTTP or
+            // WebSocket port for presence, ingress and edge.
+            java.util.Iterator<Integer> ports = freePorts(instances * (ClusterApp.values().length + 3)).iterator();
             List<Integer> presenceQueryPorts = new ArrayList<>();
             for (int i = 1; i <= instances; i++) {
-                presenceQueryPorts.add(freePort());
+                presenceQueryPorts.add(ports.next());
             }
             Path root = config.dataDir().resolve("cluster");
             for (ClusterApp app : ClusterApp.values()) {
@@ -92,9 +95,9 @@ public final class LocalCluster implements AutoCloseable {
                 apps.put(app, started);
                 for (int i = 1; i <= instances; i++) {
                     String name = app.id() + "-" + i;
-                    int adminPort = freePort();
+                    int adminPort = ports.next();
                     Map<String, String> own = new HashMap<>(shared);
-                    own.putAll(app.instanceSettings(i, config, root.resolve(name), adminPort, presenceQueryPorts));
+                    own.putAll(app.instanceSettings(i, config, root.resolve(name), adminPort, presenceQueryPorts, ports::next));
                     // What the operator set explicitly wins over the cluster's wiring.
                     own.putAll(overrides.withPrefix(""));
                     URI ready = URI.create("http://" + config.host() + ":" + adminPort + "/health/ready");
@@ -133,6 +136,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         shared.put("kafka.consumer.session.timeout.ms", String.valueOf(sessionMs));
         shared.put("kafka.consumer.heartbeat.interval.ms", heartbeatMs);
+        shared.put("edge.kafka.session.timeout", sessionMs + "ms");
         return shared;
     }
 
@@ -214,11 +218,24 @@ public final class LocalCluster implements AutoCloseable {
         stopped.await();
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** {@code n} distinct free ports: all held open at once while they are picked, then released. */
+    static List<Integer> freePorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                held.add(new ServerSocket(0));
+            }
+            return held.stream().map(ServerSocket::getLocalPort).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
+        } finally {
+            for (ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    log.debug("closing a probe socket failed", e);
+                }
+            }
         }
     }
 }

@@ -73,7 +73,7 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
 
     public InboxDispatcher(String bootstrapServers, String groupId, String clientId, Topic<String, InboxEntry> inbox,
             Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, InboxDelay timing,
-            MeterRegistry metrics) {
+            Duration sessionTimeout, MeterRegistry metrics) {
         this.timing = timing;
         this.inbox = inbox;
         this.errors = errors;
@@ -85,7 +85,10 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()),
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
+                // How long a dead edge keeps its partitions (its clients cannot reconnect anywhere meanwhile)
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis(),
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, sessionTimeout.toMillis() / 4)),
                 inbox.keySerde().deserializer(), new ByteArrayDeserializer());
         this.delivered = metrics.counter("kchat.edge.inbox.entries", "outcome", "dispatched");
         this.poisoned = metrics.counter("kchat.edge.inbox.entries", "outcome", "undecodable");
