@@ -71,7 +71,7 @@ class ComposeFileTest {
     @Test
     void shouldRunEveryPlatformServiceTwiceWithProvisioningTheModerationJobAndTheObservabilityStack() {
         Set<String> services = names(config.get("services"));
-        for (String app : List.of("routing", "fanout", "presence", "moments", "store-sink", "ingress", "edge")) {
+        for (String app : List.of("routing", "fanout", "presence", "moments", "store-sink", "ingress", "edge", "push-gateway")) {
             assertThat(services).as("two instances of " + app).contains(app + "-1", app + "-2");
         }
         assertThat(services).contains("kafka-1", "kafka-2", "kafka-3", "scylla", "schema-registry", "provision",
