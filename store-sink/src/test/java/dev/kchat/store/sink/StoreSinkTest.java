@@ -19,7 +19,8 @@ import dev.kchat.store.read.ChatRepository;
 import dev.kchat.store.read.ChatRepository.Direction;
 import dev.kchat.store.read.ChatRepository.Order;
 import dev.kchat.store.read.StoredEvent;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -108,6 +109,12 @@ class StoreSinkTest {
             // And the offsets are committed past every record, the poison included
             await().atMost(DEADLINE).untilAsserted(() ->
                     assertThat(committed("sink-poison")).isEqualTo(endOffsets()));
+
+            // And outcomes, write latency and lag are measured under their stable names (docs/operations.md)
+            assertThat(sink.metrics.scrape())
+                    .contains("kchat_sink_records_total{outcome=\"error_topic\"} 1.0")
+                    .contains("kchat_sink_batch_seconds_bucket{le=")
+                    .contains("kchat_consumer_lag_records{topic=\"chat.conversation.log\"}");
         }
     }
 
@@ -239,11 +246,12 @@ class StoreSinkTest {
     private static final class RunningSink implements AutoCloseable {
         private final StoreSink sink;
         private final Thread thread;
+        final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         RunningSink(String keyspace, String group) {
             SinkConfig config = SinkConfig.defaults(broker.bootstrapServers()).withGroupId(group)
                     .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
-            sink = StoreSink.create(config, topics, TestStore.session(), keyspace, new SimpleMeterRegistry());
+            sink = StoreSink.create(config, topics, TestStore.session(), keyspace, metrics);
             thread = new Thread(sink::run, "sink-" + group);
             thread.start();
         }
