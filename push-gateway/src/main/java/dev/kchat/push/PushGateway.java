@@ -15,6 +15,7 @@ import dev.kchat.streams.StreamsService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,9 +104,32 @@ public final class PushGateway implements AutoCloseable {
         Topics topics = Topics.create(StreamsService.registryClient(decider.app().schemaRegistryUrl()));
         PushGateway gateway = start(decider, delivery, topics);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "push-gateway-shutdown"));
-        if (gateway.decider.awaitTermination()) {
-            log.error("push decider failed; exiting so that the supervisor restarts it");
+        // Either part failing for good ends the process, so that the supervisor restarts both.
+        CompletableFuture<String> failed = new CompletableFuture<>();
+        watch(failed, "decider", gateway.decider::awaitTermination);
+        watch(failed, "delivery", gateway.delivery::awaitTermination);
+        String part = failed.join();
+        if (part != null) {
+            log.error("push {} failed; exiting so that the supervisor restarts the gateway", part);
             System.exit(1);
         }
+    }
+
+    /** Completes {@code failed} with {@code part} if it ends on a failure, with null if it ends asked to. */
+    private static void watch(CompletableFuture<String> failed, String part, Termination termination) {
+        Thread t = new Thread(() -> {
+            try {
+                failed.complete(termination.await() ? part : null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "push-gateway-watch-" + part);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @FunctionalInterface
+    private interface Termination {
+        boolean await() throws InterruptedException;
     }
 }

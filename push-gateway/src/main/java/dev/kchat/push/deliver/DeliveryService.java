@@ -62,6 +62,16 @@ public final class DeliveryService implements AutoCloseable {
         return admin.port();
     }
 
+    /** Blocks until the delivery loop has ended; true if it ended on a failure. */
+    public boolean awaitTermination() throws InterruptedException {
+        try {
+            delivery.stopped().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        return delivery.failed();
+    }
+
     /** Stops the loop after its batch in hand (waiting up to 60 s), then the providers and the admin server. */
     @Override
     public void close() {

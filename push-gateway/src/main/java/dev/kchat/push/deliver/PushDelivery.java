@@ -68,6 +68,7 @@ public final class PushDelivery implements Runnable, AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile Instant lastPoll = Instant.now();
     private volatile String failure;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     PushDelivery(DeliveryConfig config, Topics topics, DeliveryAttempts attempts, DeliveryMetrics metrics, Clock clock) {
         this.topics = topics;
@@ -116,7 +117,18 @@ public final class PushDelivery implements Runnable, AutoCloseable {
         } finally {
             consumer.close();
             producer.close(Duration.ofSeconds(10));
+            stopped.complete(null);
         }
+    }
+
+    /** Completes when the loop has ended, asked to or failed ({@link #health()} says which). */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    /** True if the loop ended on a failure rather than on {@link #close()}. */
+    public boolean failed() {
+        return failure != null;
     }
 
     private void deliverAndCommit(ConsumerRecords<String, byte[]> records) {
