@@ -48,7 +48,16 @@ public final class Render {
         if (type.startsWith("Message") || type.startsWith("Reaction")) {
             return null;
         }
-        return head + " " + type;
+        // History keeps the kind and the actor of a membership event, not its details.
+        return head + " " + switch (type) {
+            case "ConversationCreated" -> "created the chat";
+            case "MemberJoined" -> "added members";
+            case "MemberLeft" -> "(a member left or was removed)";
+            case "ConversationRenamed" -> "renamed the chat";
+            case "RoleChanged" -> "changed a role";
+            case "OwnershipTransferred" -> "handed over the ownership";
+            default -> type;
+        };
     }
 
     /** An item of the inbox or a broadcast's event ({@code entry.item}), or null if it shows nothing. */

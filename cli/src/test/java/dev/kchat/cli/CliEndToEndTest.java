@@ -91,7 +91,7 @@ class CliEndToEndTest {
         Run page = kchat("bob", "history", "dm:alice:bob", "--limit", "2");
         assertThat(page.out()).isEqualTo("#2 alice: hello bob\n#3 alice: second\n");
         assertThat(page.err()).contains("older: kchat history dm:alice:bob --before 2");
-        assertThat(kchat("bob", "history", "dm:alice:bob", "--before", "2").out()).isEqualTo("#1 alice ConversationCreated\n");
+        assertThat(kchat("bob", "history", "dm:alice:bob", "--before", "2").out()).isEqualTo("#1 alice created the chat\n");
 
         // And refusals exit 3 with the platform's code, a bad token 4
         Run notMember = kchat("carol", "send", "--token", token("carol"), "--api", platform.ingressUrl(), "dm:alice:bob", "hi");

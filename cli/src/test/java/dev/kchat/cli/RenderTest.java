@@ -33,7 +33,7 @@ class RenderTest {
                 .isEqualTo("#5 bob: [message recalled]");
         assertThat(Render.stored(json("{\"seq\":6,\"event_type\":\"MessageEdited\",\"actor_id\":\"bob\",\"target_seq\":4}"))).isNull();
         assertThat(Render.stored(json("{\"seq\":1,\"event_type\":\"ConversationCreated\",\"actor_id\":\"alice\"}")))
-                .isEqualTo("#1 alice ConversationCreated");
+                .isEqualTo("#1 alice created the chat");
     }
 
     @Test
