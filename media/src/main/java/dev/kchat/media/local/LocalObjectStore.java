@@ -48,14 +48,15 @@ public final class LocalObjectStore implements ObjectStore {
     private final UrlSigner signer;
     private final Clock clock;
     private final Undertow server;
-    private final URI base;
+    private final String publicHost;
+    private volatile URI base;
 
-    private LocalObjectStore(Path root, UrlSigner signer, Clock clock, Undertow server, URI base) {
+    private LocalObjectStore(Path root, UrlSigner signer, Clock clock, Undertow server, String publicHost) {
         this.root = root;
         this.signer = signer;
         this.clock = clock;
         this.server = server;
-        this.base = base;
+        this.publicHost = publicHost;
     }
 
     /**
@@ -64,6 +65,17 @@ public final class LocalObjectStore implements ObjectStore {
      * @param publicHost the host name clients reach the server by (in the signed URLs)
      */
     public static LocalObjectStore start(Path root, String host, int port, String publicHost, byte[] signingKey, Clock clock) {
+        LocalObjectStore store = prepare(root, host, port, publicHost, signingKey, clock);
+        store.listen();
+        return store;
+    }
+
+    /**
+     * The store, not yet listening: {@link #listen()} binds its port. An application that also binds
+     * ports chosen ahead (tests probe free ports, then bind them) listens after binding those, so that
+     * a port of 0 here cannot be handed one of them in between.
+     */
+    public static LocalObjectStore prepare(Path root, String host, int port, String publicHost, byte[] signingKey, Clock clock) {
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
@@ -78,11 +90,15 @@ public final class LocalObjectStore implements ObjectStore {
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, Long.MAX_VALUE)
                 .setHandler(new LocalObjectHandler(absolute, signer, clock, PREFIX))
                 .build();
+        return new LocalObjectStore(absolute, signer, clock, server, publicHost);
+    }
+
+    /** Binds the store's port and serves its URLs; URLs are signed only from then on. */
+    public void listen() {
         server.start();
         int bound = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
-        URI base = URI.create("http://" + publicHost + ":" + bound);
-        log.info("local media store in {} serving signed URLs on {}", absolute, base);
-        return new LocalObjectStore(absolute, signer, clock, server, base);
+        base = URI.create("http://" + publicHost + ":" + bound);
+        log.info("local media store in {} serving signed URLs on {}", root, base);
     }
 
     /** Where the store's server listens, e.g. {@code http://127.0.0.1:8070}. */
@@ -203,6 +219,10 @@ public final class LocalObjectStore implements ObjectStore {
 
     private SignedUrl sign(String method, String key, long maxBytes, String contentType, Duration ttl, Map<String, String> headers) {
         ObjectKeys.check(key);
+        URI base = this.base;
+        if (base == null) {
+            throw new IllegalStateException("the local media store does not listen yet");
+        }
         Instant expires = clock.instant().plus(ttl).plusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         String sig = signer.sign(method, key, expires, maxBytes, contentType);
         URI url = URI.create(base + PREFIX + key + "?exp=" + expires.getEpochSecond() + "&max=" + maxBytes
