@@ -608,7 +608,9 @@ public final class ChatRepository {
                 row.isNull("reply_to_seq") ? null : row.getLong("reply_to_seq"),
                 List.copyOf(row.getList("mentions", String.class)),
                 attachments.stream().map(a -> new StoredEvent.StoredAttachment(
-                        a.getString("url"), a.getString("mime_type"), a.getLong("size_bytes"), a.getString("name"))).toList(),
+                        a.getString("url"), a.getString("mime_type"), a.getLong("size_bytes"), a.getString("name"),
+                        a.getString("media_id"), a.isNull("width") ? null : a.getInt("width"),
+                        a.isNull("height") ? null : a.getInt("height"))).toList(),
                 row.isNull("target_seq") ? null : row.getLong("target_seq"),
                 row.getString("status"),
                 row.isNull("last_change_seq") ? null : row.getLong("last_change_seq"),

@@ -53,6 +53,7 @@ public record StoredEvent(
     }
 
     /** An attachment by reference, as stored. */
-    public record StoredAttachment(String url, String mimeType, long sizeBytes, String name) {
+    public record StoredAttachment(String url, String mimeType, long sizeBytes, String name, String mediaId, Integer width,
+            Integer height) {
     }
 }

@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.data.UdtValue;
+import com.datastax.oss.driver.api.core.type.ListType;
 import com.datastax.oss.driver.api.core.type.UserDefinedType;
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
@@ -80,9 +81,9 @@ public final class ChatWriter {
 
     /** Prepares the statements against {@code keyspace}, which the migrations must have created. */
     public ChatWriter(CqlSession session, String keyspace) {
-        this.attachmentType = session.getMetadata().getKeyspace(keyspace)
-                .flatMap(ks -> ks.getUserDefinedType("attachment"))
-                .orElseThrow(() -> new IllegalStateException("type " + keyspace + ".attachment is missing: apply the migrations first"));
+        if (session.getMetadata().getKeyspace(keyspace).flatMap(ks -> ks.getUserDefinedType("attachment")).isEmpty()) {
+            throw new IllegalStateException("type " + keyspace + ".attachment is missing: apply the migrations first");
+        }
         String m = keyspace + ".messages_by_conversation";
         String c = keyspace + ".conversations";
         String mb = keyspace + ".members_by_conversation";
@@ -97,6 +98,11 @@ public final class ChatWriter {
                 + " VALUES (:conversation_id, :bucket, :seq, :event_id, :event_type, :actor_id, :actor_device_id, :occurred_at,"
                 + " :message_id, :client_msg_id, :body, :reply_to_seq, :mentions, :attachments, :status, :last_change_seq, :event)"
                 + " USING TIMESTAMP :ts");
+        // The attachment type as the server described it when preparing: the session's schema metadata
+        // can lag a migration that just added fields to the type (V007), and a value built from a stale
+        // type would silently drop them.
+        this.attachmentType = (UserDefinedType) ((ListType) insertPosted.getVariableDefinitions().get("attachments").getType())
+                .getElementType();
         editTarget = session.prepare("UPDATE " + m + " USING TIMESTAMP :ts"
                 + " SET body = :body, status = :status, last_change_seq = :last_change_seq, edited_at = :edited_at"
                 + " WHERE conversation_id = :conversation_id AND bucket = :bucket AND seq = :seq");
@@ -466,7 +472,8 @@ public final class ChatWriter {
     private List<UdtValue> attachments(List<Attachment> attachments) {
         List<UdtValue> out = new ArrayList<>(attachments.size());
         for (Attachment a : attachments) {
-            out.add(attachmentType.newValue(a.getUrl(), a.getMimeType(), a.getSizeBytes(), a.getName()));
+            out.add(attachmentType.newValue(a.getUrl(), a.getMimeType(), a.getSizeBytes(), a.getName(), a.getMediaId(), a.getWidth(),
+                    a.getHeight()));
         }
         return out;
     }

@@ -109,7 +109,7 @@ class MessageChangesTest {
         assertThat(message.replyToSeq()).isEqualTo(1L);
         assertThat(message.mentions()).containsExactly("bob");
         assertThat(message.attachments()).containsExactly(
-                new StoredEvent.StoredAttachment("https://objects/a.jpg", "image/jpeg", 1234, "a.jpg"));
+                new StoredEvent.StoredAttachment("https://objects/a.jpg", "image/jpeg", 1234, "a.jpg", null, null, null));
     }
 
     @Test
