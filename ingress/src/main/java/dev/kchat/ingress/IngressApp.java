@@ -81,6 +81,8 @@ public final class IngressApp implements AutoCloseable {
     private final TopicPublisher<MomentEvent> momentEvents;
     /** The push API's routes and producer; set once by {@link #start}. */
     private PushRoutes push;
+    /** The media API's routes (object store, producer); set once by {@link #start}. */
+    private Doors.RouteGroup media;
 
     private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, CommandReplies replies,
             TopicPublisher<Receipt> receipts, TopicPublisher<ModerationAction> moderationActions,
@@ -154,7 +156,9 @@ public final class IngressApp implements AutoCloseable {
         MomentsRepository moments = new MomentsRepository(session, keyspace, config.moments());
         PushRoutes push = new PushRoutes(new TopicPublisher<>(config.bootstrapServers(), topics.pushSettings(), "ingress-push-settings"),
                 Clock.systemUTC());
-        List<Doors.RouteGroup> groups = List.of(moderation::register, push,
+        Doors.RouteGroup media = dev.kchat.ingress.media.MediaRoutes.start(config.media(), config.bootstrapServers(), topics, session,
+                keyspace, metrics);
+        List<Doors.RouteGroup> groups = List.of(moderation::register, push, media,
                 new FriendRoutes(socialGraph, moments, Clock.systemUTC()),
                 new PostRoutes(momentEvents, moments, Clock.systemUTC()),
                 new FeedRoutes(moments, config.moments()));
@@ -172,6 +176,7 @@ public final class IngressApp implements AutoCloseable {
                 .setHandler(new CrossOrigin(config.corsOrigins(), routes.handler()))
                 .build();
         server.start();
+        dev.kchat.ingress.media.MediaRoutes.listen(media); // after the API's port is bound
         int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
         Map<String, Health.Check> checks = new LinkedHashMap<>();
         checks.put("http", () -> Health.up("listening on " + port));
@@ -186,6 +191,7 @@ public final class IngressApp implements AutoCloseable {
         IngressApp app = new IngressApp(server, adminServer, commands, replies, receipts, moderationActions, moderationRules, socialGraph,
                 momentEvents, workers, producerMetrics, admin, backlog, port);
         app.push = push;
+        app.media = media;
         return app;
     }
 
@@ -220,6 +226,7 @@ public final class IngressApp implements AutoCloseable {
         socialGraph.close();
         momentEvents.close();
         push.close();
+        dev.kchat.ingress.media.MediaRoutes.close(media);
         backlog.close();
         kafkaAdmin.close();
         admin.close();

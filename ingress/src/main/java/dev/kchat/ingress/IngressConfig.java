@@ -24,6 +24,7 @@ import java.util.List;
  * @param outcomes         how callers that send {@code Prefer: wait} get routing's decision
  * @param moments          the Moments settings the feed reads share with topology-moments (page sizes)
  * @param corsOrigins      browser origins let in to the API ({@code ingress.cors.origins}, {@link CrossOrigin})
+ * @param media            uploads: object storage, URL lifetimes, limits ({@code media.*})
  */
 public record IngressConfig(
         String httpHost,
@@ -40,7 +41,8 @@ public record IngressConfig(
         Receipts receipts,
         Outcomes outcomes,
         dev.kchat.moments.MomentsConfig moments,
-        java.util.List<String> corsOrigins) {
+        java.util.List<String> corsOrigins,
+        dev.kchat.ingress.media.MediaSettings media) {
 
     /**
      * How a caller that sends {@code Prefer: wait=N} gets routing's decision.
@@ -145,7 +147,8 @@ public record IngressConfig(
                 Receipts.from(s),
                 Outcomes.from(s),
                 dev.kchat.moments.MomentsConfig.from(s),
-                s.find(CORS_ORIGINS).map(IngressConfig::origins).orElse(java.util.List.of()));
+                s.find(CORS_ORIGINS).map(IngressConfig::origins).orElse(java.util.List.of()),
+                dev.kchat.ingress.media.MediaSettings.from(s));
     }
 
     /** A comma-separated list of origins, blanks dropped. */
@@ -158,6 +161,7 @@ public record IngressConfig(
         java.util.List<String[]> rows = new java.util.ArrayList<>(DOCUMENTED);
         rows.addAll(AuthConfig.DOCUMENTED);
         rows.addAll(Limits.DOCUMENTED);
+        rows.addAll(dev.kchat.ingress.media.MediaSettings.DOCUMENTED);
         for (String[] row : rows) {
             out.append(String.format("  %-34s %-38s default %-22s %s%n", row[0], Settings.envName(row[0]), row[1], row[2]));
         }
