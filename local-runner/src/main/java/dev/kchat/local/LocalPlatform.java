@@ -234,6 +234,13 @@ public final class LocalPlatform implements AutoCloseable {
             s.put("ingress.presence.url", presenceUrl);
             s.put("edge.presence.url", presenceUrl);
         }
+        // Uploads: files under the data directory, through URLs the local store signs and serves itself
+        // (the same key across restarts, so URLs handed out survive one).
+        s.put("media.store", "local");
+        s.put("media.local.dir", config.dataDir().resolve("media").toString());
+        s.put("media.local.host", config.host());
+        s.put("media.local.port", String.valueOf(config.adminPort(20)));
+        s.put("media.signing.key", "kchat-local-media-urls:" + jwtSecret);
         s.put("routing.streams.group.instance.id", "local-routing");
         s.put("fanout.streams.group.instance.id", "local-fanout");
         // What the operator set explicitly (-D, KCHAT_*) wins over the runner's wiring.
