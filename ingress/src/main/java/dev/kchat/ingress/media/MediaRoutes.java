@@ -96,7 +96,9 @@ public final class MediaRoutes implements Doors.RouteGroup, AutoCloseable {
                         settings.signingKey(), Clock.systemUTC());
             }
             case S3 -> {
-                S3ObjectStore s3 = S3ObjectStore.create(settings.s3Endpoint().map(URI::create).orElse(null), settings.s3Region(),
+                URI endpoint = settings.s3Endpoint().map(URI::create).orElse(null);
+                S3ObjectStore s3 = S3ObjectStore.create(endpoint, settings.s3PublicEndpoint().map(URI::create).orElse(endpoint),
+                        settings.s3Region(),
                         settings.s3Bucket(), settings.s3AccessKey().orElse(null), settings.s3SecretKey().orElse(null));
                 if (settings.s3CreateBucket()) {
                     s3.ensureBucket();

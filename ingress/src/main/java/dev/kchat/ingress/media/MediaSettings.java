@@ -27,6 +27,7 @@ public record MediaSettings(
         byte[] signingKey,
         boolean signingKeyGenerated,
         Optional<String> s3Endpoint,
+        Optional<String> s3PublicEndpoint,
         String s3Region,
         String s3Bucket,
         Optional<String> s3AccessKey,
@@ -52,6 +53,8 @@ public record MediaSettings(
             new String[] {"media.signing.key", "(random at start)", "local store: HMAC key of its URLs, 32+ bytes"
                     + " (hex, or text); random means URLs die with the process and instances cannot check each other's"},
             new String[] {"media.s3.endpoint", "(AWS)", "s3: endpoint URL of an S3-compatible server (MinIO, Ceph); path-style addressing"},
+            new String[] {"media.s3.public.endpoint", "(media.s3.endpoint)", "s3: the endpoint in the URLs clients get, when they"
+                    + " reach the server at another address than ingress does"},
             new String[] {"media.s3.region", "us-east-1", "s3: region (signing)"},
             new String[] {"media.s3.bucket", "kchat-media", "s3: the bucket"},
             new String[] {"media.s3.access.key", "(default chain)", "s3: access key; unset: the AWS SDK's default credentials chain"},
@@ -92,6 +95,7 @@ public record MediaSettings(
                 signingKey,
                 key.isEmpty(),
                 s.find("media.s3.endpoint"),
+                s.find("media.s3.public.endpoint"),
                 s.string("media.s3.region", "us-east-1"),
                 s.string("media.s3.bucket", "kchat-media"),
                 s.find("media.s3.access.key"),

@@ -61,6 +61,17 @@ public final class S3ObjectStore implements ObjectStore {
      * {@code accessKey} null means the SDK's default credentials chain (environment, profile, IAM role).
      */
     public static S3ObjectStore create(URI endpoint, String region, String bucket, String accessKey, String secretKey) {
+        return create(endpoint, endpoint, region, bucket, accessKey, secretKey);
+    }
+
+    /**
+     * The same, signing client URLs for {@code publicEndpoint}: where clients reach the server when
+     * the platform reaches it at another address (MinIO in compose: {@code http://minio:9000} inside,
+     * {@code http://localhost:9000} for phones and browsers). SigV4 signs the host, so the URL must
+     * name the host the client will send.
+     */
+    public static S3ObjectStore create(URI endpoint, URI publicEndpoint, String region, String bucket, String accessKey,
+            String secretKey) {
         AwsCredentialsProvider credentials = accessKey == null
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
@@ -70,7 +81,9 @@ public final class S3ObjectStore implements ObjectStore {
         var signer = S3Presigner.builder().region(Region.of(region)).credentialsProvider(credentials).serviceConfiguration(pathStyle);
         if (endpoint != null) {
             client.endpointOverride(endpoint);
-            signer.endpointOverride(endpoint);
+        }
+        if (publicEndpoint != null) {
+            signer.endpointOverride(publicEndpoint);
         }
         return new S3ObjectStore(client.build(), signer.build(), bucket);
     }
