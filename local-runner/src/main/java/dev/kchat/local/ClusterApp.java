@@ -17,6 +17,7 @@ enum ClusterApp {
     FANOUT("fanout", "dev.kchat.fanout.FanoutApp"),
     PRESENCE("presence", "dev.kchat.presence.PresenceApp"),
     MOMENTS("moments", "dev.kchat.moments.MomentsApp"),
+    PUSH("push", "dev.kchat.push.PushGateway"),
     INGRESS("ingress", "dev.kchat.ingress.IngressApp"),
     EDGE("edge", "dev.kchat.edge.EdgeApp");
 
@@ -70,12 +71,24 @@ enum ClusterApp {
                     s.put("presence.query.port", String.valueOf(presenceQueryPorts.get(i - 1)));
                 }
             }
+            case PUSH -> {
+                // The decider (a Streams app) answers ready on push.admin.port; delivery has its own admin port.
+                s.put("push.admin.host", host);
+                s.put("push.admin.port", String.valueOf(adminPort));
+                s.put("push.state.dir", dir.resolve("state").toString());
+                s.put("push.streams.group.instance.id", "local-push-" + i);
+                s.put("push.delivery.admin.host", host);
+                s.put("push.delivery.admin.port", String.valueOf(freePort.getAsInt()));
+                s.put("push.delivery.instance.id", "local-" + i);
+            }
             case INGRESS -> {
                 s.put("ingress.http.host", host);
                 s.put("ingress.http.port", String.valueOf(i == 1 && config.ingressPort() != 0 ? config.ingressPort()
                         : freePort.getAsInt()));
                 s.put("ingress.admin.port", String.valueOf(adminPort));
                 s.put("ingress.presence.url", presenceUrl);
+                // Each ingress serves the local upload store on a port of its own, over the shared folder.
+                s.put("media.local.port", String.valueOf(freePort.getAsInt()));
             }
             case EDGE -> {
                 s.put("edge.host", host);

@@ -82,9 +82,9 @@ public final class LocalCluster implements AutoCloseable {
         LocalCluster cluster = new LocalCluster(infrastructure, apps, settings);
         try {
             Map<String, String> shared = sharedSettings(infrastructure, overrides);
-            // Every port the instances listen on, distinct: per instance an admin port, and a query, HTTP or
-            // WebSocket port for presence, ingress and edge.
-            java.util.Iterator<Integer> ports = freePorts(instances * (ClusterApp.values().length + 3)).iterator();
+            // Every port the instances listen on, distinct: per instance an admin port, and presence's query
+            // port, ingress's HTTP and upload ports, the edge's WebSocket port, push delivery's admin port.
+            java.util.Iterator<Integer> ports = freePorts(instances * (ClusterApp.values().length + 4)).iterator();
             List<Integer> presenceQueryPorts = new ArrayList<>();
             for (int i = 1; i <= instances; i++) {
                 presenceQueryPorts.add(ports.next());
@@ -124,13 +124,13 @@ public final class LocalCluster implements AutoCloseable {
         Map<String, String> shared = new HashMap<>();
         infrastructure.appSettings().withPrefix("").forEach((k, v) -> {
             if (k.startsWith("kafka.") || k.startsWith("schema.registry.") || k.startsWith("cql.")
-                    || k.startsWith("auth.") || k.startsWith("limits.")) {
+                    || k.startsWith("auth.") || k.startsWith("limits.") || k.startsWith("media.") || k.startsWith("push.")) {
                 shared.put(k, v);
             }
         });
         long sessionMs = overrides.duration(SESSION_TIMEOUT, DEFAULT_SESSION_TIMEOUT).toMillis();
         String heartbeatMs = String.valueOf(Math.max(500, sessionMs / 4));
-        for (String app : List.of("routing", "fanout", "presence", "moments")) {
+        for (String app : List.of("routing", "fanout", "presence", "moments", "push")) {
             shared.put(app + ".streams.session.timeout.ms", String.valueOf(sessionMs));
             shared.put(app + ".streams.heartbeat.interval.ms", heartbeatMs);
         }

@@ -89,7 +89,8 @@ class ClusterEndToEndTest {
                     return null;
                 });
                 Map<ClusterApp, Duration> handOffs = new LinkedHashMap<>();
-                for (ClusterApp app : ClusterApp.values()) {
+                // Every app but the push gateway, which nothing here would notice (no provider is configured)
+                for (ClusterApp app : java.util.EnumSet.complementOf(java.util.EnumSet.of(ClusterApp.PUSH))) {
                     AppProcess victim = victim(cluster, app, phone);
                     long killedAt = System.nanoTime();
                     victim.kill();
@@ -158,6 +159,7 @@ class ClusterEndToEndTest {
                 JsonNode answer = http.call("GET", ann, "/v1/presence?users=" + READER, null, 200);
                 yield answer.at("/users/0/state").asText().equals("ONLINE");
             }
+            case PUSH -> throw new IllegalArgumentException("the push gateway is not killed here");
             // Moments: a post made after the kill reaches the friend's feed
             case MOMENTS -> {
                 String text = "after the kill " + sentBefore;

@@ -38,13 +38,14 @@ class MessagingEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // Admission control on, with marks low enough for one test to pass them by stopping routing (the
-        // other tests stay far below: an idle pipeline reads about one transaction marker per partition)
+        // Admission control on, with a minimum backlog low enough for one test to pass it by stopping
+        // routing (nothing is cleared then: every write past it is refused); the other tests stay below it
+        // (an idle pipeline reads about one transaction marker per partition)
         platform = TestPlatforms.start(dataDir, Map.of(
                 "limits.admission.enabled", "true",
-                "limits.admission.backlog.low", "150",
-                "limits.admission.backlog.high", "300",
+                "limits.admission.backlog.min", "150",
                 "limits.admission.check.interval", "200ms",
+                "limits.admission.rate.window", "2s",
                 "limits.rate.send.user", "off"));
     }
 
@@ -168,7 +169,8 @@ class MessagingEndToEndTest {
         platform.stopRouting();
         List<String> accepted = new ArrayList<>();
         try {
-            // When carl keeps sending over HTTP: the pipeline's backlog grows with every accepted send
+            // When carl keeps sending over HTTP: the pipeline's backlog grows with every accepted send, and
+            // nothing clears it
             int refusedInARow = 0;
             for (int i = 0; refusedInARow < 10; i++) {
                 assertThat(i).as("sends before the door refuses every one").isLessThan(2_000);
@@ -177,14 +179,14 @@ class MessagingEndToEndTest {
                     accepted.add("q-" + i);
                     refusedInARow = 0;
                 } else {
-                    // Then past the marks every send is refused 503 overloaded, with when to retry
+                    // Then past the minimum every send is refused 503 overloaded, with when to retry
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
                     assertThat(JSON.readTree(r.body()).at("/error/code").asText()).isEqualTo("overloaded");
                     assertThat(r.headers().firstValue("Retry-After")).contains("1");
                     refusedInARow++;
                 }
             }
-            assertThat(accepted).as("sends admitted below the marks").hasSizeGreaterThanOrEqualTo(100);
+            assertThat(accepted).as("sends admitted below the minimum backlog").hasSizeGreaterThanOrEqualTo(100);
 
             // And over WebSocket too: an error frame overloaded naming the send, with retry_after_ms
             phone.send("{\"type\":\"send\",\"conversation_id\":\"" + group + "\",\"client_msg_id\":\"ws-refused\",\"body\":\"x\"}");
@@ -197,13 +199,23 @@ class MessagingEndToEndTest {
         }
 
         // Then sends are admitted again (a retry while it drains may still be refused), the first one being the marker
-        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(500)).until(() -> sendRaw(carl, group, "after").statusCode() == 202);
+        try {
+            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(500)).until(() -> sendRaw(carl, group, "after").statusCode() == 202);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("still refused; the edge's admission metrics: " + admissionMetrics(), e);
+        }
         // And dora got every accepted send once, in order, then the marker: none of the refused ones was written
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(phone.messages(group)).last().isEqualTo("after"));
         assertThat(phone.messages(group)).containsExactlyElementsOf(concat(accepted, "after"));
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static String admissionMetrics() throws Exception {
+        String all = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + platform.edgeAdminPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return all.lines().filter(l -> l.startsWith("kchat_admission")).toList().toString();
+    }
 
     private static HttpResponse<String> sendRaw(String token, String conversation, String id) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(platform.ingressUrl() + "/v1/conversations/" + conversation + "/messages"))

@@ -62,13 +62,34 @@ class PipelineBacklogTest {
                 "limits.admission.groups", "routing, fanout, nobody", "limits.admission.check.interval", "100ms")));
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (PipelineBacklog backlog = PipelineBacklog.start(admin, config, metrics)) {
-            // Then it is 6 + 0 + 3, the group that never committed adds nothing, and the gauge says so
-            await().atMost(Duration.ofSeconds(30)).until(() -> backlog.records() == 9);
-            assertThat(metrics.get(PipelineBacklog.METRIC).gauge().value()).isEqualTo(9.0);
+            // Then it is 5 + 0 + 2 (a partition's last record is taken for its transaction marker), the group
+            // that never committed adds nothing, and the gauge says so
+            await().atMost(Duration.ofSeconds(30)).until(() -> backlog.records() == 7);
+            assertThat(metrics.get(PipelineBacklog.METRIC).gauge().value()).isEqualTo(7.0);
 
-            // And when routing catches up, it follows
+            // And when routing catches up, it follows, and the 6 records it cleared count in the clearing rate
             commit("routing", Map.of(new TopicPartition("commands", 0), 10L));
-            await().atMost(Duration.ofSeconds(30)).until(() -> backlog.records() == 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> backlog.records() == 2);
+            assertThat(backlog.clearedPerSecond()).isPositive();
+        }
+    }
+
+    @Test
+    void shouldMeasureTheClearingRateOverTheWindowAndStartOverWhenOffsetsGoBack() {
+        AdmissionConfig config = AdmissionConfig.from(Settings.of(Map.of("limits.admission.rate.window", "10s")));
+        try (PipelineBacklog backlog = PipelineBacklog.start(admin, config, new SimpleMeterRegistry())) {
+            long s = 1_000_000_000L;
+            // 0 s: 1,000 committed; 5 s: 6,000; 10 s: 11,000: 1,000 a second
+            backlog.observe(0, 1_000);
+            backlog.observe(5 * s, 6_000);
+            backlog.observe(10 * s, 11_000);
+            assertThat(backlog.clearedPerSecond()).isEqualTo(1_000.0);
+            // 20 s: 31,000: over the last 10 s (from 10 s on) 2,000 a second; the reads before fall out of the window
+            backlog.observe(20 * s, 31_000);
+            assertThat(backlog.clearedPerSecond()).isEqualTo(2_000.0);
+            // offsets went back (a group reset): nothing to compare with yet
+            backlog.observe(21 * s, 500);
+            assertThat(backlog.clearedPerSecond()).isZero();
         }
     }
 
