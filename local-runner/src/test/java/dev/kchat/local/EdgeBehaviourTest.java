@@ -344,11 +344,12 @@ class EdgeBehaviourTest {
 
     @Test
     void shouldRefuseUpgradesWith503WhileTooManySessionsAreSettingUpAndCloseAConnectionThatNeverSaysHello() throws Exception {
-        // Given an edge (in its own group) that sets up one session at a time and waits 2 s for hello
+        // Given an edge (in its own group) that sets up one session at a time and waits 8 s for hello (long
+        // enough that a busy machine still makes the second upgrade while the first waits)
         EdgeApp edge = startEdgeInItsOwnGroup(Map.of(
                 "edge.group.id", "t9-edges",
                 "edge.max.session.setups", "1",
-                "edge.hello.timeout", "2s"));
+                "edge.hello.timeout", "8s"));
 
         // When a client connects and says nothing
         RawWsClient silent = RawWsClient.connect(edge.url(), token("t9-silent"), 65_536);

@@ -88,7 +88,10 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
                 // How long a dead edge keeps its partitions (its clients cannot reconnect anywhere meanwhile)
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis(),
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, sessionTimeout.toMillis() / 4)),
+                // Kafka's 3 s, or a third of a shorter session: a long heartbeat would also slow every
+                // rebalance (a member learns of one at its next heartbeat) and leave moved clients
+                // without the new owner's address
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.min(3_000, sessionTimeout.toMillis() / 3)),
                 inbox.keySerde().deserializer(), new ByteArrayDeserializer());
         this.delivered = metrics.counter("kchat.edge.inbox.entries", "outcome", "dispatched");
         this.poisoned = metrics.counter("kchat.edge.inbox.entries", "outcome", "undecodable");
