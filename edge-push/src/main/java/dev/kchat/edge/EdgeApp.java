@@ -336,7 +336,15 @@ public final class EdgeApp implements AutoCloseable {
         EdgeConfig config = EdgeConfig.from(settings);
         CqlConfig cql = CqlConfig.fromSettings(settings);
         CqlSession session = CqlSessions.connect(cql);
-        EdgeApp app = start(config, Topics.create(new HttpSchemaRegistryClient(config.registryUrl())), session, cql.keyspace());
+        EdgeApp app;
+        try {
+            app = start(config, Topics.create(new HttpSchemaRegistryClient(config.registryUrl())), session, cql.keyspace());
+        } catch (RuntimeException e) {
+            // Exit, so that whatever supervises the process starts it again (see IngressApp.main).
+            log.error("edge failed to start", e);
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             session.close();

@@ -243,7 +243,16 @@ public final class IngressApp implements AutoCloseable {
         CqlConfig cql = CqlConfig.fromSettings(settings);
         SchemaRegistryClient registry = new HttpSchemaRegistryClient(config.registryUrl());
         CqlSession session = CqlSessions.connect(cql);
-        IngressApp app = start(config, Topics.create(registry), session, cql.keyspace());
+        IngressApp app;
+        try {
+            app = start(config, Topics.create(registry), session, cql.keyspace());
+        } catch (RuntimeException e) {
+            // Exit, so that whatever supervises the process starts it again: the clients' threads started
+            // before the failure would otherwise keep a JVM alive that serves nothing and is never ready.
+            log.error("ingress failed to start", e);
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             session.close();

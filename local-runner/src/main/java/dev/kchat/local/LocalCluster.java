@@ -36,6 +36,8 @@ public final class LocalCluster implements AutoCloseable {
     static final String SESSION_TIMEOUT = "local.cluster.session.timeout";
     static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
     static final String INSTANCES = "local.instances";
+    /** Starts of an instance that exits while starting, before the cluster gives up. */
+    private static final int START_ATTEMPTS = 3;
 
     private final LocalPlatform infrastructure;
     private final Map<ClusterApp, List<AppProcess>> apps;
@@ -105,9 +107,9 @@ public final class LocalCluster implements AutoCloseable {
                     started.add(process);
                     settings.put(process, Map.copyOf(own));
                 }
-            }
-            for (List<AppProcess> started : apps.values()) {
-                started.forEach(AppProcess::awaitReady);
+                // One app at a time: sixteen JVMs starting at once on a small machine make Kafka clients
+                // time out at start; an instance that gave up starting is started again, as a supervisor would.
+                started.forEach(LocalCluster::awaitReadyOrRestart);
             }
             if (config.moderation()) {
                 infrastructure.startModeration(infrastructure.appSettings());
@@ -116,6 +118,24 @@ public final class LocalCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
+        }
+    }
+
+    private static void awaitReadyOrRestart(AppProcess process) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (attempt == 1) {
+                    process.awaitReady();
+                } else {
+                    process.restart(); // a new JVM, then waits until it is ready
+                }
+                return;
+            } catch (IllegalStateException e) {
+                if (process.alive() || attempt == START_ATTEMPTS) {
+                    throw e;
+                }
+                log.warn("{} exited while starting (attempt {} of {}); starting it again", process.name(), attempt, START_ATTEMPTS);
+            }
         }
     }
 
