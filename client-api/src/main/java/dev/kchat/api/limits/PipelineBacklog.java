@@ -2,6 +2,7 @@ package dev.kchat.api.limits;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -20,12 +21,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The message pipeline's backlog as a door sees it, and how fast it is cleared: for each consumer group
- * named (routing's and fanout's Streams application ids), the records between the group's committed
- * offsets and the end of each partition it consumes, summed, and how far those committed offsets advanced
+ * named (routing's and fanout's Streams application ids) and each topic it consumes, the records between
+ * the group's committed offsets and the partitions' ends, and how far those committed offsets advanced
  * over the last {@code rateWindow}, read from the brokers every {@code checkInterval} with the Admin API.
  * That covers the commands routing has not sequenced, the log events fanout has not expanded and the
  * repartitioned entries it has not numbered, whoever produced them, so every door instance sees the same
  * numbers without talking to the others.
+ *
+ * <p>The expected wait is the sum, over those (group, topic) stages, of each one's backlog over its own
+ * clearing rate: a message crosses them one after the other, and their rates differ by an order of
+ * magnitude (fanout's repartition topic carries one record per member, routing's commands one per
+ * message), so one ratio of all backlogs over all rates would take the fast stage's rate for the slow
+ * one's queue. (The first version did, and admitted waits three times its high mark under a surge.)
+ * Topics a group reads beside the message path (receipts, say) are counted as stages too: their records
+ * are processed by the same tasks, ahead of later messages, so they delay them.
  *
  * <p>End offsets are read {@code read_committed} (the last stable offset), the way the apps read. Under
  * exactly-once a partition's end also counts its last transaction marker, so one record per partition is
@@ -44,9 +53,10 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
     private final AdmissionConfig config;
     private final AtomicLong records = new AtomicLong();
     private volatile double clearedPerSecond;
+    private volatile Duration expectedWait = Duration.ZERO;
     private volatile long lastRead = System.nanoTime();
-    /** (nanoTime, committed offsets summed) of the reads within the rate window, oldest first. */
-    private final java.util.ArrayDeque<long[]> committedHistory = new java.util.ArrayDeque<>();
+    /** Per "group/topic" stage: how fast the group clears it. Only the refresh thread (and tests) add to it. */
+    private final Map<String, ClearingRate> rates = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pipeline-backlog");
         t.setDaemon(true);
@@ -77,18 +87,25 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
         return records.get();
     }
 
-    /** Records cleared per second over the rate window (the groups' committed offsets advancing). */
+    /** Records cleared per second over the rate window (the groups' committed offsets advancing), all stages. */
     @Override
     public double clearedPerSecond() {
         return clearedPerSecond;
     }
 
+    /**
+     * The wait a message admitted now can expect: each stage's backlog over its clearing rate, summed
+     * (infinite if a stage holds a backlog and clears nothing).
+     */
+    @Override
+    public Duration expectedWait() {
+        return records.get() == 0 ? Duration.ZERO : expectedWait;
+    }
+
     private void refresh() {
         long now = System.nanoTime();
         try {
-            long[] backlogAndCommitted = read();
-            records.set(backlogAndCommitted[0]);
-            observe(now, backlogAndCommitted[1]);
+            observe(now, read());
             lastRead = now;
         } catch (Exception e) {
             // Admission fails open: a backlog that cannot be read for a while is taken as none, so a
@@ -107,28 +124,35 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
         return config.checkInterval().multipliedBy(3).plus(readTimeout());
     }
 
-    /** Adds a read of the committed offsets' sum and recomputes the rate over the window. */
-    void observe(long nanos, long committed) {
-        synchronized (committedHistory) {
-            long[] newest = committedHistory.peekLast();
-            if (newest != null && committed < newest[1]) {
-                committedHistory.clear(); // offsets went back (a group reset): start over
+    /**
+     * Takes one read of every stage ("group/topic" -> {backlog, committed offsets summed}) made at
+     * {@code nanos}: the backlog, the stages' clearing rates and the expected wait.
+     */
+    void observe(long nanos, Map<String, long[]> stages) {
+        long backlog = 0;
+        double cleared = 0;
+        double waitSeconds = 0;
+        for (Map.Entry<String, long[]> stage : stages.entrySet()) {
+            long queued = stage.getValue()[0];
+            ClearingRate rate = rates.computeIfAbsent(stage.getKey(), k -> new ClearingRate(config.rateWindow()));
+            rate.observe(nanos, stage.getValue()[1]);
+            double perSecond = rate.perSecond();
+            backlog += queued;
+            cleared += perSecond;
+            if (queued > 0) {
+                waitSeconds += perSecond > 0 ? queued / perSecond : Double.POSITIVE_INFINITY;
             }
-            committedHistory.addLast(new long[] {nanos, committed});
-            while (committedHistory.size() > 2 && nanos - committedHistory.peekFirst()[0] > config.rateWindow().toNanos()) {
-                committedHistory.removeFirst();
-            }
-            long[] oldest = committedHistory.peekFirst();
-            double seconds = (nanos - oldest[0]) / 1e9;
-            clearedPerSecond = seconds > 0 ? (committed - oldest[1]) / seconds : 0;
         }
+        records.set(backlog);
+        clearedPerSecond = cleared;
+        expectedWait = Double.isInfinite(waitSeconds) ? ChronoUnit.FOREVER.getDuration()
+                : Duration.ofNanos((long) Math.min(Long.MAX_VALUE, waitSeconds * 1e9));
     }
 
-    /** One read of every group: {backlog, committed offsets summed}. */
-    long[] read() throws Exception {
+    /** One read of every group: "group/topic" -> {backlog, committed offsets summed}. */
+    Map<String, long[]> read() throws Exception {
         long timeoutMs = readTimeout().toMillis();
-        long total = 0;
-        long committedSum = 0;
+        Map<String, long[]> stages = new HashMap<>();
         for (String group : config.groups()) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -142,14 +166,15 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
             for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
                 ListOffsetsResultInfo end = ends.get(e.getKey());
                 if (end != null && e.getValue() != null) {
+                    long[] stage = stages.computeIfAbsent(group + "/" + e.getKey().topic(), k -> new long[2]);
                     // Less one: the last transaction marker (idle partitions would otherwise add up to a
                     // backlog that nothing can clear, and a wait that never ends)
-                    total += Math.max(0, end.offset() - e.getValue().offset() - 1);
-                    committedSum += e.getValue().offset();
+                    stage[0] += Math.max(0, end.offset() - e.getValue().offset() - 1);
+                    stage[1] += e.getValue().offset();
                 }
             }
         }
-        return new long[] {total, committedSum};
+        return stages;
     }
 
     /** How long a read may take before it is given up (twice the interval, at least a second). */

@@ -18,8 +18,8 @@ import java.util.function.DoubleSupplier;
  * written, and the client retries it later with the same id (sends are idempotent).
  *
  * <p>The signal is the wait a message admitted now can expect: the pipeline's backlog divided by the
- * rate it clears records at, both read from Kafka ({@link PipelineBacklog}: what routing and fanout have
- * not consumed yet, and how fast their committed offsets advance). The policy is random early refusal, as
+ * rate it clears records at, stage by stage, both read from Kafka ({@link PipelineBacklog}: what routing
+ * and fanout have not consumed yet of each topic, and how fast their committed offsets advance). The policy is random early refusal, as
  * routers drop packets (RED): below {@code wait.low} nothing is refused, from {@code wait.high} every
  * admissible write is, and between them a write is refused with a probability rising linearly from 0 to
  * 1. Refusing a share rather than all keeps the pipeline busy at its capacity while its queue stays
@@ -60,6 +60,23 @@ public final class WriteAdmission {
 
         /** Records the pipeline cleared per second lately. */
         double clearedPerSecond();
+
+        /**
+         * The wait a message admitted now can expect: the backlog over the rate it is cleared at
+         * (infinite if nothing is being cleared). A pipeline of stages that clear at different rates
+         * sums each stage's own ({@link PipelineBacklog}).
+         */
+        default Duration expectedWait() {
+            long queued = records();
+            double rate = clearedPerSecond();
+            if (queued <= 0) {
+                return Duration.ZERO;
+            }
+            if (rate <= 0) {
+                return ChronoUnit.FOREVER.getDuration();
+            }
+            return Duration.ofNanos((long) Math.min(Long.MAX_VALUE, queued / rate * 1e9));
+        }
     }
 
     private static final Set<Limit> ADMITTED = Set.of(Limit.SEND, Limit.CREATE_CONVERSATION, Limit.MEMBER_CHANGE);
@@ -95,20 +112,9 @@ public final class WriteAdmission {
         }
     }
 
-    /**
-     * The wait a message admitted now can expect: the backlog over the rate it is cleared at (infinite
-     * if nothing is being cleared).
-     */
+    /** The wait a message admitted now can expect ({@link Backlog#expectedWait()}). */
     public Duration expectedWait() {
-        long queued = backlog.records();
-        double rate = backlog.clearedPerSecond();
-        if (queued <= 0) {
-            return Duration.ZERO;
-        }
-        if (rate <= 0) {
-            return ChronoUnit.FOREVER.getDuration();
-        }
-        return Duration.ofNanos((long) Math.min(Long.MAX_VALUE, queued / rate * 1e9));
+        return backlog.expectedWait();
     }
 
     /** The share of admissible writes refused now: 0 up to the low mark, 1 from the high mark. */

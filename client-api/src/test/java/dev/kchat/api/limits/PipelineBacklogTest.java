@@ -76,20 +76,43 @@ class PipelineBacklogTest {
 
     @Test
     void shouldMeasureTheClearingRateOverTheWindowAndStartOverWhenOffsetsGoBack() {
+        ClearingRate rate = new ClearingRate(Duration.ofSeconds(10));
+        long s = 1_000_000_000L;
+        // 0 s: 1,000 committed; 5 s: 6,000; 10 s: 11,000: 1,000 a second
+        rate.observe(0, 1_000);
+        rate.observe(5 * s, 6_000);
+        rate.observe(10 * s, 11_000);
+        assertThat(rate.perSecond()).isEqualTo(1_000.0);
+        // 20 s: 31,000: over the last 10 s (from 10 s on) 2,000 a second; the reads before fall out of the window
+        rate.observe(20 * s, 31_000);
+        assertThat(rate.perSecond()).isEqualTo(2_000.0);
+        // offsets went back (a group reset): nothing to compare with yet
+        rate.observe(21 * s, 500);
+        assertThat(rate.perSecond()).isZero();
+    }
+
+    @Test
+    void shouldExpectTheSumOfEachStagesWaitNotTheRatioOfAllBacklogsOverAllRates() {
         AdmissionConfig config = AdmissionConfig.from(Settings.of(Map.of("limits.admission.rate.window", "10s")));
         try (PipelineBacklog backlog = PipelineBacklog.start(admin, config, new SimpleMeterRegistry())) {
             long s = 1_000_000_000L;
-            // 0 s: 1,000 committed; 5 s: 6,000; 10 s: 11,000: 1,000 a second
-            backlog.observe(0, 1_000);
-            backlog.observe(5 * s, 6_000);
-            backlog.observe(10 * s, 11_000);
-            assertThat(backlog.clearedPerSecond()).isEqualTo(1_000.0);
-            // 20 s: 31,000: over the last 10 s (from 10 s on) 2,000 a second; the reads before fall out of the window
-            backlog.observe(20 * s, 31_000);
-            assertThat(backlog.clearedPerSecond()).isEqualTo(2_000.0);
-            // offsets went back (a group reset): nothing to compare with yet
-            backlog.observe(21 * s, 500);
-            assertThat(backlog.clearedPerSecond()).isZero();
+            // Given routing clearing 100 commands a second with 600 queued, and fanout 1,000 entries a
+            // second with 1,000 queued (one message is ten entries)
+            backlog.observe(0, Map.of("routing/commands", new long[] {600, 0}, "fanout/repartition", new long[] {1_000, 0}));
+            backlog.observe(10 * s, Map.of("routing/commands", new long[] {600, 1_000},
+                    "fanout/repartition", new long[] {1_000, 10_000}));
+            // Then a message admitted now waits 6 s in routing and 1 s in fanout: 7 s (1,600 records over
+            // 1,100 a second would say 1.45 s)
+            assertThat(backlog.records()).isEqualTo(1_600);
+            assertThat(backlog.clearedPerSecond()).isEqualTo(1_100.0);
+            assertThat(backlog.expectedWait()).isEqualTo(Duration.ofSeconds(7));
+            // And a stage that holds a queue and clears nothing makes the wait endless; empty stages add nothing
+            backlog.observe(20 * s, Map.of("routing/commands", new long[] {5, 1_000},
+                    "fanout/repartition", new long[] {0, 20_000}));
+            assertThat(backlog.expectedWait()).isGreaterThan(Duration.ofDays(365));
+            backlog.observe(30 * s, Map.of("routing/commands", new long[] {0, 1_005},
+                    "fanout/repartition", new long[] {0, 20_000}));
+            assertThat(backlog.expectedWait()).isZero();
         }
     }
 
