@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * exactly-once a partition's end also counts its last transaction marker, so one record per partition is
  * not counted: an idle pipeline reads 0 (and a partition written without transactions, 1 short). If a read fails the last values stay and the failure is logged; if reads
  * keep failing past {@link #staleAfter()} the backlog is taken as none (admission fails open). Nothing
- * here blocks a request. {@value #METRIC} and {@value #METRIC_RATE} expose them. With admission off
+ * here blocks a request. {@value #METRIC}, {@value #METRIC_RATE} and {@value #METRIC_WAIT} (a day at most)
+ * expose them. With admission off
  * nothing is read.
  */
 public final class PipelineBacklog implements WriteAdmission.Backlog, AutoCloseable {
@@ -48,6 +49,7 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
     private static final Logger log = LoggerFactory.getLogger(PipelineBacklog.class);
     public static final String METRIC = "kchat.admission.backlog.records";
     public static final String METRIC_RATE = "kchat.admission.cleared.records.per.second";
+    public static final String METRIC_WAIT = "kchat.admission.expected.wait.seconds";
 
     private final Admin admin;
     private final AdmissionConfig config;
@@ -73,6 +75,7 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
         PipelineBacklog backlog = new PipelineBacklog(admin, config);
         metrics.gauge(METRIC, backlog.records);
         metrics.gauge(METRIC_RATE, backlog, PipelineBacklog::clearedPerSecond);
+        metrics.gauge(METRIC_WAIT, backlog, b -> Math.min(b.expectedWait().toMillis(), 86_400_000L) / 1000.0);
         if (!config.enabled()) {
             return backlog; // nothing reads it: no requests to the brokers
         }
