@@ -75,7 +75,7 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
         PipelineBacklog backlog = new PipelineBacklog(admin, config);
         metrics.gauge(METRIC, backlog.records);
         metrics.gauge(METRIC_RATE, backlog, PipelineBacklog::clearedPerSecond);
-        metrics.gauge(METRIC_WAIT, backlog, b -> Math.min(b.expectedWait().toMillis(), 86_400_000L) / 1000.0);
+        metrics.gauge(METRIC_WAIT, backlog, PipelineBacklog::expectedWaitSeconds);
         if (!config.enabled()) {
             return backlog; // nothing reads it: no requests to the brokers
         }
@@ -88,6 +88,12 @@ public final class PipelineBacklog implements WriteAdmission.Backlog, AutoClosea
     @Override
     public long records() {
         return records.get();
+    }
+
+    /** The expected wait in seconds, a day at most (an endless wait is a day: a gauge needs a number). */
+    double expectedWaitSeconds() {
+        Duration wait = expectedWait();
+        return wait.compareTo(Duration.ofDays(1)) >= 0 ? Duration.ofDays(1).toSeconds() : wait.toNanos() / 1e9;
     }
 
     /** Records cleared per second over the rate window (the groups' committed offsets advancing), all stages. */

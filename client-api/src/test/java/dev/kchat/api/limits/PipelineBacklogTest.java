@@ -106,10 +106,12 @@ class PipelineBacklogTest {
             assertThat(backlog.records()).isEqualTo(1_600);
             assertThat(backlog.clearedPerSecond()).isEqualTo(1_100.0);
             assertThat(backlog.expectedWait()).isEqualTo(Duration.ofSeconds(7));
+            assertThat(backlog.expectedWaitSeconds()).isEqualTo(7.0);
             // And a stage that holds a queue and clears nothing makes the wait endless; empty stages add nothing
             backlog.observe(20 * s, Map.of("routing/commands", new long[] {5, 1_000},
                     "fanout/repartition", new long[] {0, 20_000}));
             assertThat(backlog.expectedWait()).isGreaterThan(Duration.ofDays(365));
+            assertThat(backlog.expectedWaitSeconds()).isEqualTo(86_400.0);
             backlog.observe(30 * s, Map.of("routing/commands", new long[] {0, 1_005},
                     "fanout/repartition", new long[] {0, 20_000}));
             assertThat(backlog.expectedWait()).isZero();
