@@ -119,6 +119,7 @@ public final class LocalCqlServer implements AutoCloseable {
     }
 
     private volatile Duration exitGrace = Duration.ZERO;
+    private volatile boolean discardData;
 
     /**
      * On JVM exit, wait up to {@code grace} for the owner to close this server (in its own shutdown
@@ -126,6 +127,15 @@ public final class LocalCqlServer implements AutoCloseable {
      */
     public void closeOnExitAfterOwner(Duration grace) {
         this.exitGrace = grace;
+    }
+
+    /**
+     * The caller throws the data away after {@link #close()}: close then kills the child at once
+     * instead of letting Cassandra drain and flush (~7 s) what nobody will read. Temporary servers
+     * ({@link #startTemporary()}) always close this way.
+     */
+    public void discardDataOnClose() {
+        this.discardData = true;
     }
 
     /** Starts a server with {@link LocalCqlConfig#defaults()}: temporary data, JDK 17, 1 GB heap. */
@@ -222,7 +232,11 @@ public final class LocalCqlServer implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** Stops the child: SIGTERM (Cassandra drains and flushes), wait, then kill; deletes a temporary folder. */
+    /**
+     * Stops the child: SIGTERM (Cassandra drains and flushes), wait, then kill; deletes a temporary
+     * folder. A server whose data is thrown away (temporary, or {@link #discardDataOnClose()}) is
+     * killed at once.
+     */
     @Override
     public void close() {
         stop();
@@ -240,7 +254,10 @@ public final class LocalCqlServer implements AutoCloseable {
         }
         closed = true;
         try {
-            if (process.isAlive()) {
+            if (process.isAlive() && (temporaryDir || discardData)) {
+                process.destroyForcibly();
+                process.waitFor(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } else if (process.isAlive()) {
                 process.destroy();
                 if (!process.waitFor(stopTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.warn("local CQL server pid {} did not stop within {}; killing it", process.pid(), stopTimeout);

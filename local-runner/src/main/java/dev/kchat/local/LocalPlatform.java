@@ -47,6 +47,7 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,7 @@ public final class LocalPlatform implements AutoCloseable {
     private final LocalConfig config;
     private final Settings overrides;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private volatile boolean discardData;
     private KafkaBroker broker;
     private RegistryHttpServer registryServer;
     private LocalCqlServer cql;
@@ -139,15 +141,25 @@ public final class LocalPlatform implements AutoCloseable {
         registryServer = RegistryHttpServer.start(registry, config.host(), config.registryPort());
         running.push(registryServer);
 
-        broker = KafkaBroker.start(KafkaBroker.Settings.defaults(config.dataDir().resolve("kafka")).withPort(config.kafkaPort()));
-        running.push(broker);
-        // The platform's own shutdown hook closes the apps first, then the broker and the CQL server.
-        broker.closeOnExitAfterOwner(Duration.ofSeconds(45));
-        topics = Topics.create(registry);
-        broker.createTopics(topics);
-        schemaIds = TopicProvisioner.registerSchemas(registry, topics);
-
-        cql = LocalCqlServer.start(LocalCqlConfig.defaults().withDataDir(config.dataDir().resolve("cql")));
+        // Cassandra takes the longest to come up: it starts while the broker does.
+        try (ConcurrentStarts starts = new ConcurrentStarts()) {
+            CompletableFuture<LocalCqlServer> cqlStart = starts.begin(
+                    () -> LocalCqlServer.start(LocalCqlConfig.defaults().withDataDir(config.dataDir().resolve("cql"))));
+            try {
+                broker = KafkaBroker.start(KafkaBroker.Settings.defaults(config.dataDir().resolve("kafka")).withPort(config.kafkaPort()));
+                running.push(broker);
+                // The platform's own shutdown hook closes the apps first, then the broker and the CQL server.
+                broker.closeOnExitAfterOwner(Duration.ofSeconds(45));
+                topics = Topics.create(registry);
+                broker.createTopics(topics);
+                schemaIds = TopicProvisioner.registerSchemas(registry, topics);
+            } catch (RuntimeException e) {
+                starts.closeStarted(e);
+                throw e;
+            }
+            starts.awaitAll();
+            cql = ConcurrentStarts.result(cqlStart);
+        }
         running.push(cql);
         cql.closeOnExitAfterOwner(Duration.ofSeconds(45));
         // The store's session settings (no schema-refresh debounce: the migrations take seconds, not 25 s).
@@ -159,17 +171,28 @@ public final class LocalPlatform implements AutoCloseable {
     private void startApps() {
         Settings apps = appSettings();
         startSink(apps);
-        routing = RoutingApp.start(RoutingConfig.from(apps), topics);
-        running.push(routing);
-        fanout = FanoutApp.start(FanoutConfig.from(apps), topics);
-        running.push(fanout);
-        presence = PresenceApp.start(PresenceConfig.from(apps), topics);
-        running.push(presence);
-        moments = MomentsApp.start(MomentsAppConfig.from(apps), topics);
-        running.push(moments);
-        // Offline push: decides and delivers; no provider unless configured (push.webhook.url, push.apns.*, push.fcm.*).
-        push = PushGateway.start(DeciderConfig.from(apps), DeliveryConfig.from(apps), topics);
-        running.push(push);
+        // The Streams apps start together: each mostly waits for its group's first rebalance.
+        try (ConcurrentStarts starts = new ConcurrentStarts()) {
+            Settings streams = apps;
+            CompletableFuture<RoutingApp> routingStart = starts.begin(() -> RoutingApp.start(RoutingConfig.from(streams), topics));
+            CompletableFuture<FanoutApp> fanoutStart = starts.begin(() -> FanoutApp.start(FanoutConfig.from(streams), topics));
+            CompletableFuture<PresenceApp> presenceStart = starts.begin(() -> PresenceApp.start(PresenceConfig.from(streams), topics));
+            CompletableFuture<MomentsApp> momentsStart = starts.begin(() -> MomentsApp.start(MomentsAppConfig.from(streams), topics));
+            // Offline push: decides and delivers; no provider unless configured (push.webhook.url, push.apns.*, push.fcm.*).
+            CompletableFuture<PushGateway> pushStart = starts.begin(
+                    () -> PushGateway.start(DeciderConfig.from(streams), DeliveryConfig.from(streams), topics));
+            starts.awaitAll();
+            routing = ConcurrentStarts.result(routingStart);
+            running.push(routing);
+            fanout = ConcurrentStarts.result(fanoutStart);
+            running.push(fanout);
+            presence = ConcurrentStarts.result(presenceStart);
+            running.push(presence);
+            moments = ConcurrentStarts.result(momentsStart);
+            running.push(moments);
+            push = ConcurrentStarts.result(pushStart);
+            running.push(push);
+        }
         apps = appSettings(); // now with the presence app's query URL
         ingress = IngressApp.start(IngressConfig.from(apps), topics, session, KEYSPACE);
         running.push(ingress);
@@ -440,8 +463,20 @@ public final class LocalPlatform implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * The caller deletes the data folder after {@link #close()} (tests): the CQL server is then killed
+     * at once instead of draining and flushing what nobody will read.
+     */
+    LocalPlatform discardDataOnClose() {
+        discardData = true;
+        return this;
+    }
+
     @Override
     public void close() {
+        if (discardData && cql != null) {
+            cql.discardDataOnClose();
+        }
         while (!running.isEmpty()) {
             AutoCloseable c = running.pop();
             try {

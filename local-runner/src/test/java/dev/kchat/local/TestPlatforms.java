@@ -57,7 +57,8 @@ final class TestPlatforms {
                 "local.moderation", String.valueOf(moderation))));
         Map<String, String> settings = new HashMap<>(NO_SHEDDING);
         settings.putAll(appSettings);
-        return LocalPlatform.start(config, Settings.of(settings));
+        // Every test deletes the data folder after the platform: no need for Cassandra to flush it.
+        return LocalPlatform.start(config, Settings.of(settings)).discardDataOnClose();
     }
 
     /**
