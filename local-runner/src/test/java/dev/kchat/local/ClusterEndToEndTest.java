@@ -57,6 +57,7 @@ class ClusterEndToEndTest {
         Map<String, String> settings = new HashMap<>(TestPlatforms.NO_SHEDDING);
         settings.put("limits.rate.send.user", "off");
         try (LocalCluster cluster = LocalCluster.start(config, 2, Settings.of(settings))) {
+            cluster.infrastructure().discardDataOnClose(); // the temporary folder goes after the test
             LedgerHttp http = new LedgerHttp(cluster::ingressUrls);
             String ann = cluster.infrastructure().token(SENDER, Duration.ofHours(1));
             String ben = cluster.infrastructure().token(READER, Duration.ofHours(1));
