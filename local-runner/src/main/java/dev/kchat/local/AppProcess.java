@@ -22,32 +22,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One app instance of the local cluster as a child JVM: the app's own {@code main}, its settings in a
- * properties file named by {@code kchat.config} (what an operator's deployment would give it), its output
- * in a log file, ready when its {@code /health/ready} answers 200.
+ * A child JVM of the local platform: one app instance of the local cluster (the app's own {@code main},
+ * its settings in a properties file named by {@code kchat.config}, what an operator's deployment would
+ * give it) or the moderation job ({@link ModerationJobProcess}). Its output goes to a log file; it is
+ * ready when its {@code /health/ready} answers 200.
  *
  * <p>It ends with its owner however the owner ends ({@link OwnerWatch}: the child exits when its stdin
  * pipe closes, {@code kill -9} of the owner included), and a start on the same folder first waits for a
  * child left by a killed owner ({@link ChildPidFile}). {@link #kill()} is a {@code kill -9} of the child
- * (fault tests); {@link #close()} a SIGTERM, on which the app's shutdown hook leaves its group.
+ * (fault tests); {@link #close()} a SIGTERM, on which the app's shutdown hook leaves its group (the job
+ * cancels itself, keeping its checkpoint).
  */
 final class AppProcess implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AppProcess.class);
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(40);
 
     private final String name;
     private final Path dir;
     private final List<String> command;
+    private final String identity;
     private final URI ready;
+    private final Duration stopTimeout;
     private Process process;
 
-    private AppProcess(String name, Path dir, List<String> command, URI ready) {
+    private AppProcess(String name, Path dir, List<String> command, String identity, URI ready, Duration stopTimeout) {
         this.name = name;
         this.dir = dir;
         this.command = command;
+        this.identity = identity;
         this.ready = ready;
+        this.stopTimeout = stopTimeout;
     }
 
     /**
@@ -66,21 +71,41 @@ final class AppProcess implements AutoCloseable {
             try (OutputStream out = Files.newOutputStream(config)) {
                 properties.store(out, name + " of the local cluster (written at each start)");
             }
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx" + heap);
-            command.add("-XX:+UseSerialGC");
-            command.add("-XX:TieredStopAtLevel=1"); // C1 only: a tenth of the JIT's CPU at start, on two cores
-            command.add("-Dkchat.config=" + config);
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.addAll(OwnerWatch.mainArguments(mainClass));
-            AppProcess app = new AppProcess(name, dir, command, readyUrl);
-            app.start();
-            return app;
+            List<String> jvm = List.of(
+                    "-Xmx" + heap,
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", // C1 only: a tenth of the JIT's CPU at start, on two cores
+                    "-Dkchat.config=" + config,
+                    "-cp", System.getProperty("java.class.path"));
+            // The settings file's path is on the child's command line: a reused pid is never taken for it.
+            return launch(name, dir, jvm, mainClass, config.toString(), readyUrl, Duration.ofSeconds(40));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + " in " + dir, e);
         }
+    }
+
+    /**
+     * Starts {@code java <jvmArguments> <mainClass>} (under {@link OwnerWatch}) in {@code dir}, its output
+     * in {@code <name>.log} and its pid in {@code <name>.pid}, without waiting for it to be ready.
+     *
+     * @param identity    a string on the child's command line that no other process's has (a reused pid
+     *                    is never taken for the child left by a killed owner)
+     * @param stopTimeout how long {@link #close()} waits after SIGTERM before killing it
+     */
+    static AppProcess launch(String name, Path dir, List<String> jvmArguments, String mainClass, String identity,
+            URI readyUrl, Duration stopTimeout) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArguments);
+        command.addAll(OwnerWatch.mainArguments(mainClass));
+        AppProcess app = new AppProcess(name, dir, command, identity, readyUrl, stopTimeout);
+        try {
+            Files.createDirectories(dir);
+            app.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name + " in " + dir, e);
+        }
+        return app;
     }
 
     String name() {
@@ -100,9 +125,8 @@ final class AppProcess implements AutoCloseable {
     }
 
     private void start() throws IOException {
-        // The settings file's path is on the child's command line: a reused pid is never taken for it.
-        ChildPidFile pidFile = new ChildPidFile(dir.resolve(name + ".pid"), dir.resolve(name + ".properties").toString());
-        pidFile.awaitPreviousGone(STOP_TIMEOUT);
+        ChildPidFile pidFile = new ChildPidFile(dir.resolve(name + ".pid"), identity);
+        pidFile.awaitPreviousGone(stopTimeout.plusSeconds(20));
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
@@ -170,7 +194,7 @@ final class AppProcess implements AutoCloseable {
         awaitReady();
     }
 
-    /** SIGTERM (the app closes itself and leaves its group), then a forced stop after 40 s. */
+    /** SIGTERM (the app closes itself and leaves its group), then a forced stop after the stop timeout. */
     @Override
     public void close() {
         if (process == null || !process.isAlive()) {
@@ -178,8 +202,8 @@ final class AppProcess implements AutoCloseable {
         }
         process.destroy();
         try {
-            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("{} did not stop within {}; killing it", name, STOP_TIMEOUT);
+            if (!process.waitFor(stopTimeout.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("{} did not stop within {}; killing it", name, stopTimeout);
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

@@ -1,6 +1,5 @@
 package dev.kchat.local;
 
-import dev.kchat.process.ChildPidFile;
 import dev.kchat.process.OwnerWatch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,17 +7,12 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * clients 4.2 (its exactly-once sink breaks on the 4.3 clients of the rest of the platform), so it
  * cannot share this JVM's classpath. Its classpath is the module's jar plus the
  * {@code moderation.classpath} file its build writes; it is started with
- * {@code moderation.local=true} and the platform's settings as system properties, is ready when its
- * {@code /health/ready} answers 200, and is stopped with SIGTERM, on which it cancels the job and
- * keeps its last checkpoint (the next start resumes from it).
+ * {@code moderation.local=true} and the platform's settings as system properties, and runs as an
+ * {@link AppProcess} named {@code job}: ready when its {@code /health/ready} answers 200, stopped with
+ * SIGTERM, on which it cancels the job and keeps its last checkpoint (the next start resumes from it).
  */
 final class ModerationJobProcess implements AutoCloseable {
 
@@ -38,15 +32,12 @@ final class ModerationJobProcess implements AutoCloseable {
     private static final String CLASSPATH_RESOURCE = "/dev/kchat/moderation/job/moderation.classpath";
     /** Flink itself, which a cluster provides and the job's own classpath leaves out. */
     private static final String FLINK_CLASSPATH_RESOURCE = "/dev/kchat/moderation/job/flink.classpath";
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Process process;
-    private final Path logFile;
+    private final AppProcess process;
 
-    private ModerationJobProcess(Process process, Path logFile) {
+    private ModerationJobProcess(AppProcess process) {
         this.process = process;
-        this.logFile = logFile;
     }
 
     /**
@@ -56,48 +47,33 @@ final class ModerationJobProcess implements AutoCloseable {
      * @param adminPort the job's health port ({@code moderation.admin.port}); must be free
      */
     static ModerationJobProcess start(Path dir, Map<String, String> settings, String host, int adminPort) {
-        try {
-            Files.createDirectories(dir);
-            Path logFile = dir.resolve("job.log");
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx384m");
-            command.add("-XX:+UseSerialGC");
-            command.add("-cp");
-            command.add(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + classpath());
-            settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-            command.add("-Dmoderation.local=true");
-            command.add("-Dmoderation.restore=true");
-            command.add("-Dmoderation.admin.host=" + host);
-            command.add("-Dmoderation.admin.port=" + adminPort);
-            command.add("-Dmoderation.checkpoint.dir=" + dir.resolve("checkpoints").toUri());
-            // Actions are visible once the checkpoint that holds them completes (exactly-once sink):
-            // the interval bounds the moderation loop. Locally 1 s unless the operator set one.
-            if (!settings.containsKey("moderation.checkpoint.interval")) {
-                command.add("-Dmoderation.checkpoint.interval=1s");
-            }
-            // The job ends with this JVM even on kill -9 (OwnerWatch: its stdin pipe closes), and a job
-            // left by a killed owner is gone before the next one takes the folder and the admin port.
-            command.addAll(OwnerWatch.mainArguments(MAIN_CLASS));
-            ChildPidFile pidFile = new ChildPidFile(dir.resolve("job.pid"), dir.toString());
-            pidFile.awaitPreviousGone(Duration.ofSeconds(60));
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-            pidFile.record(process.pid());
-            ModerationJobProcess job = new ModerationJobProcess(process, logFile);
-            try {
-                job.awaitReady(URI.create("http://" + host + ":" + adminPort + "/health/ready"));
-            } catch (RuntimeException e) {
-                job.close();
-                throw e;
-            }
-            log.info("moderation job ready (pid {}, log {})", process.pid(), logFile);
-            return job;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the moderation job in " + dir, e);
+        List<String> jvm = new ArrayList<>();
+        jvm.add("-Xmx384m");
+        jvm.add("-XX:+UseSerialGC");
+        jvm.add("-cp");
+        jvm.add(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + classpath());
+        settings.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
+        jvm.add("-Dmoderation.local=true");
+        jvm.add("-Dmoderation.restore=true");
+        jvm.add("-Dmoderation.admin.host=" + host);
+        jvm.add("-Dmoderation.admin.port=" + adminPort);
+        jvm.add("-Dmoderation.checkpoint.dir=" + dir.resolve("checkpoints").toUri());
+        // Actions are visible once the checkpoint that holds them completes (exactly-once sink):
+        // the interval bounds the moderation loop. Locally 1 s unless the operator set one.
+        if (!settings.containsKey("moderation.checkpoint.interval")) {
+            jvm.add("-Dmoderation.checkpoint.interval=1s");
         }
+        // The checkpoint folder (on the command line) tells this job from any other process.
+        AppProcess process = AppProcess.launch("job", dir, jvm, MAIN_CLASS, dir.resolve("checkpoints").toUri().toString(),
+                URI.create("http://" + host + ":" + adminPort + "/health/ready"), STOP_TIMEOUT);
+        try {
+            process.awaitReady();
+        } catch (RuntimeException e) {
+            process.close();
+            throw e;
+        }
+        log.info("moderation job ready (pid {}, log {})", process.pid(), process.logFile());
+        return new ModerationJobProcess(process);
     }
 
     long pid() {
@@ -105,36 +81,7 @@ final class ModerationJobProcess implements AutoCloseable {
     }
 
     Path logFile() {
-        return logFile;
-    }
-
-    private void awaitReady(URI ready) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the moderation job exited with " + process.exitValue() + "; see " + logFile);
-            }
-            try {
-                HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (answer.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                log.debug("moderation job not answering yet: {}", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the moderation job", e);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the moderation job", e);
-            }
-        }
-        throw new IllegalStateException("the moderation job was not ready within " + READY_TIMEOUT + "; see " + logFile);
+        return process.logFile();
     }
 
     /** flink-moderation's jar (or classes folder) and the runtime classpath its build wrote next to its classes. */
@@ -177,15 +124,6 @@ final class ModerationJobProcess implements AutoCloseable {
     /** SIGTERM (the job cancels itself, keeping its checkpoint), then a forced stop after 30 s. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("moderation job did not stop within {}; killing it", STOP_TIMEOUT);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        process.close();
     }
 }
