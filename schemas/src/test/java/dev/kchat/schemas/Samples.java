@@ -11,8 +11,13 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.chat.SendMessage;
+import dev.kchat.events.chat.ServerBroadcast;
+import dev.kchat.events.chat.ServerCreated;
 import dev.kchat.events.chat.TypingEvent;
 import dev.kchat.events.common.Attachment;
+import dev.kchat.events.common.ChannelType;
+import dev.kchat.events.common.ServerChannel;
+import dev.kchat.events.common.ServerRole;
 import dev.kchat.events.moderation.ChatMessageRef;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
@@ -48,6 +53,7 @@ public final class Samples {
     public static final String ALICE = "u-alice";
     public static final String BOB = "u-bob";
     public static final String CONVERSATION = "c-42";
+    public static final String SERVER = "sv:5b3a1c2e-7d4f-3a8b-9c0d-1e2f3a4b5c6d";
 
     private Samples() {
     }
@@ -85,6 +91,20 @@ public final class Samples {
                         .setClientMsgId("client-" + seq)
                         .setBody(body)
                         .setReplyToSeq(seq > 1 ? seq - 1 : null)
+                        .build())
+                .build();
+    }
+
+    /** Seq 1 of {@link #SERVER}'s log: alice creates it, with @everyone and the default channel. */
+    public static ConversationEvent serverCreated() {
+        return ConversationEvent.newBuilder()
+                .setConversationId(SERVER).setSeq(1).setEventId("create:" + SERVER).setActorId(ALICE).setOccurredAt(T0)
+                .setRequestId("r-create")
+                .setPayload(ServerCreated.newBuilder().setName("Hikers").setOwnerId(ALICE)
+                        .setEveryoneRole(ServerRole.newBuilder().setRoleId(SERVER).setName("@everyone")
+                                .setPermissions((1L << 10) | (1L << 11) | (1L << 16)).setPosition(0).setMentionable(false).build())
+                        .setDefaultChannel(ServerChannel.newBuilder().setChannelId(Ids.serverChannel(SERVER, 1)).setName("general")
+                                .setType(ChannelType.TEXT).setPosition(0).build())
                         .build())
                 .build();
     }
@@ -168,6 +188,8 @@ public final class Samples {
                         .setName("café.jpg").setWidth(640).setHeight(480).setObjectKey("u/alice/8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4")
                         .setThumbnailKey("u/alice/8f0b5c1e-2d3a-4b5c-9d6e-7f8091a2b3c4.thumb.jpg").setLocationRemoved(true).build())
                 .build()));
+        out.put(Topics.SERVER_BROADCAST, Map.entry(SERVER, ServerBroadcast.newBuilder()
+                .setServerId(SERVER).setConversationId(SERVER).setSeq(1).setEvent(serverCreated()).build()));
         out.put(Topics.ERRORS, Map.entry("sink", ProcessingError.newBuilder()
                 .setAppId("sink").setSourceTopic(Topics.INBOX).setSourcePartition(2).setSourceOffset(99)
                 .setKey(ByteBuffer.wrap(BOB.getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(new byte[] {1, 2, 3}))

@@ -6,6 +6,7 @@ import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.Receipt;
+import dev.kchat.events.chat.ServerBroadcast;
 import dev.kchat.events.chat.TypingEvent;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.ModerationRule;
@@ -40,7 +41,7 @@ import org.apache.kafka.common.serialization.Serdes;
  *
  * <p>Co-partitioned topics must keep equal partition counts: {@code chat.commands},
  * {@code chat.conversation.log}, {@code chat.command.results} and {@code chat.receipts} (all keyed
- * by conversation); {@code social.graph} and {@code moments.events} (keyed by user).
+ * by conversation, a server and its channels by the server id); {@code social.graph} and {@code moments.events} (keyed by user).
  *
  * <p>Immutable. Build one per process from its registry client; tests build their own.
  */
@@ -53,6 +54,11 @@ public final class Topics {
     public static final String RECEIPTS = "chat.receipts";
     public static final String INBOX = "chat.inbox";
     public static final String BROADCAST = "chat.broadcast";
+    /**
+     * Every event of every server and its channels, keyed by server id: edges read the partitions of
+     * the servers their connections are viewing.
+     */
+    public static final String SERVER_BROADCAST = "chat.server.broadcast";
     public static final String TYPING = "chat.typing";
     public static final String PRESENCE_SESSIONS = "presence.sessions";
     public static final String PRESENCE_CHANGES = "presence.changes";
@@ -89,7 +95,15 @@ public final class Topics {
     public static final int DEFAULT_REPLY_PARTITIONS = 6;
     /** Partitions of the user-keyed topics. */
     public static final int DEFAULT_USER_PARTITIONS = 6;
+    /**
+     * Partitions of {@code chat.server.broadcast}: more than the conversation topics, since an edge
+     * reads only the partitions of the servers it views, and a finer split means less of other
+     * servers' traffic read along with them. Not co-partitioned with anything.
+     */
+    public static final int DEFAULT_SERVER_BROADCAST_PARTITIONS = 32;
 
+    /** The key of the conversation-keyed topics (see {@code Ids.routingKey}). */
+    private static final String ROUTING_KEY = "conversation_id (for a server and its channels: the server id)";
     private static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1");
     private static final Map<String, String> ONE_WEEK = Map.of("retention.ms", String.valueOf(Duration.ofDays(7).toMillis()));
     private static final Map<String, String> ONE_HOUR = Map.of("retention.ms", String.valueOf(Duration.ofHours(1).toMillis()));
@@ -102,6 +116,7 @@ public final class Topics {
     private final Topic<String, Receipt> receipts;
     private final Topic<String, InboxEntry> inbox;
     private final Topic<String, BroadcastEntry> broadcast;
+    private final Topic<String, ServerBroadcast> serverBroadcast;
     private final Topic<String, TypingEvent> typing;
     private final Topic<String, SessionEvent> presenceSessions;
     private final Topic<String, PresenceChanged> presenceChanges;
@@ -121,19 +136,20 @@ public final class Topics {
     private final Topic<String, ProcessingError> errors;
     private final List<Topic<?, ?>> all;
 
-    private Topics(SchemaRegistryClient registry, int conversationPartitions, int userPartitions) {
+    private Topics(SchemaRegistryClient registry, int conversationPartitions, int userPartitions, int serverBroadcastPartitions) {
         Builder b = new Builder(registry);
         int conv = conversationPartitions;
         int user = userPartitions;
-        commands = b.topic(COMMANDS, ChatCommand.class, conv, CleanupPolicy.DELETE, ONE_WEEK, "conversation_id");
-        conversationLog = b.topic(CONVERSATION_LOG, ConversationEvent.class, conv, CleanupPolicy.DELETE, KEEP_FOREVER, "conversation_id");
-        commandResults = b.topic(COMMAND_RESULTS, CommandResult.class, conv, CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
+        commands = b.topic(COMMANDS, ChatCommand.class, conv, CleanupPolicy.DELETE, ONE_WEEK, ROUTING_KEY);
+        conversationLog = b.topic(CONVERSATION_LOG, ConversationEvent.class, conv, CleanupPolicy.DELETE, KEEP_FOREVER, ROUTING_KEY);
+        commandResults = b.topic(COMMAND_RESULTS, CommandResult.class, conv, CleanupPolicy.DELETE, ONE_DAY, ROUTING_KEY);
         // Not keyed for placement: routing writes each reply to the partition the waiting instance named.
         commandReplies = b.topic(COMMAND_REPLIES, CommandResult.class, DEFAULT_REPLY_PARTITIONS, CleanupPolicy.DELETE, ONE_HOUR,
                 "conversation_id (the partition is the waiting ingress instance's, not the key's)");
-        receipts = b.topic(RECEIPTS, Receipt.class, conv, CleanupPolicy.DELETE, ONE_WEEK, "conversation_id");
+        receipts = b.topic(RECEIPTS, Receipt.class, conv, CleanupPolicy.DELETE, ONE_WEEK, ROUTING_KEY);
         inbox = b.topic(INBOX, InboxEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         broadcast = b.topic(BROADCAST, BroadcastEntry.class, Math.max(1, conv / 2), CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
+        serverBroadcast = b.topic(SERVER_BROADCAST, ServerBroadcast.class, serverBroadcastPartitions, CleanupPolicy.DELETE, ONE_DAY, "server_id");
         typing = b.topic(TYPING, TypingEvent.class, Math.max(1, conv / 2), CleanupPolicy.DELETE,
                 Map.of("retention.ms", "60000", "segment.ms", "60000"), "conversation_id");
         presenceSessions = b.topic(PRESENCE_SESSIONS, SessionEvent.class, user, CleanupPolicy.DELETE, ONE_DAY, "user_id");
@@ -158,12 +174,12 @@ public final class Topics {
         all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed, momentsNotifications,
                 moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, pushSettings, pushRequests,
-                pushOutcomes, mediaEvents, errors);
+                pushOutcomes, mediaEvents, serverBroadcast, errors);
     }
 
     /** The platform's topics with default partition counts. */
     public static Topics create(SchemaRegistryClient registry) {
-        return new Topics(registry, DEFAULT_CONVERSATION_PARTITIONS, DEFAULT_USER_PARTITIONS);
+        return new Topics(registry, DEFAULT_CONVERSATION_PARTITIONS, DEFAULT_USER_PARTITIONS, DEFAULT_SERVER_BROADCAST_PARTITIONS);
     }
 
     /**
@@ -171,7 +187,13 @@ public final class Topics {
      * one count so joins stay co-partitioned.
      */
     public static Topics create(SchemaRegistryClient registry, int conversationPartitions, int userPartitions) {
-        return new Topics(registry, conversationPartitions, userPartitions);
+        return new Topics(registry, conversationPartitions, userPartitions, DEFAULT_SERVER_BROADCAST_PARTITIONS);
+    }
+
+    /** As {@link #create(SchemaRegistryClient, int, int)}, with {@code chat.server.broadcast}'s partitions too. */
+    public static Topics create(SchemaRegistryClient registry, int conversationPartitions, int userPartitions,
+            int serverBroadcastPartitions) {
+        return new Topics(registry, conversationPartitions, userPartitions, serverBroadcastPartitions);
     }
 
     public Topic<String, ChatCommand> commands() {
@@ -201,6 +223,11 @@ public final class Topics {
 
     public Topic<String, BroadcastEntry> broadcast() {
         return broadcast;
+    }
+
+    /** Server and channel events for the edges that view them; see {@link #SERVER_BROADCAST}. */
+    public Topic<String, ServerBroadcast> serverBroadcast() {
+        return serverBroadcast;
     }
 
     public Topic<String, TypingEvent> typing() {
