@@ -7,6 +7,7 @@ import dev.kchat.events.moderation.Mute;
 import dev.kchat.events.moderation.Redact;
 import dev.kchat.events.moderation.Unmute;
 import dev.kchat.events.moderation.UserMute;
+import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -81,7 +82,8 @@ final class ModerationRelay implements Processor<String, byte[], String, Object>
                             .setActionId(action.getActionId())
                             .build())
                     .build();
-            context.forward(record.withKey(redact.getConversationId()).withValue(command));
+            // Keyed like every command: a server channel's by its server (Ids.routingKey).
+            context.forward(record.withKey(Ids.routingKey(redact.getConversationId())).withValue(command));
         } else {
             throw new IllegalArgumentException("unsupported moderation action " + what.getClass().getSimpleName());
         }

@@ -12,7 +12,16 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.moderation.UserMute;
+import dev.kchat.routing.state.BanState;
 import dev.kchat.routing.state.ConversationMeta;
+import dev.kchat.routing.state.InviteState;
+import dev.kchat.routing.state.OverwriteState;
+import dev.kchat.routing.state.ServerChannelState;
+import dev.kchat.routing.state.ServerMemberState;
+import dev.kchat.routing.state.ServerMeta;
+import dev.kchat.routing.state.ServerRoleState;
+import dev.kchat.routing.state.SnowflakeState;
+import dev.kchat.schemas.Ids;
 import dev.kchat.routing.state.MemberState;
 import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
@@ -20,6 +29,7 @@ import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -44,7 +54,9 @@ import org.apache.kafka.streams.state.Stores;
  * that cannot be read or processed go to {@code platform.errors}.
  *
  * <p>One task owns each conversation (the input is keyed by conversation), so the per-conversation
- * sequence lives in that task's stores and needs no coordination. Store names are constants: they
+ * sequence lives in that task's stores and needs no coordination. A server and all its channels are
+ * keyed by the server id ({@code Ids.routingKey}): one task owns the server's whole permission state
+ * and decides its commands with {@link ServerRules}, without reading another partition. Store names are constants: they
  * name the changelog topics ({@code <application.id>-<store>-changelog}), which must not change.
  */
 public final class RoutingApp extends StreamsApp {
@@ -65,6 +77,23 @@ public final class RoutingApp extends StreamsApp {
     /** time|message key -> message key: the message store in expiry order. */
     public static final String MESSAGES_EXPIRY_STORE = "routing-messages-expiry";
 
+    /** Server id -> {@code ServerMeta}: owner, the server log's last seq, the channel and role counters, member count. */
+    public static final String SERVERS_STORE = "routing-servers";
+    /** server|user -> {@code ServerMemberState}: current members of servers and their roles. */
+    public static final String SERVER_MEMBERS_STORE = "routing-server-members";
+    /** server|role -> {@code ServerRoleState}: a server's roles, @everyone (server|server) included. */
+    public static final String SERVER_ROLES_STORE = "routing-server-roles";
+    /** Channel id -> {@code ServerChannelState}: a server's channels and each one's last seq. */
+    public static final String SERVER_CHANNELS_STORE = "routing-server-channels";
+    /** channel|ROLE or MEMBER|target -> {@code OverwriteState}: channel permission overwrites. */
+    public static final String SERVER_OVERWRITES_STORE = "routing-server-overwrites";
+    /** server|code -> {@code InviteState}: live invites and their uses. */
+    public static final String SERVER_INVITES_STORE = "routing-server-invites";
+    /** server|user -> {@code BanState}: bans in force. */
+    public static final String SERVER_BANS_STORE = "routing-server-bans";
+    /** Worker (the task's partition) -> {@code SnowflakeState}: the last snowflake handed out. */
+    public static final String SNOWFLAKES_STORE = "routing-snowflakes";
+
     /** user -> {@code UserMute}: the global store over {@code moderation.mutes}; every task sees every mute. */
     public static final String MUTES_STORE = "routing-mutes";
     /** media id -> its latest {@code MediaEvent}: the global store over {@code media.events}, for attachments ({@link MediaRules}). */
@@ -77,6 +106,7 @@ public final class RoutingApp extends StreamsApp {
     static final String MUTES_UPDATER = "routing-mutes-updater";
     static final String MEDIA_SOURCE = "routing-media-source";
     static final String PROCESSOR = "routing-command-processor";
+    static final String SERVER_PROCESSOR = "routing-server-command-processor";
     static final String LOG_SINK = "routing-log-sink";
     static final String RESULTS_SINK = "routing-results-sink";
     static final String REPLIES_SINK = "routing-replies-sink";
@@ -111,6 +141,7 @@ public final class RoutingApp extends StreamsApp {
                 Serdes.String(), StateSerde.of(MessageRef.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MESSAGES_EXPIRY_STORE),
                 Serdes.String(), Serdes.String()));
+        addServerStores(builder);
 
         Topic<String, UserMute> mutes = topics.moderationMutes();
         // Restored from the topic itself (global stores keep no changelog): the store holds the topic's bytes.
@@ -128,10 +159,20 @@ public final class RoutingApp extends StreamsApp {
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
         Topic<String, CommandResult> results = topics.commandResults();
         Topic<String, CommandResult> replies = topics.commandReplies();
-        // Values are decoded by the processor, so an undecodable command is handled like any failed one.
-        builder.stream(commands.name(), Consumed.with(commands.keySerde(), Serdes.ByteArray()).withName(SOURCE))
+        // Values are decoded by the processors, so an undecodable command is handled like any failed one.
+        // Commands keyed by a server id (a server's and its channels') go to the server rules; the
+        // rest to the conversation rules. Both share the dedupe and message stores.
+        Map<String, KStream<String, byte[]>> byKey = builder.stream(commands.name(),
+                        Consumed.with(commands.keySerde(), Serdes.ByteArray()).withName(SOURCE))
+                .split(Named.as("routing-commands-"))
+                .branch((key, bytes) -> Ids.isServer(key), Branched.as("server"))
+                .defaultBranch(Branched.as("conversation"));
+        KStream<String, SpecificRecord> serverDecided = byKey.get("routing-commands-server")
+                .process(() -> new ServerCommandProcessor(config, commands), Named.as(SERVER_PROCESSOR), ServerCommandProcessor.storeNames());
+        byKey.get("routing-commands-conversation")
                 .process(() -> new CommandProcessor(config, commands), Named.as(PROCESSOR),
                         CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, DEDUPE_EXPIRY_STORE, MESSAGES_STORE, MESSAGES_EXPIRY_STORE)
+                .merge(serverDecided, Named.as("routing-decided"))
                 .split(Named.as("routing-output-"))
                 .branch((conversationId, out) -> out instanceof ConversationEvent, Branched.withConsumer(events -> events
                         .mapValues(out -> (ConversationEvent) out, Named.as("routing-as-event"))
@@ -163,6 +204,26 @@ public final class RoutingApp extends StreamsApp {
                         "mutes"))
                 .noDefaultBranch();
         return builder.build();
+    }
+
+    /** The server stores ({@link ServerCommandProcessor}): changelogged, like every routing store. */
+    private static void addServerStores(StreamsBuilder builder) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVERS_STORE),
+                Serdes.String(), StateSerde.of(ServerMeta.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_MEMBERS_STORE),
+                Serdes.String(), StateSerde.of(ServerMemberState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_ROLES_STORE),
+                Serdes.String(), StateSerde.of(ServerRoleState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_CHANNELS_STORE),
+                Serdes.String(), StateSerde.of(ServerChannelState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_OVERWRITES_STORE),
+                Serdes.String(), StateSerde.of(OverwriteState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_INVITES_STORE),
+                Serdes.String(), StateSerde.of(InviteState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_BANS_STORE),
+                Serdes.String(), StateSerde.of(BanState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SNOWFLAKES_STORE),
+                Serdes.String(), StateSerde.of(SnowflakeState.class)));
     }
 
     /**

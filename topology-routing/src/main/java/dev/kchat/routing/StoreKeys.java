@@ -26,6 +26,36 @@ final class StoreKeys {
         return conversationId + SEPARATOR + padded(seq);
     }
 
+    /** A server's role: {@code server|role} (the @everyone role: {@code server|server}). */
+    static String serverRole(String serverId, String roleId) {
+        return serverId + SEPARATOR + roleId;
+    }
+
+    /** The prefix of every key of one server in a store keyed {@code server|...}. */
+    static String serverPrefix(String serverId) {
+        return serverId + SEPARATOR;
+    }
+
+    /** The prefix of every channel id of a server ({@code <server id>:c}). */
+    static String channelPrefix(String serverId) {
+        return serverId + ":c";
+    }
+
+    /** A channel's overwrite: {@code channel|ROLE|role} or {@code channel|MEMBER|user}. */
+    static String overwrite(String channelId, String targetKind, String targetId) {
+        return channelId + SEPARATOR + targetKind + SEPARATOR + targetId;
+    }
+
+    /** The prefix of a channel's overwrites. */
+    static String overwritePrefix(String channelId) {
+        return channelId + SEPARATOR;
+    }
+
+    /** A server's invite: {@code server|code} (codes are URL-safe: no separator). */
+    static String invite(String serverId, String code) {
+        return serverId + SEPARATOR + code;
+    }
+
     /** Expiry index key: entries are ordered by time, then by the key they expire. */
     static String expiry(long epochMillis, String key) {
         return padded(Math.max(0, epochMillis)) + SEPARATOR + key;
