@@ -1,6 +1,7 @@
 package dev.kchat.streams;
 
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.TracingSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param adminPort           port of the admin server; 0 picks a free one
  * @param startTimeout        how long start-up waits for RUNNING
  * @param streamsOverrides    extra Kafka Streams / client properties ({@code <prefix>.streams.*})
+ * @param tracing             spans of the app's stages ({@code tracing.*}, shared by every component;
+ *                            {@code service.name} kchat-&lt;prefix&gt; unless {@code tracing.service.name} is set)
  */
 public record StreamsAppSettings(
         Keys keys,
@@ -42,7 +45,8 @@ public record StreamsAppSettings(
         String adminHost,
         int adminPort,
         Duration startTimeout,
-        Map<String, String> streamsOverrides) {
+        Map<String, String> streamsOverrides,
+        TracingSettings tracing) {
 
     /** Shared by every component, so not under the app's prefix. */
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
@@ -111,6 +115,7 @@ public record StreamsAppSettings(
         }
         requirePositive(keys.startTimeout(), startTimeout);
         streamsOverrides = Map.copyOf(streamsOverrides);
+        Objects.requireNonNull(tracing, "tracing");
     }
 
     /**
@@ -132,12 +137,14 @@ public record StreamsAppSettings(
                 settings.string(keys.adminHost(), DEFAULT_ADMIN_HOST),
                 settings.integer(keys.adminPort(), defaultAdminPort),
                 settings.duration(keys.startTimeout(), DEFAULT_START_TIMEOUT),
-                settings.withPrefix(keys.streamsPrefix()));
+                settings.withPrefix(keys.streamsPrefix()),
+                TracingSettings.from(settings, serviceName(keys)));
     }
 
     /**
      * An app's documented settings (key, default, meaning), as printed by {@code --help}: these
-     * settings around the app's own rows, the start timeout and the pass-through properties last.
+     * settings around the app's own rows, the start timeout and the pass-through properties, then
+     * tracing's.
      */
     public static List<String[]> documented(Keys keys, String defaultApplicationId, int defaultAdminPort,
             List<String[]> appRows) {
@@ -156,7 +163,13 @@ public record StreamsAppSettings(
         rows.add(new String[] {keys.startTimeout(), "60s", "how long start-up waits for the RUNNING state"});
         rows.add(new String[] {keys.streamsPrefix() + "*", "",
                 "any Kafka Streams property, e.g. " + keys.streamsPrefix() + "replication.factor=3"});
+        rows.addAll(TracingSettings.documented(serviceName(keys)));
         return List.copyOf(rows);
+    }
+
+    /** The app's default {@code service.name} in traces: {@code kchat-<prefix>}, e.g. kchat-routing. */
+    static String serviceName(Keys keys) {
+        return "kchat-" + keys.prefix();
     }
 
     /**

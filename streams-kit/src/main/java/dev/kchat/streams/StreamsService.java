@@ -6,6 +6,7 @@ import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
 import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -46,12 +47,14 @@ public final class StreamsService implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final KafkaStreamsMetrics streamsMetrics;
     private final AdminServer admin;
+    private final Tracing tracing;
     private final CompletableFuture<KafkaStreams.State> terminated;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private StreamsService(String appName, KafkaStreams streams, PrometheusMeterRegistry metrics,
-            KafkaStreamsMetrics streamsMetrics, AdminServer admin, CompletableFuture<KafkaStreams.State> terminated) {
+            KafkaStreamsMetrics streamsMetrics, AdminServer admin, Tracing tracing, CompletableFuture<KafkaStreams.State> terminated) {
         this.appName = appName;
+        this.tracing = tracing;
         this.streams = streams;
         this.terminated = terminated;
         this.metrics = metrics;
@@ -64,7 +67,8 @@ public final class StreamsService implements AutoCloseable {
      * start timeout of an app's {@link StreamsAppSettings}.
      */
     public static StreamsService start(String appName, Topology topology, Properties properties, StreamsAppSettings app) {
-        return start(appName, topology, properties, app.adminHost(), app.adminPort(), app.startTimeout());
+        return start(appName, topology, properties, app.adminHost(), app.adminPort(), app.startTimeout(),
+                Metrics.newRegistry(appName), Tracing.start(app.tracing()));
     }
 
     /**
@@ -74,7 +78,8 @@ public final class StreamsService implements AutoCloseable {
     public static StreamsService start(String appName, Function<MeterRegistry, Topology> topology, Properties properties,
             StreamsAppSettings app) {
         PrometheusMeterRegistry metrics = Metrics.newRegistry(appName);
-        return start(appName, topology.apply(metrics), properties, app.adminHost(), app.adminPort(), app.startTimeout(), metrics);
+        return start(appName, topology.apply(metrics), properties, app.adminHost(), app.adminPort(), app.startTimeout(), metrics,
+                Tracing.start(app.tracing()));
     }
 
     /**
@@ -86,13 +91,15 @@ public final class StreamsService implements AutoCloseable {
      */
     public static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
             int adminPort, Duration startTimeout) {
-        return start(appName, topology, properties, adminHost, adminPort, startTimeout, Metrics.newRegistry(appName));
+        return start(appName, topology, properties, adminHost, adminPort, startTimeout, Metrics.newRegistry(appName), Tracing.off());
     }
 
     private static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
-            int adminPort, Duration startTimeout, PrometheusMeterRegistry metrics) {
+            int adminPort, Duration startTimeout, PrometheusMeterRegistry metrics, Tracing tracing) {
         Properties props = new Properties();
         props.putAll(properties);
+        // The stages' spans (StageTracer) find the app's tracing here, as the error handler finds its topics.
+        props.put(StageTracer.TRACING_CONFIG, tracing);
         // Under exactly-once, a new transaction's first AddPartitions often meets the previous
         // commit's markers still being written (CONCURRENT_TRANSACTIONS) and the producer backs off
         // exponentially up to retry.backoff.max.ms (1 s by default): measured, that stall more than
@@ -139,16 +146,16 @@ public final class StreamsService implements AutoCloseable {
             if (state != KafkaStreams.State.RUNNING) {
                 throw new IllegalStateException(appName + " stopped while starting, state " + state);
             }
-            return new StreamsService(appName, streams, metrics, streamsMetrics, admin, terminated);
+            return new StreamsService(appName, streams, metrics, streamsMetrics, admin, tracing, terminated);
         } catch (TimeoutException e) {
-            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            stopAll(appName, streams, metrics, streamsMetrics, admin, tracing);
             throw new IllegalStateException(appName + " not RUNNING after " + startTimeout + ", state " + streams.state(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            stopAll(appName, streams, metrics, streamsMetrics, admin, tracing);
             throw new IllegalStateException("interrupted while starting " + appName, e);
         } catch (ExecutionException | RuntimeException e) {
-            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            stopAll(appName, streams, metrics, streamsMetrics, admin, tracing);
             throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start " + appName, e);
         }
     }
@@ -170,12 +177,13 @@ public final class StreamsService implements AutoCloseable {
 
     /**
      * Stops processing: Kafka Streams commits, closes its stores and leaves the consumer group
-     * (waiting up to 30 s), then the admin server and metrics stop. Idempotent.
+     * (waiting up to 30 s), then the admin server and metrics stop and the queued spans are flushed.
+     * Idempotent.
      */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            stopAll(appName, streams, metrics, streamsMetrics, admin);
+            stopAll(appName, streams, metrics, streamsMetrics, admin, tracing);
             log.info("{} stopped", appName);
         }
     }
@@ -194,7 +202,7 @@ public final class StreamsService implements AutoCloseable {
     }
 
     private static void stopAll(String appName, KafkaStreams streams, PrometheusMeterRegistry metrics,
-            KafkaStreamsMetrics streamsMetrics, AdminServer admin) {
+            KafkaStreamsMetrics streamsMetrics, AdminServer admin, Tracing tracing) {
         // Leave the group at once, so the partitions move to the other instances now rather than
         // after the session timeout. (For dynamic members Kafka Streams honours this only with
         // static membership; see docs/topologies.md.)
@@ -207,6 +215,8 @@ public final class StreamsService implements AutoCloseable {
             admin.close();
         }
         metrics.close();
+        // After Kafka Streams: the spans of the last records processed are flushed too.
+        tracing.close();
     }
 
     /**

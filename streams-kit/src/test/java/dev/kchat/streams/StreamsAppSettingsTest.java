@@ -44,6 +44,8 @@ class StreamsAppSettingsTest {
         assertThat(app.stateDir()).isEqualTo(Path.of(StreamsAppSettings.DEFAULT_STATE_DIR));
         assertThat(app.startTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(app.streamsOverrides()).isEmpty();
+        assertThat(app.tracing().enabled()).isFalse();
+        assertThat(app.tracing().serviceName()).isEqualTo("kchat-demo");
     }
 
     @Test
@@ -94,7 +96,9 @@ class StreamsAppSettingsTest {
 
         assertThat(rows).extracting(row -> row[0]).containsExactly("kafka.bootstrap.servers", "schema.registry.url",
                 "demo.application.id", "demo.threads", "demo.processing.guarantee", "demo.standby.replicas", "demo.state.dir",
-                "demo.admin.host", "demo.admin.port", "demo.own", "demo.start.timeout", "demo.streams.*");
+                "demo.admin.host", "demo.admin.port", "demo.own", "demo.start.timeout", "demo.streams.*",
+                "tracing.enabled", "tracing.otlp.endpoint", "tracing.sample.ratio", "tracing.service.name", "tracing.queue.size",
+                "tracing.batch.size", "tracing.batch.delay", "tracing.export.timeout");
         assertThat(help).startsWith("intro\n\nSettings (as -Dkey=value, environment variable, or in the file named by KCHAT_CONFIG):\n")
                 .contains(String.format("  %-24s %-30s default %-24s %s%n", "demo.admin.port", "KCHAT_DEMO_ADMIN_PORT", "9499",
                         "admin server port; 0 picks a free one"));

@@ -3,6 +3,9 @@ package dev.kchat.fanout;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.StageTracer;
+import io.opentelemetry.api.trace.Span;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -34,6 +37,7 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
     private ProcessorContext<String, InboxEntry> context;
     private KeyValueStore<String, Long> inboxSeqs;
     private KeyValueStore<String, Long> positions;
+    private StageTracer stage;
 
     /** @param guardReplays keep delivered positions and drop replayed entries (at-least-once) */
     InboxSequencer(boolean guardReplays) {
@@ -43,18 +47,27 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
     @Override
     public void init(ProcessorContext<String, InboxEntry> context) {
         this.context = context;
+        stage = StageTracer.of(context, "fanout.inbox");
         inboxSeqs = context.getStateStore(FanoutApp.INBOX_SEQ_STORE);
         positions = context.getStateStore(FanoutApp.POSITIONS_STORE);
     }
 
+    /**
+     * Numbers the entry within fanout's inbox span, one per recipient: a child of the conversation
+     * stage's span (or of routing's, for a refusal), the parent of the entry's readers (sink, edge).
+     */
     @Override
     public void process(Record<String, InboxEntry> record) {
+        stage.trace(record, this::number);
+    }
+
+    private void number(Record<String, InboxEntry> record, Span span) {
         InboxEntry entry = record.value();
         String userId = record.key();
         if (!guardReplays || entry.getConvSeq() == null) {
             // Exactly-once, or a status or read position (no conversation seq): replays of its
             // receipt were already dropped upstream, where positions only move forward.
-            sequence(record, userId, entry);
+            sequence(record, userId, entry, span);
             return;
         }
         String positionKey = userId + FanoutApp.KEY_SEPARATOR + entry.getConversationId();
@@ -70,16 +83,24 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
         } else {
             positions.put(positionKey, entry.getConvSeq());
         }
-        sequence(record, userId, entry);
+        sequence(record, userId, entry, span);
     }
 
-    private void sequence(Record<String, InboxEntry> record, String userId, InboxEntry entry) {
+    private void sequence(Record<String, InboxEntry> record, String userId, InboxEntry entry, Span span) {
         Long last = inboxSeqs.get(userId);
         long inboxSeq = last == null ? 1 : last + 1;
         inboxSeqs.put(userId, inboxSeq);
         // Numbered in place: the entry was just decoded from the repartition topic and nothing else
         // holds it, and a builder copy would deep-copy the whole event for every recipient.
         entry.setInboxSeq(inboxSeq);
+        if (span.isRecording()) {
+            span.setAttribute(SpanAttributes.USER_ID, userId);
+            span.setAttribute(SpanAttributes.CONVERSATION_ID, entry.getConversationId());
+            if (entry.getConvSeq() != null) {
+                span.setAttribute(SpanAttributes.SEQ, entry.getConvSeq());
+            }
+            span.setAttribute(SpanAttributes.INBOX_SEQ, inboxSeq);
+        }
         context.forward(record.withValue(entry));
     }
 }

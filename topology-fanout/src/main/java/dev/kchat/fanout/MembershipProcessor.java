@@ -14,6 +14,9 @@ import dev.kchat.events.common.Member;
 import dev.kchat.events.common.MemberRole;
 import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.StageTracer;
+import io.opentelemetry.api.trace.Span;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,6 +59,7 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
     private KeyValueStore<String, Roster> rosters;
     private KeyValueStore<String, String> members;
     private ReceiptLedger receipts;
+    private StageTracer stage;
 
     MembershipProcessor(Topic<String, ConversationEvent> conversationLog, int threshold, int perRecipientMax, int receiptWindow) {
         this.conversationLog = conversationLog;
@@ -67,13 +71,19 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
+        stage = StageTracer.of(context, "fanout.conversation");
         rosters = context.getStateStore(FanoutApp.CONVERSATIONS_STORE);
         members = context.getStateStore(FanoutApp.MEMBERS_STORE);
         receipts = new ReceiptLedger(context, receiptWindow);
     }
 
+    /** Fans the event out within fanout's conversation span: routing's child, the inbox stage's parent. */
     @Override
     public void process(Record<String, byte[]> record) {
+        stage.trace(record, this::fanOut);
+    }
+
+    private void fanOut(Record<String, byte[]> record, Span span) {
         // Thrown, not skipped: the processing exception handler writes the record and the cause to
         // the error topic in the task's transaction, and processing continues.
         if (record.value() == null) {
@@ -123,6 +133,11 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
             joining.forEach(m -> recipients.add(m.getUserId()));
         }
 
+        if (span.isRecording()) {
+            span.setAttribute(SpanAttributes.CONVERSATION_ID, conversationId);
+            span.setAttribute(SpanAttributes.SEQ, seq);
+            span.setAttribute(SpanAttributes.RECIPIENTS, (long) recipients.size());
+        }
         int after = applyMembership(conversationId, payload, joining, before);
         rosters.put(conversationId, Roster.newBuilder().setKind(kind.name()).setMemberCount(after).setLastSeq(seq).build());
         receipts.onLogEvent(conversationId, roster == null ? 0 : roster.getLastSeq(), seq, event.getActorId(), payload, joining,

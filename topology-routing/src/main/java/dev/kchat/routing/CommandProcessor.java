@@ -1,6 +1,8 @@
 package dev.kchat.routing;
 
 import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.events.chat.CommandAccepted;
+import dev.kchat.events.chat.CommandRejected;
 import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.Decision.Change;
@@ -15,6 +17,9 @@ import dev.kchat.routing.state.MemberState;
 import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.StageTracer;
+import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +66,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     private KeyValueStore<String, UserMute> mutes;
     private KeyValueStore<String, MediaEvent> media;
     private RoutingState state;
+    private StageTracer stage;
 
     CommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
         this.config = config;
@@ -71,6 +77,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
+        stage = StageTracer.of(context, "routing.decide");
         conversations = context.getStateStore(RoutingApp.CONVERSATIONS_STORE);
         members = context.getStateStore(RoutingApp.MEMBERS_STORE);
         dedupe = context.getStateStore(RoutingApp.DEDUPE_STORE);
@@ -113,8 +120,13 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         context.schedule(config.cleanupInterval(), PunctuationType.WALL_CLOCK_TIME, this::cleanup);
     }
 
+    /** Decides the command within routing's span: the child of the door's, the parent of what it forwards. */
     @Override
     public void process(Record<String, byte[]> record) {
+        stage.trace(record, this::decide);
+    }
+
+    private void decide(Record<String, byte[]> record, Span span) {
         // Thrown, not skipped: the processing exception handler puts the raw record and the cause on
         // the error topic, in the same transaction, and processing goes on with the next record.
         if (record.value() == null) {
@@ -123,6 +135,16 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         ChatCommand command = commands.valueSerde().deserializer().deserialize(commands.name(), record.value());
         Decision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.changes().forEach(this::apply);
+        if (span.isRecording()) {
+            span.setAttribute(SpanAttributes.CONVERSATION_ID, record.key());
+            span.setAttribute(SpanAttributes.COMMAND_ID, command.getCommandId());
+            Object outcome = decision.result().getOutcome();
+            span.setAttribute(SpanAttributes.OUTCOME, outcome instanceof CommandRejected rejected ? "rejected:" + rejected.getCode()
+                    : outcome instanceof CommandAccepted accepted && accepted.getDuplicate() ? "duplicate" : "accepted");
+            if (decision.event() != null) {
+                span.setAttribute(SpanAttributes.SEQ, decision.event().getSeq());
+            }
+        }
         if (decision.event() != null) {
             context.forward(record.withValue((SpecificRecord) decision.event()));
         }
