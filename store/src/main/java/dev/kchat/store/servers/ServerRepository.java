@@ -79,7 +79,7 @@ public final class ServerRepository {
                 + ".server_channels WHERE server_id = ? AND channel_id = ?");
         roles = session.prepare("SELECT server_id, role_id, name, permissions, position, mentionable, deleted FROM " + keyspace
                 + ".server_roles WHERE server_id = ? LIMIT " + MAX_ROWS);
-        String overwriteColumns = "channel_id, target_kind, target_id, allow, deny";
+        String overwriteColumns = "channel_id, target_kind, target_id, allow_bits, deny_bits";
         overwrites = session.prepare("SELECT " + overwriteColumns + " FROM " + keyspace + ".channel_overwrites WHERE server_id = ?");
         channelOverwrites = session.prepare("SELECT " + overwriteColumns + " FROM " + keyspace
                 + ".channel_overwrites WHERE server_id = ? AND channel_id = ?");
@@ -272,7 +272,7 @@ public final class ServerRepository {
 
     private static Overwrite overwriteOf(Row r) {
         return new Overwrite(r.getString("channel_id"), r.getString("target_kind"), r.getString("target_id"),
-                r.isNull("allow") ? 0 : r.getLong("allow"), r.isNull("deny") ? 0 : r.getLong("deny"));
+                r.isNull("allow_bits") ? 0 : r.getLong("allow_bits"), r.isNull("deny_bits") ? 0 : r.getLong("deny_bits"));
     }
 
     private static Ban banOf(Row r) {
