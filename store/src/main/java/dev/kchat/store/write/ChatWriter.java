@@ -268,6 +268,11 @@ public final class ChatWriter {
                 .setString("user_id", userId)
                 .setLong("last_inbox_seq", inboxSeq)));
         Object item = entry.getItem();
+        if (dev.kchat.schemas.Ids.serverOf(entry.getConversationId()) != null) {
+            // A server's channels are not in the conversation list: their read state and mentions are
+            // the server's (ServerWriter), listed with the server's channels.
+            return out;
+        }
         if (item instanceof ConversationEvent event) {
             long ts = WriteTimestamps.of(event.getSeq());
             String conversationId = event.getConversationId();
