@@ -20,6 +20,7 @@ import dev.kchat.edge.frames.SendFrames;
 import dev.kchat.edge.frames.SyncFrames;
 import dev.kchat.edge.frames.TokenFrames;
 import dev.kchat.edge.frames.TypingFrames;
+import dev.kchat.edge.frames.ViewFrames;
 import dev.kchat.edge.http.Admission;
 import dev.kchat.edge.http.Authentication;
 import dev.kchat.edge.http.WebClient;
@@ -35,6 +36,10 @@ import dev.kchat.edge.load.MachineLoad;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.routing.Owners;
 import dev.kchat.edge.routing.Relocation;
+import dev.kchat.edge.servers.ChannelViews;
+import dev.kchat.edge.servers.CqlServerStore;
+import dev.kchat.edge.servers.ServerBroadcastReader;
+import dev.kchat.edge.servers.ServerViews;
 import dev.kchat.edge.session.ClientSignals;
 import dev.kchat.edge.session.Session;
 import dev.kchat.edge.session.Sessions;
@@ -115,6 +120,7 @@ public final class EdgeApp implements AutoCloseable {
     private final Admin admin;
     private final PipelineBacklog backlog;
     private final Sessions sessions;
+    private final ServerBroadcastReader serverReader;
     private final TokenExpiry tokenExpiry;
     private final HttpHandler routes;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -181,6 +187,15 @@ public final class EdgeApp implements AutoCloseable {
         verbs.put("subscribe_presence", presenceFrames::subscribe);
         verbs.put("unsubscribe_presence", presenceFrames::unsubscribe);
         verbs.put("refresh", tokens::refresh);
+        // Server channels: the connections' views decide which partitions of chat.server.broadcast this edge reads
+        this.serverReader = new ServerBroadcastReader(config.bootstrapServers(), clientId + "_servers", topics.serverBroadcast(),
+                topics.errors(), errorProducer, metrics);
+        ServerViews serverViews = new ServerViews(new ChannelViews(topics.serverBroadcast().partitions(), config.maxViewedChannels(),
+                serverReader::interestChanged), serverReader, new CqlServerStore(session, keyspace), workers, metrics);
+        sessions.onClosed(serverViews::closed);
+        ViewFrames views = new ViewFrames(serverViews);
+        verbs.put("view_channel", views::view);
+        verbs.put("unview_channel", views::unview);
         // Rate limits: one limiter per door, so that the metric tells WebSocket frames from connection attempts
         FrameRouter router = new FrameRouter(verbs, tokenExpiry, new RateLimiter(config.limits().rates(), "websocket", metrics,
                 WriteAdmission.at("websocket", config.limits().admission(), backlog, metrics)));
@@ -219,6 +234,7 @@ public final class EdgeApp implements AutoCloseable {
         workers.scheduleAtFixedRate(this::checkLoad, every, every, TimeUnit.MILLISECONDS);
         new Thread(dispatcher, "edge-inbox-consumer").start();
         new Thread(live, "edge-live-consumer").start();
+        new Thread(serverReader, "edge-server-broadcast-consumer").start();
         try {
             if (!dispatcher.awaitAssignment(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("edge got no partition assignment from group " + config.groupId() + " within 60 s");
@@ -310,6 +326,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         dispatcher.close();
         live.close();
+        serverReader.close();
         workers.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

@@ -28,11 +28,15 @@ public final class FrameRouter {
     private final TokenExpiry tokenExpiry;
     private final RateLimiter limiter;
 
-    /** The rate limit each verb takes a token of ({@code limits.rate.*}); other verbs have none. */
+    /**
+     * The rate limit each verb takes a token of ({@code limits.rate.*}); other verbs have none.
+     * Viewing a channel is a subscription like watching presence, and shares its limit.
+     */
     public static final Map<String, Limit> VERB_LIMITS = Map.of(
             "send", Limit.SEND,
             "typing", Limit.TYPING,
-            "subscribe_presence", Limit.PRESENCE_SUBSCRIBE);
+            "subscribe_presence", Limit.PRESENCE_SUBSCRIBE,
+            "view_channel", Limit.PRESENCE_SUBSCRIBE);
 
     /**
      * @param handlers by frame type

@@ -14,6 +14,7 @@ import dev.kchat.events.presence.SessionEvent;
 import dev.kchat.events.presence.SessionHeartbeat;
 import dev.kchat.events.presence.SessionOpened;
 import dev.kchat.events.presence.StatusSet;
+import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -85,7 +86,7 @@ public final class ClientSignals implements AutoCloseable {
             heldReceipts.hold(receipt, clock.millis());
             shedder.shed(LoadShedder.Kind.RECEIPT, 1);
         } else {
-            publish(receipts, receipt.getConversationId(), receipt);
+            publish(receipts, Ids.routingKey(receipt.getConversationId()), receipt);
         }
     }
 
@@ -95,7 +96,7 @@ public final class ClientSignals implements AutoCloseable {
      */
     public void flushReceipts(ShedConfig config) {
         for (Receipt r : heldReceipts.due(clock.millis(), config.receiptDelay().toMillis(), !shedder.coalescesReceipts())) {
-            publish(receipts, r.getConversationId(), r);
+            publish(receipts, Ids.routingKey(r.getConversationId()), r);
         }
     }
 
@@ -170,7 +171,7 @@ public final class ClientSignals implements AutoCloseable {
     public void close() {
         // Receipts still held back by shedding go out before the publisher closes.
         for (Receipt r : heldReceipts.due(clock.millis(), 0, true)) {
-            publish(receipts, r.getConversationId(), r);
+            publish(receipts, Ids.routingKey(r.getConversationId()), r);
         }
         receipts.close();
         sessions.close();

@@ -38,6 +38,8 @@ public final class Sessions implements SessionHost {
     private final Relocation relocation;
     private final ScheduledExecutorService workers;
     private final Counter slowClosed;
+    /** Told of every closed session, on a worker (e.g. its channel views end). */
+    private volatile Consumer<Session> closedListener = s -> { };
 
     public Sessions(int maxQueuedFrames, CatchUpDriver catchUp, LiveHub live, InboxDispatcher dispatcher,
             ClientSignals signals, Relocation relocation, ScheduledExecutorService workers, MeterRegistry metrics) {
@@ -58,6 +60,11 @@ public final class Sessions implements SessionHost {
         Session session = new Session(channel, caller, maxQueuedFrames, this);
         settingUp.incrementAndGet();
         return session;
+    }
+
+    /** Runs for every session that closes, on a worker (never on the thread that closed it). */
+    public void onClosed(Consumer<Session> listener) {
+        this.closedListener = listener;
     }
 
     public void add(Session session) {
@@ -111,6 +118,7 @@ public final class Sessions implements SessionHost {
         dispatcher.unregister(session);
         live.unsubscribeAll(session);
         try {
+            workers.execute(() -> closedListener.accept(session));
             workers.execute(() -> signals.closed(session, session.closeReason()));
         } catch (RejectedExecutionException stopping) {
             signals.closed(session, session.closeReason());
