@@ -11,9 +11,13 @@ import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.Receipt;
+import dev.kchat.events.chat.ServerBroadcast;
 import dev.kchat.fanout.state.AuthorStatus;
+import dev.kchat.fanout.state.ChannelReadPosition;
 import dev.kchat.fanout.state.ReceiptPosition;
 import dev.kchat.fanout.state.Roster;
+import dev.kchat.fanout.state.ServerState;
+import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import java.util.Properties;
@@ -40,7 +44,10 @@ import org.apache.kafka.streams.state.Stores;
  * stores, turns {@code chat.receipts} into read positions and message statuses for users' inboxes;
  * {@link OutcomeProcessor} turns refusals and repeats on {@code chat.command.results} into entries
  * for their senders' inboxes; {@link NotificationIntake} takes the Moments app's unsequenced
- * notifications from {@code moments.notifications}.
+ * notifications from {@code moments.notifications}. Records keyed by a server id (a server's log and
+ * its channels', and their receipts) go to {@link ServerLogProcessor} and {@link ServerReceiptProcessor}
+ * instead: one {@code ServerBroadcast} per event to {@code chat.server.broadcast}, mention entries and
+ * read positions to inboxes.
  * Through the repartition topic {@code <application.id>-fanout-by-user-repartition}, per user:
  * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
@@ -70,6 +77,12 @@ public final class FanoutApp extends StreamsApp {
      * store, rebuilt from it when a task starts.
      */
     public static final String RECEIPT_UNREPORTED_STORE = "fanout-receipt-unreported";
+    /** Server id -> {@code ServerState}: owner, roles, channels with their overwrites and last seqs, last server seq applied. */
+    public static final String SERVERS_STORE = "fanout-servers";
+    /** server|user -> the member's role ids, comma-separated: the members of each server as of the last applied seq. */
+    public static final String SERVER_MEMBERS_STORE = "fanout-server-members";
+    /** channel|user -> {@code ChannelReadPosition}: a member's read seq in a server channel and the mentions after it. */
+    public static final String SERVER_READS_STORE = "fanout-server-reads";
     /** Name of the repartition by user id; the topic is {@code <application.id>-fanout-by-user-repartition}. */
     public static final String BY_USER_REPARTITION = "fanout-by-user";
 
@@ -84,6 +97,9 @@ public final class FanoutApp extends StreamsApp {
     static final String OUTCOME_PROCESSOR = "fanout-outcomes";
     static final String MOMENTS_SOURCE = "fanout-moments-source";
     static final String NOTIFICATION_INTAKE = "fanout-moments-notifications";
+    static final String SERVER_LOG_PROCESSOR = "fanout-server-log";
+    static final String SERVER_RECEIPT_PROCESSOR = "fanout-server-receipts";
+    static final String SERVER_BROADCAST_SINK = "fanout-server-broadcast-sink";
     static final String INBOX_SEQUENCER = "fanout-inbox-sequencer";
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
@@ -119,22 +135,43 @@ public final class FanoutApp extends StreamsApp {
                 Serdes.String(), authorStatusSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RECEIPT_UNREPORTED_STORE),
                 Serdes.String(), Serdes.String()).withLoggingDisabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVERS_STORE),
+                Serdes.String(), StateSerde.of(ServerState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_MEMBERS_STORE),
+                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_READS_STORE),
+                Serdes.String(), StateSerde.of(ChannelReadPosition.class)));
 
         Topic<String, ConversationEvent> conversationLog = topics.conversationLog();
         Topic<String, InboxEntry> inbox = topics.inbox();
         Topic<String, BroadcastEntry> broadcast = topics.broadcast();
+        Topic<String, ServerBroadcast> serverBroadcast = topics.serverBroadcast();
         Topic<String, Receipt> receipts = topics.receipts();
         Topic<String, CommandResult> results = topics.commandResults();
         // Values are decoded by the processors, so an undecodable record is handled like any failed one.
-        KStream<String, SpecificRecord> fromLog = builder
-                .stream(conversationLog.name(), Consumed.with(conversationLog.keySerde(), Serdes.ByteArray()).withName(SOURCE))
+        // Records keyed by a server id (a server's log and its channels') take the server path: read
+        // diffusion to chat.server.broadcast, mentions to inboxes (ServerLogProcessor).
+        KStream<String, byte[]> logRecords = builder
+                .stream(conversationLog.name(), Consumed.with(conversationLog.keySerde(), Serdes.ByteArray()).withName(SOURCE));
+        KStream<String, SpecificRecord> fromServers = logRecords
+                .filter((key, value) -> Ids.isServer(key), Named.as("fanout-server-records"))
+                .process(() -> new ServerLogProcessor(conversationLog), Named.as(SERVER_LOG_PROCESSOR), SERVERS_STORE,
+                        SERVER_MEMBERS_STORE, SERVER_READS_STORE);
+        KStream<String, SpecificRecord> fromLog = logRecords
+                .filterNot((key, value) -> Ids.isServer(key), Named.as("fanout-conversation-records"))
                 .process(() -> new MembershipProcessor(conversationLog, config.broadcastThreshold(), config.receiptsPerRecipientMax(),
                         config.receiptsWindow()), Named.as(MEMBERSHIP_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
                         RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_UNREPORTED_STORE);
         // Sharing the stores puts the receipts into the log's sub-topology: chat.receipts is
         // co-partitioned with the log, so one task owns a conversation's messages and receipts.
-        KStream<String, SpecificRecord> fromReceipts = builder
-                .stream(receipts.name(), Consumed.with(receipts.keySerde(), Serdes.ByteArray()).withName(RECEIPTS_SOURCE))
+        KStream<String, byte[]> receiptRecords = builder
+                .stream(receipts.name(), Consumed.with(receipts.keySerde(), Serdes.ByteArray()).withName(RECEIPTS_SOURCE));
+        KStream<String, SpecificRecord> fromServerReceipts = receiptRecords
+                .filter((key, value) -> Ids.isServer(key), Named.as("fanout-server-receipt-records"))
+                .process(() -> new ServerReceiptProcessor(receipts), Named.as(SERVER_RECEIPT_PROCESSOR), SERVERS_STORE,
+                        SERVER_MEMBERS_STORE, SERVER_READS_STORE);
+        KStream<String, SpecificRecord> fromReceipts = receiptRecords
+                .filterNot((key, value) -> Ids.isServer(key), Named.as("fanout-conversation-receipt-records"))
                 .process(() -> new ReceiptProcessor(receipts, config.receiptsPerRecipientMax(), config.receiptsWindow(),
                         config.receiptsStatusInterval()), Named.as(RECEIPT_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
                         RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_UNREPORTED_STORE);
@@ -151,6 +188,8 @@ public final class FanoutApp extends StreamsApp {
         fromLog.merge(fromReceipts, Named.as("fanout-log-and-receipts"))
                 .merge(fromResults, Named.as("fanout-and-outcomes"))
                 .merge(fromMoments, Named.as("fanout-and-moments"))
+                .merge(fromServers, Named.as("fanout-and-servers"))
+                .merge(fromServerReceipts, Named.as("fanout-and-server-receipts"))
                 .split(Named.as("fanout-output-"))
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(deliveries -> deliveries
                         .mapValues(out -> (InboxEntry) out, Named.as("fanout-as-delivery"))
@@ -165,6 +204,11 @@ public final class FanoutApp extends StreamsApp {
                         .mapValues(out -> (BroadcastEntry) out, Named.as("fanout-as-broadcast"))
                         .to(broadcast.name(), Produced.with(broadcast.keySerde(), broadcast.valueSerde()).withName(BROADCAST_SINK)),
                         "broadcast"))
+                .branch((key, out) -> out instanceof ServerBroadcast, Branched.withConsumer(servers -> servers
+                        .mapValues(out -> (ServerBroadcast) out, Named.as("fanout-as-server-broadcast"))
+                        .to(serverBroadcast.name(), Produced.with(serverBroadcast.keySerde(), serverBroadcast.valueSerde())
+                                .withName(SERVER_BROADCAST_SINK)),
+                        "server-broadcast"))
                 .noDefaultBranch();
         return builder.build();
     }
