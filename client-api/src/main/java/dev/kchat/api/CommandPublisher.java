@@ -2,6 +2,7 @@ package dev.kchat.api;
 
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.schemas.topic.Topic;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -14,6 +15,14 @@ public final class CommandPublisher extends TopicPublisher<ChatCommand> {
 
     /** Sends a command keyed by its conversation. */
     public CompletableFuture<RecordMetadata> publish(ChatCommand command) {
-        return publish(command.getConversationId(), command);
+        return publish(command, Map.of());
+    }
+
+    /**
+     * Sends a command keyed by its conversation, with record headers (the door's trace context:
+     * {@code traceparent}, {@code tracestate}).
+     */
+    public CompletableFuture<RecordMetadata> publish(ChatCommand command, Map<String, String> headers) {
+        return publish(command.getConversationId(), command, headers);
     }
 }

@@ -54,6 +54,7 @@ import dev.kchat.service.AdminServer;
 import dev.kchat.service.Health;
 import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.cql.CqlConfig;
 import dev.kchat.store.cql.CqlSessions;
 import dev.kchat.store.read.ChatRepository;
@@ -123,6 +124,7 @@ public final class EdgeApp implements AutoCloseable {
     private final ServerBroadcastReader serverReader;
     private final TokenExpiry tokenExpiry;
     private final HttpHandler routes;
+    private final Tracing tracing;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Undertow server;
     private AdminServer adminServer;
@@ -142,9 +144,10 @@ public final class EdgeApp implements AutoCloseable {
         this.errorProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), topics.errors().keySerde().serializer(), topics.errors().valueSerde().serializer());
         InboxDelay inboxDelay = new InboxDelay();
+        this.tracing = Tracing.start(config.tracing());
         this.shedder = new LoadShedder(config.shed(), () -> loadReading(inboxDelay), metrics);
         this.dispatcher = new InboxDispatcher(config.bootstrapServers(), config.groupId(), clientId, topics.inbox(),
-                topics.errors(), errorProducer, inboxDelay, config.inboxSessionTimeout(), metrics);
+                topics.errors(), errorProducer, inboxDelay, config.inboxSessionTimeout(), metrics, tracing);
         this.live = new LiveHub(config.bootstrapServers(), clientId + "_live", topics, shedder, metrics);
         this.signals = new ClientSignals(config.bootstrapServers(), topics, clientId, shedder, metrics, Clock.systemUTC());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
@@ -167,7 +170,7 @@ public final class EdgeApp implements AutoCloseable {
 
         // The client's frames
         SyncFrames sync = new SyncFrames(dispatcher, owners, signals, live, repository, workers);
-        SendFrames send = new SendFrames(new CommandFactory(config.limits()), commands, workers);
+        SendFrames send = new SendFrames(new CommandFactory(config.limits()), commands, workers, tracing);
         ReceiptFrames receipts = new ReceiptFrames(signals, workers);
         TypingFrames typing = new TypingFrames(live, signals, workers);
         PresenceFrames presenceFrames = new PresenceFrames(live, presence, signals,
@@ -336,6 +339,7 @@ public final class EdgeApp implements AutoCloseable {
         signals.close(); // after the workers: their last tasks announce the closed sessions
         commands.close();
         errorProducer.close();
+        tracing.close(); // after the dispatcher and the workers: their last spans are flushed
         backlog.close();
         admin.close();
         if (adminServer != null) {

@@ -4,6 +4,7 @@ import dev.kchat.api.Limits;
 import dev.kchat.api.auth.AuthConfig;
 import dev.kchat.edge.load.ShedConfig;
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.TracingSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.List;
  * @param webApiUrl         the HTTP API's base URL as the web client reaches it
  * @param inboxSessionTimeout how long the group of edges waits for a silent edge before moving its
  *                          inbox partitions to the others (Kafka's session timeout)
+ * @param tracing           spans of sends and deliveries ({@code tracing.*}; {@code service.name} kchat-edge)
  */
 public record EdgeConfig(
         String host,
@@ -52,7 +54,11 @@ public record EdgeConfig(
         Duration helloTimeout,
         ShedConfig shed,
         java.util.Optional<String> webApiUrl,
-        Duration inboxSessionTimeout) {
+        Duration inboxSessionTimeout,
+        TracingSettings tracing) {
+
+    /** {@code service.name} of the edge's spans unless {@code tracing.service.name} says otherwise. */
+    public static final String SERVICE_NAME = "kchat-edge";
 
     static final List<String[]> DOCUMENTED = List.of(
             new String[] {"edge.host", "0.0.0.0", "address the edge binds to"},
@@ -98,7 +104,8 @@ public record EdgeConfig(
                 s.duration("edge.hello.timeout", Duration.ofSeconds(30)),
                 ShedConfig.from(s),
                 s.find("edge.web.api.url"),
-                s.duration("edge.kafka.session.timeout", Duration.ofSeconds(45)));
+                s.duration("edge.kafka.session.timeout", Duration.ofSeconds(45)),
+                TracingSettings.from(s, SERVICE_NAME));
     }
 
     /** The same edge on another port (tests and the local runner start several). */
@@ -106,7 +113,7 @@ public record EdgeConfig(
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
                 registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl,
                 maxViewedChannels,
-                maxSessionSetUps, helloTimeout, shed, webApiUrl, inboxSessionTimeout);
+                maxSessionSetUps, helloTimeout, shed, webApiUrl, inboxSessionTimeout, tracing);
     }
 
     static String help() {
@@ -114,6 +121,7 @@ public record EdgeConfig(
         rows.addAll(AuthConfig.DOCUMENTED);
         rows.addAll(ShedConfig.DOCUMENTED);
         rows.addAll(Limits.DOCUMENTED);
+        rows.addAll(TracingSettings.documented(SERVICE_NAME));
         StringBuilder out = new StringBuilder("kchat edge-push: the WebSocket edge.\n\nSettings (as -Dkey=value or environment variable):\n");
         for (String[] row : rows) {
             out.append(String.format("  %-32s %-36s default %-22s %s%n", row[0], Settings.envName(row[0]), row[1], row[2]));

@@ -34,6 +34,7 @@ import dev.kchat.service.AdminServer;
 import dev.kchat.service.Health;
 import dev.kchat.service.Metrics;
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.cql.CqlConfig;
 import dev.kchat.store.cql.CqlSessions;
 import dev.kchat.store.moderation.ModerationRepository;
@@ -83,6 +84,8 @@ public final class IngressApp implements AutoCloseable {
     private PushRoutes push;
     /** The media API's routes (object store, producer); set once by {@link #start}. */
     private Doors.RouteGroup media;
+    /** The commands' spans; set once by {@link #start}, flushed by {@link #close()}. */
+    private Tracing tracing;
 
     private IngressApp(Undertow server, AdminServer admin, CommandPublisher commands, CommandReplies replies,
             TopicPublisher<Receipt> receipts, TopicPublisher<ModerationAction> moderationActions,
@@ -142,7 +145,8 @@ public final class IngressApp implements AutoCloseable {
             commands.close();
             throw new IllegalStateException("interrupted while joining the reply group", e);
         }
-        CommandAnswers answers = new CommandAnswers(commands, replies, config.outcomes().maxWait(), metrics);
+        Tracing tracing = Tracing.start(config.tracing());
+        CommandAnswers answers = new CommandAnswers(commands, replies, config.outcomes().maxWait(), metrics, tracing);
         TopicPublisher<ModerationAction> moderationActions = new TopicPublisher<>(config.bootstrapServers(),
                 topics.moderationActions(), "ingress-moderation-actions");
         TopicPublisher<ModerationRule> moderationRules = new TopicPublisher<>(config.bootstrapServers(),
@@ -192,6 +196,7 @@ public final class IngressApp implements AutoCloseable {
                 momentEvents, workers, producerMetrics, admin, backlog, port);
         app.push = push;
         app.media = media;
+        app.tracing = tracing;
         return app;
     }
 
@@ -230,6 +235,7 @@ public final class IngressApp implements AutoCloseable {
         backlog.close();
         kafkaAdmin.close();
         admin.close();
+        tracing.close();
         log.info("ingress stopped");
     }
 

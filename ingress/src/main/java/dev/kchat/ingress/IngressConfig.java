@@ -3,6 +3,7 @@ package dev.kchat.ingress;
 import dev.kchat.api.Limits;
 import dev.kchat.api.auth.AuthConfig;
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.TracingSettings;
 import java.util.List;
 
 /**
@@ -25,6 +26,7 @@ import java.util.List;
  * @param moments          the Moments settings the feed reads share with topology-moments (page sizes)
  * @param corsOrigins      browser origins let in to the API ({@code ingress.cors.origins}, {@link CrossOrigin})
  * @param media            uploads: object storage, URL lifetimes, limits ({@code media.*})
+ * @param tracing          the spans of the commands it takes ({@code tracing.*}; {@code service.name} kchat-ingress)
  */
 public record IngressConfig(
         String httpHost,
@@ -42,7 +44,8 @@ public record IngressConfig(
         Outcomes outcomes,
         dev.kchat.moments.MomentsConfig moments,
         java.util.List<String> corsOrigins,
-        dev.kchat.ingress.media.MediaSettings media) {
+        dev.kchat.ingress.media.MediaSettings media,
+        TracingSettings tracing) {
 
     /**
      * How a caller that sends {@code Prefer: wait=N} gets routing's decision.
@@ -70,6 +73,8 @@ public record IngressConfig(
     public static final String CORS_ORIGINS = "ingress.cors.origins";
     public static final int DEFAULT_WAIT_MAX_SECONDS = 10;
     public static final String DEFAULT_REPLIES_GROUP = "kchat-ingress-replies";
+    /** {@code service.name} of ingress's spans unless {@code tracing.service.name} says otherwise. */
+    public static final String SERVICE_NAME = "kchat-ingress";
 
     /**
      * How receipts on demand ("who read my message") are answered.
@@ -148,7 +153,8 @@ public record IngressConfig(
                 Outcomes.from(s),
                 dev.kchat.moments.MomentsConfig.from(s),
                 s.find(CORS_ORIGINS).map(IngressConfig::origins).orElse(java.util.List.of()),
-                dev.kchat.ingress.media.MediaSettings.from(s));
+                dev.kchat.ingress.media.MediaSettings.from(s),
+                TracingSettings.from(s, SERVICE_NAME));
     }
 
     /** A comma-separated list of origins, blanks dropped. */
@@ -162,6 +168,7 @@ public record IngressConfig(
         rows.addAll(AuthConfig.DOCUMENTED);
         rows.addAll(Limits.DOCUMENTED);
         rows.addAll(dev.kchat.ingress.media.MediaSettings.DOCUMENTED);
+        rows.addAll(TracingSettings.documented(SERVICE_NAME));
         for (String[] row : rows) {
             out.append(String.format("  %-34s %-38s default %-22s %s%n", row[0], Settings.envName(row[0]), row[1], row[2]));
         }

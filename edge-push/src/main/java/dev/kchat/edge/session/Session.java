@@ -6,6 +6,7 @@ import dev.kchat.edge.live.LiveSubscriber;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.protocol.InboxEntryFrames;
 import dev.kchat.edge.sync.Delivery;
+import dev.kchat.edge.sync.DeliverySpan;
 import dev.kchat.edge.sync.InboxCursor;
 import dev.kchat.edge.sync.InboxListener;
 import dev.kchat.edge.sync.ReplayTarget;
@@ -287,15 +288,20 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
             cutOffSlow();
             return;
         }
+        // A live inbox entry's frame is part of its delivery's span until written (no-op otherwise).
+        DeliverySpan delivery = DeliverySpan.current();
+        delivery.frameQueued();
         WebSockets.sendText(frame, channel, new WebSocketCallback<Void>() {
             @Override
             public void complete(WebSocketChannel ch, Void context) {
                 queued.decrementAndGet();
+                delivery.frameWritten();
             }
 
             @Override
             public void onError(WebSocketChannel ch, Void context, Throwable failure) {
                 queued.decrementAndGet();
+                delivery.frameFailed(failure);
                 log.debug("send to {} failed: {}", Session.this, failure.toString());
                 close(Frames.CLOSE_GOING_AWAY, "send failed");
             }

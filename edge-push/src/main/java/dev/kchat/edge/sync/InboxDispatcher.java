@@ -6,9 +6,11 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.ProcessingErrors;
+import dev.kchat.service.tracing.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -68,12 +70,21 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
     private final Counter delivered;
     private final Counter poisoned;
     private final Timer deliveryLatency;
+    private final Tracing tracing;
     private volatile boolean running = true;
     private volatile boolean stopped;
 
     public InboxDispatcher(String bootstrapServers, String groupId, String clientId, Topic<String, InboxEntry> inbox,
             Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, InboxDelay timing,
             Duration sessionTimeout, MeterRegistry metrics) {
+        this(bootstrapServers, groupId, clientId, inbox, errors, errorProducer, timing, sessionTimeout, metrics, Tracing.off());
+    }
+
+    /** As the other constructor, with the deliveries traced ({@link DeliverySpan}). */
+    public InboxDispatcher(String bootstrapServers, String groupId, String clientId, Topic<String, InboxEntry> inbox,
+            Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, InboxDelay timing,
+            Duration sessionTimeout, MeterRegistry metrics, Tracing tracing) {
+        this.tracing = tracing;
         this.timing = timing;
         this.inbox = inbox;
         this.errors = errors;
@@ -153,13 +164,18 @@ public final class InboxDispatcher implements Runnable, ConsumerRebalanceListene
         }
         recent.add(entry);
         timing.entry(entry.getCreatedAt().toEpochMilli(), System.currentTimeMillis());
-        Set<InboxListener> forUser = listeners.get(entry.getUserId());
-        if (forUser != null) {
-            for (InboxListener l : forUser) {
-                l.onLive(entry);
+        DeliverySpan delivery = DeliverySpan.start(tracing, record, entry);
+        try (Scope current = delivery.makeCurrent()) {
+            Set<InboxListener> forUser = listeners.get(entry.getUserId());
+            if (forUser != null) {
+                for (InboxListener l : forUser) {
+                    l.onLive(entry);
+                }
+                deliveryLatency.record(Math.max(0, System.currentTimeMillis() - record.timestamp()), TimeUnit.MILLISECONDS);
+                delivered.increment();
             }
-            deliveryLatency.record(Math.max(0, System.currentTimeMillis() - record.timestamp()), TimeUnit.MILLISECONDS);
-            delivered.increment();
+        } finally {
+            delivery.dispatched();
         }
     }
 

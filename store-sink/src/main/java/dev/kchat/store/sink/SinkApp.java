@@ -54,6 +54,12 @@ public final class SinkApp {
               sink.max.unclassified.attempts attempts on unknown errors before the error topic (default 10)
               kafka.consumer.* / kafka.producer.*  extra Kafka client configs
               admin.host / admin.port        health and metrics endpoint (default 0.0.0.0:8084)
+              tracing.enabled                export a span per record stored (default false)
+              tracing.otlp.endpoint          OTLP/HTTP traces endpoint (default http://localhost:4318/v1/traces)
+              tracing.sample.ratio           share of traces kept, decided at the door (default 1.0)
+              tracing.service.name           service.name of the spans (default kchat-sink)
+              tracing.queue.size / .batch.size / .batch.delay / .export.timeout
+                                             export queue (2048 spans), batch (512, 1s), time limit (10s)
             """;
 
     private SinkApp() {

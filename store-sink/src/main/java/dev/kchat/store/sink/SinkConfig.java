@@ -1,6 +1,7 @@
 package dev.kchat.store.sink;
 
 import dev.kchat.service.Settings;
+import dev.kchat.service.tracing.TracingSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +21,7 @@ import java.util.Objects;
  *     the error topic at once), before it goes to the error topic ({@code sink.max.unclassified.attempts})
  * @param consumerOverrides extra consumer configs ({@code kafka.consumer.*})
  * @param producerOverrides extra configs of the error-topic producer ({@code kafka.producer.*})
+ * @param tracing the sink's spans ({@code tracing.*}; {@code service.name} kchat-sink)
  */
 public record SinkConfig(
         String bootstrapServers,
@@ -31,7 +33,8 @@ public record SinkConfig(
         Duration maxBackoff,
         int maxUnclassifiedAttempts,
         Map<String, String> consumerOverrides,
-        Map<String, String> producerOverrides) {
+        Map<String, String> producerOverrides,
+        TracingSettings tracing) {
 
     public static final String DEFAULT_GROUP_ID = "kchat-store-sink";
     public static final int DEFAULT_MAX_POLL_RECORDS = 500;
@@ -41,6 +44,8 @@ public record SinkConfig(
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(200);
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_UNCLASSIFIED_ATTEMPTS = 10;
+    /** {@code service.name} of the sink's spans unless {@code tracing.service.name} says otherwise. */
+    public static final String SERVICE_NAME = "kchat-sink";
 
     public SinkConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -48,6 +53,7 @@ public record SinkConfig(
         Objects.requireNonNull(pollTimeout, "pollTimeout");
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
+        Objects.requireNonNull(tracing, "tracing");
         consumerOverrides = Map.copyOf(consumerOverrides);
         producerOverrides = Map.copyOf(producerOverrides);
         if (maxPollRecords < 1 || maxInFlight < 1 || maxUnclassifiedAttempts < 1) {
@@ -63,7 +69,7 @@ public record SinkConfig(
     public static SinkConfig defaults(String bootstrapServers) {
         return new SinkConfig(bootstrapServers, DEFAULT_GROUP_ID, DEFAULT_MAX_POLL_RECORDS, DEFAULT_MAX_IN_FLIGHT,
                 DEFAULT_POLL_TIMEOUT, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_UNCLASSIFIED_ATTEMPTS,
-                Map.of(), Map.of());
+                Map.of(), Map.of(), TracingSettings.off(SERVICE_NAME));
     }
 
     public static SinkConfig fromSettings(Settings settings) {
@@ -77,18 +83,19 @@ public record SinkConfig(
                 settings.duration("sink.retry.max.backoff", DEFAULT_MAX_BACKOFF),
                 settings.integer("sink.max.unclassified.attempts", DEFAULT_MAX_UNCLASSIFIED_ATTEMPTS),
                 settings.withPrefix("kafka.consumer."),
-                settings.withPrefix("kafka.producer."));
+                settings.withPrefix("kafka.producer."),
+                TracingSettings.from(settings, SERVICE_NAME));
     }
 
     /** A copy in another consumer group. */
     public SinkConfig withGroupId(String group) {
         return new SinkConfig(bootstrapServers, group, maxPollRecords, maxInFlight, pollTimeout, initialBackoff,
-                maxBackoff, maxUnclassifiedAttempts, consumerOverrides, producerOverrides);
+                maxBackoff, maxUnclassifiedAttempts, consumerOverrides, producerOverrides, tracing);
     }
 
     /** A copy with these retry waits. */
     public SinkConfig withBackoff(Duration initial, Duration max) {
         return new SinkConfig(bootstrapServers, groupId, maxPollRecords, maxInFlight, pollTimeout, initial, max,
-                maxUnclassifiedAttempts, consumerOverrides, producerOverrides);
+                maxUnclassifiedAttempts, consumerOverrides, producerOverrides, tracing);
     }
 }

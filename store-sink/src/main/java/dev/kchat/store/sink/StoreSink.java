@@ -7,6 +7,7 @@ import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
 import dev.kchat.service.ProcessingErrors;
+import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.write.AsyncWriter;
 import dev.kchat.store.media.MediaWriter;
 import dev.kchat.store.moderation.ModerationWriter;
@@ -88,6 +89,7 @@ public final class StoreSink implements AutoCloseable {
     private final AsyncWriter async;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<String, ProcessingError> errors;
+    private final WriteSpans spans;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -110,6 +112,7 @@ public final class StoreSink implements AutoCloseable {
         this.async = async;
         this.consumer = consumer;
         this.errors = errors;
+        this.spans = new WriteSpans(Tracing.start(config.tracing()));
         this.stored = Counter.builder("kchat.sink.records").tag("outcome", "stored")
                 .description("records written to the store").register(meters);
         this.failed = Counter.builder("kchat.sink.records").tag("outcome", "error_topic")
@@ -250,7 +253,7 @@ public final class StoreSink implements AutoCloseable {
             List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>(todo.size());
             for (ConsumerRecord<byte[], byte[]> record : todo) {
                 try {
-                    writes.add(async.executeAll(statements.of(record)));
+                    writes.add(spans.write(record, () -> async.executeAll(statements.of(record))));
                     written.add(record);
                 } catch (RuntimeException e) {
                     sort(record, e, retry, unclassified, errorSends);
@@ -393,6 +396,7 @@ public final class StoreSink implements AutoCloseable {
             consumer.close(CLOSE_TIMEOUT);
         } finally {
             errors.close(CLOSE_TIMEOUT);
+            spans.close();
         }
     }
 
