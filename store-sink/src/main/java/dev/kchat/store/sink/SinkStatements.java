@@ -7,6 +7,7 @@ import dev.kchat.schemas.topic.Topics;
 import dev.kchat.store.media.MediaWriter;
 import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.moments.MomentsWriter;
+import dev.kchat.store.servers.ServerWriter;
 import dev.kchat.store.write.ChatWriter;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,9 +25,12 @@ final class SinkStatements {
     private final ModerationWriter moderation;
     private final MomentsWriter moments;
     private final MediaWriter media;
+    private final ServerWriter servers;
 
-    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments, MediaWriter media) {
+    SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments, MediaWriter media,
+            ServerWriter servers) {
         this.media = media;
+        this.servers = servers;
         this.topics = topics;
         this.writer = writer;
         this.moderation = moderation;
@@ -65,6 +69,7 @@ final class SinkStatements {
                     .deserialize(record.topic(), record.value());
             List<BoundStatement> out = new java.util.ArrayList<>(writer.statementsFor(event, record.value()));
             out.addAll(media.postedStatements(event)); // which messages an upload is in, for downloads
+            out.addAll(servers.statementsFor(event)); // a server's own log: channels, roles, members, invites, bans
             return out;
         }
         if (record.topic().equals(topics.mediaEvents().name())) {
@@ -72,7 +77,9 @@ final class SinkStatements {
         }
         if (record.topic().equals(topics.inbox().name())) {
             InboxEntry entry = topics.inbox().valueSerde().deserializer().deserialize(record.topic(), record.value());
-            return writer.statementsFor(entry, record.value());
+            List<BoundStatement> out = new java.util.ArrayList<>(writer.statementsFor(entry, record.value()));
+            out.addAll(servers.statementsFor(entry)); // read positions and mentions in server channels
+            return out;
         }
         if (record.topic().equals(topics.momentsEvents().name())) {
             return moments.statementsFor(topics.momentsEvents().valueSerde().deserializer().deserialize(record.topic(), record.value()));

@@ -12,6 +12,7 @@ import dev.kchat.store.write.AsyncWriter;
 import dev.kchat.store.media.MediaWriter;
 import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.moments.MomentsWriter;
+import dev.kchat.store.servers.ServerWriter;
 import dev.kchat.store.write.ChatWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -105,8 +106,9 @@ public final class StoreSink implements AutoCloseable {
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
     StoreSink(SinkConfig config, Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments,
-            MediaWriter media, AsyncWriter async, Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
-        this.statements = new SinkStatements(topics, writer, moderation, moments, media);
+            MediaWriter media, ServerWriter servers, AsyncWriter async, Consumer<byte[], byte[]> consumer,
+            Producer<String, ProcessingError> errors, MeterRegistry meters) {
+        this.statements = new SinkStatements(topics, writer, moderation, moments, media, servers);
         this.config = config;
         this.topics = topics;
         this.async = async;
@@ -164,7 +166,8 @@ public final class StoreSink implements AutoCloseable {
                 topics.errors().valueSerde().serializer());
 
         return new StoreSink(config, topics, new ChatWriter(session, keyspace), new ModerationWriter(session, keyspace),
-                new MomentsWriter(session, keyspace), new MediaWriter(session, keyspace), new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
+                new MomentsWriter(session, keyspace), new MediaWriter(session, keyspace), new ServerWriter(session, keyspace),
+                new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
     }
 
     /**
