@@ -65,6 +65,12 @@ public final class ConversationsApi {
         return call(token, "POST", path, HttpRequest.BodyPublishers.ofString(body.toString()));
     }
 
+    /** Any call as the token's user, with a JSON body or none; completes with the JSON body of a 2xx answer. */
+    CompletableFuture<JsonNode> call(String token, String method, String path, ObjectNode body) {
+        return call(token, method, path, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body.toString()));
+    }
+
     private CompletableFuture<JsonNode> call(String token, String method, String path, HttpRequest.BodyPublisher body) {
         try {
             inFlight.acquire();

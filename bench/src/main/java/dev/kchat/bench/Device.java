@@ -46,6 +46,8 @@ public final class Device {
     /** This connection holds one of the client's connect permits (from connect until set up). */
     private final AtomicBoolean settling = new AtomicBoolean();
     private volatile long events;
+    /** Server channels the edge answered {@code viewing} for, over all connections. */
+    private volatile int viewing;
     private int attempts;
 
     Device(LoadClient client, int index, String user, String deviceId, String token) {
@@ -59,6 +61,16 @@ public final class Device {
     /** Inbox events this device received over all its connections. */
     public long events() {
         return events;
+    }
+
+    /** Channel views the edge confirmed ({@code viewing} frames). */
+    public int viewing() {
+        return viewing;
+    }
+
+    /** Asks the edge to deliver a server channel's broadcasts to this connection ({@code view_channel}). */
+    boolean viewChannel(String serverId, String channelId) {
+        return send("{\"type\":\"view_channel\",\"server_id\":\"" + serverId + "\",\"channel_id\":\"" + channelId + "\"}", null);
     }
 
     public long lastInboxSeq() {
@@ -241,6 +253,7 @@ public final class Device {
             }
             case SENT -> stats.sentAcks.increment();
             case TYPING -> stats.typingIn.increment();
+            case VIEWING -> viewing++; // written only by this device's I/O thread
             case ERROR -> {
                 stats.error(f.code());
                 client.refused(f.ref());

@@ -9,7 +9,7 @@ package dev.kchat.bench;
 public final class FrameScanner {
 
     /** Frame kinds the client acts on; everything else is {@link #OTHER}. */
-    public enum Kind { EVENT, BROADCAST, READY, SENT, PONG, ERROR, REDIRECT, RECONNECT, TYPING, OTHER }
+    public enum Kind { EVENT, BROADCAST, READY, SENT, PONG, ERROR, REDIRECT, RECONNECT, TYPING, VIEWING, OTHER }
 
     /**
      * What a frame says.
@@ -72,6 +72,7 @@ public final class FrameScanner {
             case "redirect" -> Kind.REDIRECT;
             case "reconnect" -> Kind.RECONNECT;
             case "typing" -> Kind.TYPING;
+            case "viewing" -> Kind.VIEWING;
             default -> Kind.OTHER;
         };
     }
