@@ -44,8 +44,19 @@ public final class CommandFactory {
         this.limits = limits;
     }
 
-    /** A command and the ids the client is answered with. */
-    public record Accepted(ChatCommand command, String conversationId, String messageId) {
+    /**
+     * A command and the ids the client is answered with; {@code answerFields} are more fields of the
+     * answer (an invite's {@code code}).
+     */
+    public record Accepted(ChatCommand command, String conversationId, String messageId, java.util.Map<String, String> answerFields) {
+
+        public Accepted {
+            answerFields = java.util.Map.copyOf(answerFields);
+        }
+
+        public Accepted(ChatCommand command, String conversationId, String messageId) {
+            this(command, conversationId, messageId, java.util.Map.of());
+        }
     }
 
     public Accepted createConversation(Caller caller, Requests.CreateConversation request, Instant now) {
@@ -123,6 +134,11 @@ public final class CommandFactory {
         if (mentions.size() > limits.maxMentions()) {
             throw ApiException.badRequest("too_many_mentions", "at most " + limits.maxMentions() + " mentions");
         }
+        List<String> mentionRoles = ServerCommandFactory.mentionRoles(conversationId, request.mentionRoles(), limits.maxMentions());
+        boolean mentionEveryone = Boolean.TRUE.equals(request.mentionEveryone());
+        if (mentionEveryone && !Ids.isServerChannel(conversationId)) {
+            throw ApiException.badRequest("invalid_field", "mention_everyone is for server channels only");
+        }
         String messageId = Ids.messageId(conversationId, caller.userId(), request.clientMsgId());
         SendMessage payload = SendMessage.newBuilder()
                 .setClientMsgId(request.clientMsgId())
@@ -131,6 +147,8 @@ public final class CommandFactory {
                 .setReplyToSeq(request.replyToSeq())
                 .setMentions(mentions)
                 .setAttachments(attachments)
+                .setMentionRoles(mentionRoles)
+                .setMentionEveryone(mentionEveryone)
                 .build();
         ChatCommand command = envelope(caller, conversationId,
                 Ids.sendCommandId(conversationId, caller.userId(), request.clientMsgId()), now, payload);
@@ -288,14 +306,16 @@ public final class CommandFactory {
         if (kind == null) {
             throw ApiException.badRequest("missing_field", "kind is required (direct, group or channel)");
         }
-        try {
-            return ConversationKind.valueOf(kind.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_field", "kind must be direct, group or channel");
-        }
+        return switch (kind.toLowerCase(Locale.ROOT)) {
+            case "direct" -> ConversationKind.DIRECT;
+            case "group" -> ConversationKind.GROUP;
+            case "channel" -> ConversationKind.CHANNEL;
+            // Servers and their channels are made with POST /v1/servers and .../channels, not here.
+            default -> throw ApiException.badRequest("invalid_field", "kind must be direct, group or channel");
+        };
     }
 
-    private static ChatCommand envelope(Caller caller, String conversationId, String commandId, Instant now, Object payload) {
+    static ChatCommand envelope(Caller caller, String conversationId, String commandId, Instant now, Object payload) {
         return ChatCommand.newBuilder()
                 .setCommandId(commandId)
                 .setConversationId(conversationId)

@@ -1,12 +1,13 @@
 package dev.kchat.api;
 
 import dev.kchat.events.chat.ChatCommand;
+import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
-/** Produces commands to {@code chat.commands}, keyed by conversation (see {@link TopicPublisher}). */
+/** Produces commands to {@code chat.commands}, keyed by {@link Ids#routingKey} of their conversation (see {@link TopicPublisher}). */
 public final class CommandPublisher extends TopicPublisher<ChatCommand> {
 
     public CommandPublisher(String bootstrapServers, Topic<String, ChatCommand> topic, String clientId) {
@@ -23,6 +24,7 @@ public final class CommandPublisher extends TopicPublisher<ChatCommand> {
      * {@code traceparent}, {@code tracestate}).
      */
     public CompletableFuture<RecordMetadata> publish(ChatCommand command, Map<String, String> headers) {
-        return publish(command.getConversationId(), command, headers);
+        // A server's channels are keyed by their server: one routing task owns the server's whole state.
+        return publish(Ids.routingKey(command.getConversationId()), command, headers);
     }
 }

@@ -11,7 +11,7 @@ import dev.kchat.schemas.Ids;
  * {@code request_id}, echoed in its outcome, and fixes the command id, so every retry of the request
  * is the same command to routing. A group or channel created with a request id gets its id from
  * (creator, request id): a create retried after a timeout meets the group the first attempt made
- * and is answered as a duplicate instead of making a second group. Sends keep their own key, the
+ * and is answered as a duplicate instead of making a second group; a server likewise. Sends keep their own key, the
  * {@code client_msg_id}, which is also their request id.
  */
 public final class RequestIds {
@@ -39,6 +39,8 @@ public final class RequestIds {
         String conversationId = accepted.conversationId();
         if (command.getPayload() instanceof CreateConversation create && create.getKind() != ConversationKind.DIRECT) {
             conversationId = Ids.groupConversationFor(command.getSenderId(), requestId);
+        } else if (command.getPayload() instanceof dev.kchat.events.chat.CreateServer) {
+            conversationId = Ids.serverFor(command.getSenderId(), requestId);
         }
         String kind = command.getCommandId().substring(0, Math.max(0, command.getCommandId().indexOf(':')));
         ChatCommand identified = ChatCommand.newBuilder(command)
@@ -46,6 +48,6 @@ public final class RequestIds {
                 .setCommandId(Ids.requestCommandId(kind.isEmpty() ? "cmd" : kind, conversationId, command.getSenderId(), requestId))
                 .setRequestId(requestId)
                 .build();
-        return new CommandFactory.Accepted(identified, conversationId, accepted.messageId());
+        return new CommandFactory.Accepted(identified, conversationId, accepted.messageId(), accepted.answerFields());
     }
 }

@@ -16,9 +16,17 @@ public final class Requests {
     public record AddMembers(List<String> userIds) {
     }
 
-    /** {@code POST /v1/conversations/{id}/messages}. */
+    /**
+     * {@code POST /v1/conversations/{id}/messages}. In a server channel, {@code mention_roles} (role ids, the
+     * server id for @everyone's role) and {@code mention_everyone} name what the body mentions besides users.
+     */
     public record SendMessage(String clientMsgId, String body, Long replyToSeq, List<String> mentions,
-            List<Attachment> attachments) {
+            List<Attachment> attachments, List<String> mentionRoles, Boolean mentionEveryone) {
+
+        /** A send without role or @everyone mentions. */
+        public SendMessage(String clientMsgId, String body, Long replyToSeq, List<String> mentions, List<Attachment> attachments) {
+            this(clientMsgId, body, replyToSeq, mentions, attachments, null, null);
+        }
     }
 
     /** {@code PATCH /v1/conversations/{id}/messages/{seq}}. */
