@@ -1,13 +1,10 @@
 package dev.kchat.bench;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
-import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,71 +72,26 @@ public final class LargeGroupBench {
         adds.forEach(CompletableFuture::join);
         log.info("group {} of {} members requested in {} ms", groupId, members, (System.nanoTime() - t0) / 1_000_000);
 
-        int[] recipients = new int[online];
-        for (int i = 0; i < online; i++) {
-            recipients[i] = i;
-        }
         int bodyBytes = args.integer("body-bytes");
         // A probe: sequenced after every membership change, so once all online members have it,
         // the membership is complete and the caches are warm.
-        DeliveryLedger probe = new DeliveryLedger(h.tag + "p", online, 4);
-        int probeConv = probe.conversation(recipients);
-        h.client.ledger(probe);
-        h.client.sendMessage(devices.get(0), groupId, probeConv, System.nanoTime(), id -> Harness.body(id, bodyBytes));
-        Harness.drain(probe, online, Duration.ofSeconds(60), Duration.ofSeconds(120));
-        DeliveryLedger.Reconciliation pr = probe.reconcile();
-        log.info("probe: {} of {} online members in {}", pr.delivered(), online, pr.latency().line());
-        if (pr.lost() > 0) {
-            throw new IllegalStateException("the probe reached " + pr.delivered() + " of " + online + " online members within 120 s;"
-                    + " see the platform log in " + h.runDir);
-        }
-
+        TimeToAll.probe(h, devices, groupId, online, bodyBytes);
         int messages = args.integer("messages");
-        DeliveryLedger ledger = new DeliveryLedger(h.tag, online, messages);
-        int conv = ledger.conversation(recipients);
-        h.client.ledger(ledger);
-        CpuWindow cpu = CpuWindow.start(h.pids());
-        List<Integer> ids = new ArrayList<>();
-        for (int k = 0; k < messages; k++) {
-            Device from = devices.get(ThreadLocalRandom.current().nextInt(online));
-            int before = ledger.messagesSent();
-            h.client.sendMessage(from, groupId, conv, System.nanoTime(), id -> Harness.body(id, bodyBytes));
-            ids.add(before);
-            Thread.sleep(args.duration("interval").toMillis());
-        }
-        long drainMs = Harness.drain(ledger, (long) messages * online, Duration.ofSeconds(10), Duration.ofSeconds(60));
-        ObjectNode cpuJson = cpu.stop();
-        DeliveryLedger.Reconciliation r = ledger.reconcile();
-
-        Histogram toAll = LatencySummary.newHistogram();
-        int complete = 0;
+        TimeToAll reach = TimeToAll.measure(h, devices, groupId, online, messages, args.duration("interval"), bodyBytes);
         ObjectNode out = h.resultHead();
-        ArrayNode each = out.putArray("time_to_all_ms");
-        for (int id : ids) {
-            long t = ledger.timeToLastDelivery(id);
-            boolean all = ledger.deliveredCount(id) == online;
-            each.add(all ? t / 1e6 : -1);
-            if (all) {
-                complete++;
-                toAll.recordValue(Math.min(LatencySummary.HIGHEST_MICROS, t / 1_000));
-            }
-        }
-        LatencySummary all = LatencySummary.of(toAll);
-        out.put("members", members).put("online", online).put("messages", messages).put("complete_messages", complete)
-                .put("delivered", r.delivered()).put("expected", r.expected()).put("lost", r.lost()).put("duplicates", r.duplicates())
-                .put("errors", h.client.stats().errors()).put("drain_ms", drainMs);
-        out.set("time_to_all_online", all.json());
-        out.set("per_delivery_latency", r.latency().json());
+        out.put("members", members).put("online", online).put("errors", h.client.stats().errors());
+        reach.into(out, messages);
+        out.set("time_to_all_online", reach.timeToAll().json());
         out.set("client", h.client.stats().json());
-        out.set("cpu", cpuJson);
         String summary = String.format("""
                 large group: %,d members, %,d online, %d messages (%d reached every online member)
                   time until every online member had a message: %s
                   per delivery: %s
                   lost %,d  duplicates %,d  errors %,d
                   cpu (cores) %s""",
-                members, online, messages, complete, all.line(), r.latency().line(), r.lost(), r.duplicates(),
-                h.client.stats().errors(), cpuJson.path("cores"));
+                members, online, messages, reach.complete(), reach.timeToAll().line(), reach.reconciliation().latency().line(),
+                reach.reconciliation().lost(), reach.reconciliation().duplicates(), h.client.stats().errors(),
+                reach.cpu().path("cores"));
         h.report(out, summary);
     }
 }

@@ -91,55 +91,12 @@ public final class ServerBench {
         }
         Harness.await("the edge's viewing answer", devices.subList(0, viewers), d -> d.viewing() > 0, Duration.ofMinutes(2));
 
-        int[] recipients = new int[viewers];
-        for (int i = 0; i < viewers; i++) {
-            recipients[i] = i;
-        }
         int bodyBytes = args.integer("body-bytes");
-        // A probe first: once every viewer has it, the views are live end to end and the caches are warm.
-        DeliveryLedger probe = new DeliveryLedger(h.tag + "p", viewers, 4);
-        int probeConv = probe.conversation(recipients);
-        h.client.ledger(probe);
-        h.client.sendMessage(devices.get(0), channelId, probeConv, System.nanoTime(), id -> Harness.body(id, bodyBytes));
-        Harness.drain(probe, viewers, Duration.ofSeconds(60), Duration.ofSeconds(120));
-        DeliveryLedger.Reconciliation pr = probe.reconcile();
-        if (pr.lost() > 0) {
-            throw new IllegalStateException("the probe reached " + pr.delivered() + " of " + viewers + " viewers within 120 s;"
-                    + " see the platform log in " + h.runDir);
-        }
-
+        TimeToAll.probe(h, devices, channelId, viewers, bodyBytes);
         int messages = args.integer("messages");
-        DeliveryLedger ledger = new DeliveryLedger(h.tag, viewers, messages);
-        int conv = ledger.conversation(recipients);
-        h.client.ledger(ledger);
-        CpuWindow cpu = CpuWindow.start(h.pids());
-        List<Integer> ids = new ArrayList<>();
-        for (int k = 0; k < messages; k++) {
-            Device from = devices.get(ThreadLocalRandom.current().nextInt(viewers));
-            ids.add(ledger.messagesSent());
-            h.client.sendMessage(from, channelId, conv, System.nanoTime(), id -> Harness.body(id, bodyBytes));
-            Thread.sleep(args.duration("interval").toMillis());
-        }
-        long drainMs = Harness.drain(ledger, (long) messages * viewers, Duration.ofSeconds(10), Duration.ofSeconds(60));
-        ObjectNode cpuJson = cpu.stop();
-        DeliveryLedger.Reconciliation r = ledger.reconcile();
-        Histogram toAll = LatencySummary.newHistogram();
-        int complete = 0;
-        for (int id : ids) {
-            if (ledger.deliveredCount(id) == viewers) {
-                complete++;
-                toAll.recordValue(Math.min(LatencySummary.HIGHEST_MICROS, ledger.timeToLastDelivery(id) / 1_000));
-            }
-        }
-        LatencySummary all = LatencySummary.of(toAll);
-        double platformCoreSeconds = cpuJson.path("cores").path("platform").asDouble() * cpuJson.path("wall_s").asDouble();
-        double coreMsPerDelivery = r.delivered() == 0 ? 0 : platformCoreSeconds * 1000 / r.delivered();
-        out.put("messages", messages).put("complete_messages", complete).put("delivered", r.delivered())
-                .put("expected", r.expected()).put("lost", r.lost()).put("duplicates", r.duplicates()).put("drain_ms", drainMs)
-                .put("platform_core_ms_per_delivery", coreMsPerDelivery);
-        out.set("time_to_all_viewers", all.json());
-        out.set("per_delivery_latency", r.latency().json());
-        out.set("cpu", cpuJson);
+        TimeToAll reach = TimeToAll.measure(h, devices, channelId, viewers, messages, args.duration("interval"), bodyBytes);
+        reach.into(out, messages);
+        out.set("time_to_all_viewers", reach.timeToAll().json());
 
         LatencySummary ranges = rangeReads(servers, ownerToken, serverId, members, args.integer("range-reads"), args.integer("range-size"));
         out.set("member_range_reads", ranges.json());
@@ -156,8 +113,9 @@ public final class ServerBench {
                 members, connected, viewers, j.path("answered").asLong(), j.path("answer_s").asDouble(),
                 j.path("answered_per_s").asDouble(), joins.answers().line(),
                 j.path("applied_s").asDouble(), j.path("platform_core_ms_per_join").asDouble(),
-                messages, complete, all.line(), r.latency().line(), r.lost(), r.duplicates(), coreMsPerDelivery,
-                args.integer("range-size"), ranges.line(), cpuJson.path("cores"));
+                messages, reach.complete(), reach.timeToAll().line(), reach.reconciliation().latency().line(),
+                reach.reconciliation().lost(), reach.reconciliation().duplicates(), reach.platformCoreMsPerDelivery(),
+                args.integer("range-size"), ranges.line(), reach.cpu().path("cores"));
         h.report(out, summary);
     }
 
