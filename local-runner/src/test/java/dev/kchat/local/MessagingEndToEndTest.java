@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole message path through real parts: a Kafka broker and a CQL server (child JVMs), the sink,
  * both topologies, ingress and an edge, with real WebSocket clients. Two users with two devices
- * each chat in a direct conversation and a group.
+ * each chat in a direct conversation and a group. Tracing is on, exporting to an OTLP receiver in
+ * this JVM: one message's path is one trace.
  */
 class MessagingEndToEndTest {
 
@@ -35,9 +37,11 @@ class MessagingEndToEndTest {
     @TempDir
     static Path dataDir;
     private static LocalPlatform platform;
+    private static OtlpReceiver otlp;
 
     @BeforeAll
     static void start() throws Exception {
+        otlp = OtlpReceiver.start();
         // Admission control on, with a minimum backlog low enough for one test to pass it by stopping
         // routing (nothing is cleared then: every write past it is refused); the other tests stay below it
         // (an idle pipeline reads about one transaction marker per partition)
@@ -46,14 +50,80 @@ class MessagingEndToEndTest {
                 "limits.admission.backlog.min", "150",
                 "limits.admission.check.interval", "200ms",
                 "limits.admission.rate.window", "2s",
-                "limits.rate.send.user", "off"));
+                "limits.rate.send.user", "off",
+                "tracing.enabled", "true",
+                "tracing.otlp.endpoint", otlp.endpoint(),
+                "tracing.batch.delay", "200ms"));
     }
 
     @AfterAll
     static void stop() {
-        if (platform != null) {
-            platform.close();
+        try {
+            if (platform != null) {
+                platform.close();
+            }
+        } finally {
+            otlp.close();
         }
+    }
+
+    @Test
+    void shouldTraceOneMessageFromTheDoorThroughRoutingFanoutAndTheSinkToTheFrameAsOneTrace() throws Exception {
+        // Given a group of gus and hana, hana's phone connected over WebSocket
+        String gus = platform.token("gus", Duration.ofHours(1));
+        String hana = platform.token("hana", Duration.ofHours(1));
+        String group = post(gus, "/v1/conversations", "{\"kind\":\"group\",\"name\":\"traced\",\"members\":[\"hana\"]}", 202)
+                .get("conversation_id").asText();
+        WsDevice phone = WsDevice.connect(platform.edgeUrl(), hana, "hana", "h-phone", 0);
+        awaitEvents(List.of(phone), group, 1);
+
+        // When gus sends one message over HTTP and hana's phone gets it
+        String commandId = post(gus, "/v1/conversations/" + group + "/messages",
+                "{\"client_msg_id\":\"traced-1\",\"body\":\"traced-1\"}", 202).get("command_id").asText();
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(phone.messages(group)).containsExactly("traced-1"));
+
+        // Then the door started a trace: ingress's span of the command, a root, answered 202
+        OtlpReceiver.ReceivedSpan door = await().atMost(DEADLINE).until(() -> otlp.spans().stream()
+                .filter(s -> s.name().equals("ingress.command") && commandId.equals(s.attribute("kchat.command_id")))
+                .findFirst(), Optional::isPresent).orElseThrow();
+        assertThat(door.service()).isEqualTo("kchat-ingress");
+        assertThat(door.parentSpanId()).isEmpty();
+        assertThat(door.attribute("http.response.status_code")).isEqualTo("202");
+        assertThat(door.attribute("kchat.conversation_id")).isEqualTo(group);
+
+        // And every stage's span is in that trace, the child of the one upstream of it: routing's decision,
+        // fanout's conversation stage, an inbox span per member (gus's and hana's), the sink's writes of the
+        // log record and of hana's entry, and the edge's delivery of hana's entry to her phone
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            List<OtlpReceiver.ReceivedSpan> trace = otlp.trace(door.traceId());
+            OtlpReceiver.ReceivedSpan routing = child(trace, door, "kchat-routing", "routing.decide", Map.of(
+                    "kchat.conversation_id", group, "kchat.command_id", commandId, "kchat.outcome", "accepted"));
+            String seq = String.valueOf(routing.attribute("kchat.seq"));
+            OtlpReceiver.ReceivedSpan fanout = child(trace, routing, "kchat-fanout", "fanout.conversation",
+                    Map.of("kchat.seq", seq, "kchat.recipients", "2"));
+            OtlpReceiver.ReceivedSpan hanasEntry = child(trace, fanout, "kchat-fanout", "fanout.inbox",
+                    Map.of("kchat.user_id", "hana", "kchat.seq", seq));
+            child(trace, fanout, "kchat-fanout", "fanout.inbox", Map.of("kchat.user_id", "gus", "kchat.seq", seq));
+            child(trace, routing, "kchat-sink", "sink.write", Map.of("messaging.destination.name", platform.topics().conversationLog().name()));
+            child(trace, hanasEntry, "kchat-sink", "sink.write", Map.of("messaging.destination.name", platform.topics().inbox().name()));
+            OtlpReceiver.ReceivedSpan delivered = child(trace, hanasEntry, "kchat-edge", "edge.deliver", Map.of(
+                    "kchat.user_id", "hana", "kchat.inbox_seq", hanasEntry.attribute("kchat.inbox_seq")));
+            assertThat(Long.parseLong(delivered.attribute("kchat.frames"))).as("frames written to hana's phone").isPositive();
+            assertThat(trace).as("no span of a message body").allSatisfy(s -> assertThat(s.attributes()).doesNotContainValue("traced-1"));
+        });
+        assertThat(otlp.refused()).isZero();
+        phone.close();
+    }
+
+    /** The one span of {@code trace} that is {@code parent}'s child with this service, name and attributes. */
+    private static OtlpReceiver.ReceivedSpan child(List<OtlpReceiver.ReceivedSpan> trace, OtlpReceiver.ReceivedSpan parent,
+            String service, String name, Map<String, String> attributes) {
+        List<OtlpReceiver.ReceivedSpan> matching = trace.stream()
+                .filter(s -> s.name().equals(name) && s.service().equals(service) && s.parentSpanId().equals(parent.spanId()))
+                .filter(s -> attributes.entrySet().stream().allMatch(a -> a.getValue().equals(s.attribute(a.getKey()))))
+                .toList();
+        assertThat(matching).as("%s %s %s, child of %s, in %s", service, name, attributes, parent, trace).hasSize(1);
+        return matching.get(0);
     }
 
     @Test
