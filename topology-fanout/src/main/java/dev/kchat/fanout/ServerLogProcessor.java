@@ -15,6 +15,9 @@ import dev.kchat.fanout.state.ChannelState;
 import dev.kchat.fanout.state.ServerState;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.StageTracer;
+import io.opentelemetry.api.trace.Span;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -53,6 +56,7 @@ final class ServerLogProcessor implements Processor<String, byte[], String, Spec
 
     private final Topic<String, ConversationEvent> conversationLog;
     private ProcessorContext<String, SpecificRecord> context;
+    private StageTracer stage;
     private KeyValueStore<String, ServerState> servers;
     private KeyValueStore<String, String> members;
     private KeyValueStore<String, ChannelReadPosition> reads;
@@ -64,14 +68,20 @@ final class ServerLogProcessor implements Processor<String, byte[], String, Spec
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
+        stage = StageTracer.of(context, "fanout.server");
         ServerStores stores = ServerStores.of(context);
         servers = stores.servers();
         members = stores.members();
         reads = stores.reads();
     }
 
+    /** Handles the event within fanout's server span: routing's child, the parent of the entries and broadcasts it makes. */
     @Override
     public void process(Record<String, byte[]> record) {
+        stage.trace(record, this::fanOut);
+    }
+
+    private void fanOut(Record<String, byte[]> record, Span span) {
         // Thrown, not skipped: the processing exception handler puts the record and the cause on the error topic.
         if (record.value() == null) {
             throw new IllegalArgumentException(conversationLog.name() + " record with key " + record.key() + " has no value");
@@ -81,6 +91,10 @@ final class ServerLogProcessor implements Processor<String, byte[], String, Spec
         String serverId = Ids.serverOf(conversationId);
         if (serverId == null || !serverId.equals(record.key())) {
             throw new IllegalArgumentException("event of " + conversationId + " under key " + record.key());
+        }
+        if (span.isRecording()) {
+            span.setAttribute(SpanAttributes.CONVERSATION_ID, conversationId);
+            span.setAttribute(SpanAttributes.SEQ, event.getSeq());
         }
         if (conversationId.equals(serverId)) {
             serverEvent(record, serverId, event);

@@ -3,6 +3,7 @@ package dev.kchat.routing;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandAccepted;
 import dev.kchat.events.chat.CommandRejected;
+import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.routing.Decision.Change;
@@ -138,9 +139,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         if (span.isRecording()) {
             span.setAttribute(SpanAttributes.CONVERSATION_ID, record.key());
             span.setAttribute(SpanAttributes.COMMAND_ID, command.getCommandId());
-            Object outcome = decision.result().getOutcome();
-            span.setAttribute(SpanAttributes.OUTCOME, outcome instanceof CommandRejected rejected ? "rejected:" + rejected.getCode()
-                    : outcome instanceof CommandAccepted accepted && accepted.getDuplicate() ? "duplicate" : "accepted");
+            span.setAttribute(SpanAttributes.OUTCOME, outcomeLabel(decision.result()));
             if (decision.event() != null) {
                 span.setAttribute(SpanAttributes.SEQ, decision.event().getSeq());
             }
@@ -150,6 +149,13 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         }
         log.debug("command {} on {}: {}", command.getCommandId(), record.key(), decision.result().getOutcome());
         context.forward(record.withValue((SpecificRecord) decision.result()));
+    }
+
+    /** A decision as the span says it: {@code accepted}, {@code duplicate} or {@code rejected:<code>}. */
+    static String outcomeLabel(CommandResult result) {
+        Object outcome = result.getOutcome();
+        return outcome instanceof CommandRejected rejected ? "rejected:" + rejected.getCode()
+                : outcome instanceof CommandAccepted accepted && accepted.getDuplicate() ? "duplicate" : "accepted";
     }
 
     private void apply(Change change) {

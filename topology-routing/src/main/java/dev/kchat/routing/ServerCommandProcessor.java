@@ -19,6 +19,9 @@ import dev.kchat.routing.state.ServerRoleState;
 import dev.kchat.routing.state.SnowflakeState;
 import dev.kchat.schemas.Snowflake;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.StageTracer;
+import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,6 +55,7 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     private final Topic<String, ChatCommand> commands;
     private final Map<String, KeyValueStore<String, SpecificRecord>> stores = new HashMap<>();
     private ProcessorContext<String, SpecificRecord> context;
+    private StageTracer stage;
     private ServerState state;
 
     ServerCommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
@@ -70,6 +74,7 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
+        stage = StageTracer.of(context, "routing.decide");
         for (String name : storeNames()) {
             stores.put(name, context.getStateStore(name));
         }
@@ -159,8 +164,13 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
         };
     }
 
+    /** Decides the command within routing's span (as {@link CommandProcessor} does). */
     @Override
     public void process(Record<String, byte[]> record) {
+        stage.trace(record, this::decide);
+    }
+
+    private void decide(Record<String, byte[]> record, Span span) {
         // Thrown, not skipped: the processing exception handler puts the raw record and the cause on
         // the error topic, in the same transaction, and processing goes on with the next record.
         if (record.value() == null) {
@@ -169,6 +179,12 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
         ChatCommand command = commands.valueSerde().deserializer().deserialize(commands.name(), record.value());
         ServerDecision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.writes().forEach(this::apply);
+        if (span.isRecording()) {
+            span.setAttribute(SpanAttributes.CONVERSATION_ID, command.getConversationId());
+            span.setAttribute(SpanAttributes.COMMAND_ID, command.getCommandId());
+            span.setAttribute(SpanAttributes.OUTCOME, CommandProcessor.outcomeLabel(decision.result()));
+            decision.events().forEach(event -> span.setAttribute(SpanAttributes.SEQ, event.getSeq()));
+        }
         for (ConversationEvent event : decision.events()) {
             context.forward(record.withValue((SpecificRecord) event));
         }
