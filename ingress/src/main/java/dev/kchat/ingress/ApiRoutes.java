@@ -132,7 +132,17 @@ public final class ApiRoutes {
             Map.entry("moments_create_post", Limit.SEND),
             Map.entry("moments_like", Limit.SEND),
             Map.entry("moments_comment", Limit.SEND),
-            Map.entry("friend_request", Limit.MEMBER_CHANGE));
+            Map.entry("friend_request", Limit.MEMBER_CHANGE),
+            Map.entry("server_create", Limit.CREATE_CONVERSATION),
+            Map.entry("server_channel_create", Limit.CREATE_CONVERSATION),
+            Map.entry("server_role_create", Limit.CREATE_CONVERSATION),
+            Map.entry("server_invite_create", Limit.CREATE_CONVERSATION),
+            Map.entry("server_join", Limit.MEMBER_CHANGE),
+            Map.entry("server_kick", Limit.MEMBER_CHANGE),
+            Map.entry("server_ban", Limit.MEMBER_CHANGE),
+            Map.entry("server_unban", Limit.MEMBER_CHANGE),
+            Map.entry("server_role_assign", Limit.MEMBER_CHANGE),
+            Map.entry("server_role_unassign", Limit.MEMBER_CHANGE));
 
     /** The routing handler of the API. */
     public HttpHandler handler() {

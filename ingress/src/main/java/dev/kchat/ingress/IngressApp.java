@@ -7,6 +7,8 @@ import dev.kchat.ingress.moments.FeedRoutes;
 import dev.kchat.ingress.moments.FriendRoutes;
 import dev.kchat.ingress.moments.PostRoutes;
 import dev.kchat.ingress.push.PushRoutes;
+import dev.kchat.ingress.servers.ServerReadRoutes;
+import dev.kchat.ingress.servers.ServerRoutes;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.SocialGraphEvent;
 import dev.kchat.store.moments.MomentsRepository;
@@ -38,6 +40,7 @@ import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.cql.CqlConfig;
 import dev.kchat.store.cql.CqlSessions;
 import dev.kchat.store.moderation.ModerationRepository;
+import dev.kchat.store.servers.ServerRepository;
 import dev.kchat.store.read.ChatRepository;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -119,6 +122,7 @@ public final class IngressApp implements AutoCloseable {
         producerMetrics.bindTo(metrics);
         commands.warmUp();
         ChatRepository repository = new ChatRepository(session, keyspace);
+        ServerRepository servers = new ServerRepository(session, keyspace);
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
                 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000),
@@ -165,7 +169,10 @@ public final class IngressApp implements AutoCloseable {
         List<Doors.RouteGroup> groups = List.of(moderation::register, push, media,
                 new FriendRoutes(socialGraph, moments, Clock.systemUTC()),
                 new PostRoutes(momentEvents, moments, Clock.systemUTC()),
-                new FeedRoutes(moments, config.moments()));
+                new FeedRoutes(moments, config.moments()),
+                new ServerRoutes(answers, servers, Clock.systemUTC()), new ServerReadRoutes(servers, repository, receipts,
+                        config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
+                        config.limits().maxPageSize(), Clock.systemUTC()));
         ApiRoutes routes = new ApiRoutes(new JwtAuthenticator(config.auth()), config.limits(), answers, receipts, repository,
                 topics.inbox(), edges, config.presenceUrl().map(url -> new PresenceClient(URI.create(url), Duration.ofSeconds(2))).orElse(null),
                 config.receipts(), groups, workers, admission, metrics, Clock.systemUTC());

@@ -19,6 +19,7 @@ import dev.kchat.events.social.FeedEntry;
 import dev.kchat.events.social.MomentEvent;
 import dev.kchat.events.social.SocialGraphEvent;
 import org.apache.avro.specific.SpecificRecord;
+import dev.kchat.store.servers.ServerWriter;
 import dev.kchat.store.write.ChatWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,9 +50,10 @@ final class TestIngress implements AutoCloseable {
     private final ModerationWriter moderation;
     private final MomentsWriter moments;
     private final IngressApp ingress;
+    private final ServerWriter servers;
 
     private TestIngress(KafkaBroker broker, Topics topics, TestEvents events, ChatWriter writer, ModerationWriter moderation,
-            MomentsWriter moments, IngressApp ingress) {
+            MomentsWriter moments, IngressApp ingress, String keyspace) {
         this.moderation = moderation;
         this.moments = moments;
         this.broker = broker;
@@ -59,6 +61,7 @@ final class TestIngress implements AutoCloseable {
         this.events = events;
         this.writer = writer;
         this.ingress = ingress;
+        this.servers = new ServerWriter(TestStore.session(), keyspace);
     }
 
     /** Starts it all; {@code settings} add to or override the test defaults. */
@@ -77,7 +80,7 @@ final class TestIngress implements AutoCloseable {
         all.putAll(settings);
         IngressApp ingress = IngressApp.start(IngressConfig.from(Settings.of(all)), topics, TestStore.session(), keyspace);
         return new TestIngress(broker, topics, new TestEvents(topics), new ChatWriter(TestStore.session(), keyspace),
-                new ModerationWriter(TestStore.session(), keyspace), new MomentsWriter(TestStore.session(), keyspace), ingress);
+                new ModerationWriter(TestStore.session(), keyspace), new MomentsWriter(TestStore.session(), keyspace), ingress, keyspace);
     }
 
     int port() {
@@ -97,6 +100,16 @@ final class TestIngress implements AutoCloseable {
         List<BoundStatement> statements = new ArrayList<>();
         for (ConversationEvent e : log) {
             statements.addAll(writer.statementsFor(e, events.bytes(e)));
+        }
+        TestStore.write(statements);
+    }
+
+    /** Stores a server's log as the sink would: the server tables, and the log itself (history). */
+    void storeServer(ConversationEvent... log) {
+        List<BoundStatement> statements = new ArrayList<>();
+        for (ConversationEvent e : log) {
+            statements.addAll(writer.statementsFor(e, events.bytes(e)));
+            statements.addAll(servers.statementsFor(e));
         }
         TestStore.write(statements);
     }

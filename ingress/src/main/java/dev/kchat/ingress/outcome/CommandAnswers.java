@@ -71,6 +71,7 @@ public final class CommandAnswers {
         if (accepted.messageId() != null) {
             queued.put("message_id", accepted.messageId());
         }
+        accepted.answerFields().forEach(queued::put);
         CompletableFuture<Optional<CommandResult>> decided = decision;
         ChatCommand toPublish = command;
         Span span = tracing.startTrace(SPAN_NAME, SpanKind.SERVER);

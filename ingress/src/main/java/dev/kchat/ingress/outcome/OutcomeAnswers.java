@@ -29,15 +29,19 @@ public final class OutcomeAnswers {
     /** The {@code Prefer} token of RFC 7240 that asks the server to wait for the result. */
     private static final Pattern WAIT = Pattern.compile("(?:^|[,;\\s])wait\\s*=\\s*\"?(\\d{1,6})\"?(?=$|[,;\\s])");
 
-    private static final Map<String, Integer> STATUS_BY_CODE = Map.of(
-            "not_a_member", 403,
-            "forbidden", 403,
-            "muted", 403,
-            "conversation_not_found", 404,
-            "target_not_found", 404,
-            "conversation_exists", 409,
-            "edit_window_expired", 422,
-            "invalid_command", 422);
+    private static final Map<String, Integer> STATUS_BY_CODE = Map.ofEntries(
+            Map.entry("not_a_member", 403),
+            Map.entry("forbidden", 403),
+            Map.entry("muted", 403),
+            Map.entry("banned", 403),
+            Map.entry("conversation_not_found", 404),
+            Map.entry("target_not_found", 404),
+            Map.entry("invite_not_found", 404),
+            Map.entry("conversation_exists", 409),
+            Map.entry("invite_expired", 410),
+            Map.entry("invite_exhausted", 410),
+            Map.entry("edit_window_expired", 422),
+            Map.entry("invalid_command", 422));
 
     private OutcomeAnswers() {
     }
@@ -66,12 +70,17 @@ public final class OutcomeAnswers {
     }
 
     /** The status that answers a decision. */
+    /** Server commands that make something new: answered 201 like a send or a conversation's create. */
+    private static final java.util.Set<String> CREATES = java.util.Set.of("CreateServer", "CreateChannel", "CreateRole", "CreateInvite",
+            "JoinServer");
+
     public static int status(CommandResult result) {
         if (result.getOutcome() instanceof CommandRejected rejected) {
             return STATUS_BY_CODE.getOrDefault(rejected.getCode(), 422);
         }
         String type = result.getCommandType();
-        boolean creates = SendMessage.class.getSimpleName().equals(type) || CreateConversation.class.getSimpleName().equals(type);
+        boolean creates = SendMessage.class.getSimpleName().equals(type) || CreateConversation.class.getSimpleName().equals(type)
+                || CREATES.contains(type);
         return creates ? 201 : 200;
     }
 
