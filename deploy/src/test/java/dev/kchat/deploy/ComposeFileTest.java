@@ -83,6 +83,17 @@ class ComposeFileTest {
     }
 
     @Test
+    void shouldSendEveryPlatformServicesTracesToJaegerOverOtlpHttp() {
+        assertThat(names(config.get("services"))).contains("jaeger");
+        assertThat(config.at("/services/jaeger/command").toString()).contains("receivers.otlp.protocols.http.endpoint=0.0.0.0:4318");
+        for (String service : List.of("routing-1", "fanout-1", "store-sink-1", "ingress-1", "edge-1", "ingress-2", "edge-2")) {
+            assertThat(config.at("/services/" + service + "/environment/KCHAT_TRACING_ENABLED").asText()).as(service).isEqualTo("true");
+            assertThat(config.at("/services/" + service + "/environment/KCHAT_TRACING_OTLP_ENDPOINT").asText()).as(service)
+                    .isEqualTo("http://jaeger:4318/v1/traces");
+        }
+    }
+
+    @Test
     void shouldBuildEveryImageOfTheRepositoryFromADockerfileOverItsDistribution() throws IOException {
         for (String service : names(config.get("services"))) {
             JsonNode build = config.at("/services/" + service + "/build/context");
