@@ -49,7 +49,7 @@ final class Entries {
 
     static InboxEntry read(String user, long inboxSeq, String conversation, long readSeq, long unread) {
         return InboxEntry.newBuilder().setUserId(user).setInboxSeq(inboxSeq).setConversationId(conversation).setCreatedAt(T0)
-                .setItem(new ReadPositionChanged(conversation, readSeq, unread)).build();
+                .setItem(ReadPositionChanged.newBuilder().setConversationId(conversation).setReadSeq(readSeq).setUnread(unread).build()).build();
     }
 
     static InboxEntry liked(String user, long inboxSeq, String actor, long unread) {
