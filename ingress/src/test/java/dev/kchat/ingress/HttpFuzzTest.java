@@ -42,7 +42,11 @@ class HttpFuzzTest {
     private static final List<String> VALID = List.of(
             "{\"client_msg_id\":\"m-1\",\"body\":\"hi\",\"mentions\":[\"bob\"],\"reply_to_seq\":3}",
             "{\"client_msg_id\":\"m-2\",\"attachments\":[{\"url\":\"https://cdn.example/a.jpg\",\"mime_type\":\"image/jpeg\",\"size_bytes\":10}]}",
-            "{\"user_ids\":[\"dave\"]}", "{\"seq\":1}", "{\"kind\":\"group\",\"name\":\"team\",\"members\":[\"bob\"]}");
+            "{\"user_ids\":[\"dave\"]}", "{\"seq\":1}", "{\"kind\":\"group\",\"name\":\"team\",\"members\":[\"bob\"]}",
+            "{\"name\":\"crew\",\"permissions\":1024,\"position\":2,\"mentionable\":true}", "{\"max_uses\":3,\"max_age_seconds\":600}",
+            "{\"name\":\"news\",\"type\":\"announcement\",\"category_id\":\"" + "sv:00000000-0000-4000-8000-00000000f022:c1\"}");
+    /** alice's server (stored), whose routes are fuzzed too. */
+    private static final String SERVER = "sv:00000000-0000-4000-8000-00000000f022";
     /** Requests that produce to chat.commands under GROUP, and the accepted ones among them. */
     private static final AtomicInteger ACCEPTED_ON_GROUP = new AtomicInteger();
 
@@ -63,6 +67,13 @@ class HttpFuzzTest {
         ingress = TestIngress.start("ingress_fuzz", settings);
         api = new ApiClient(TestIngress.SECRET, ingress::port);
         ingress.store(created(GROUP, ConversationKind.GROUP, "alice", "bob"));
+        ingress.storeServer(dev.kchat.events.chat.ConversationEvent.newBuilder().setConversationId(SERVER).setSeq(1).setEventId("e-1")
+                .setActorId("alice").setOccurredAt(java.time.Instant.parse("2026-11-26T10:00:00Z"))
+                .setPayload(dev.kchat.events.chat.ServerCreated.newBuilder().setName("fuzz").setOwnerId("alice")
+                        .setEveryoneRole(dev.kchat.events.common.ServerRole.newBuilder().setRoleId(SERVER).setName("@everyone")
+                                .setPermissions(dev.kchat.servers.permissions.Permission.DEFAULT_EVERYONE).setPosition(0).build())
+                        .setDefaultChannel(dev.kchat.events.common.ServerChannel.newBuilder().setChannelId(SERVER + ":c1").setName("general")
+                                .setType(dev.kchat.events.common.ChannelType.TEXT).build()).build()).build());
     }
 
     @AfterContainer
@@ -90,7 +101,9 @@ class HttpFuzzTest {
     @Provide
     Arbitrary<String> commandPaths() {
         return Arbitraries.of("/v1/conversations/" + GROUP + "/messages", "/v1/conversations/" + GROUP + "/members",
-                "/v1/conversations", "/v1/conversations/" + GROUP + "/read");
+                "/v1/conversations", "/v1/conversations/" + GROUP + "/read", "/v1/servers", "/v1/servers/" + SERVER + "/channels",
+                "/v1/servers/" + SERVER + "/roles", "/v1/servers/" + SERVER + "/invites", "/v1/servers/" + SERVER + "/channels/" + SERVER
+                        + ":c1/read", "/v1/conversations/" + SERVER + ":c1/messages");
     }
 
     private HttpResponse<String> send(String method, String pathAndQuery, byte[] body) throws Exception {
@@ -137,7 +150,9 @@ class HttpFuzzTest {
         return Arbitraries.of("/v1/conversations/{}/messages", "/v1/conversations/" + GROUP + "/messages?before={}",
                 "/v1/conversations/" + GROUP + "/messages?after={}&limit={}", "/v1/conversations/" + GROUP + "/messages/{}",
                 "/v1/conversations/" + GROUP + "/messages/{}/receipts", "/v1/sync?since={}", "/v1/conversations/{}/members",
-                "/v1/conversations?limit={}");
+                "/v1/conversations?limit={}", "/v1/servers/{}", "/v1/servers/{}/channels", "/v1/servers/" + SERVER + "/members?offset={}&limit={}",
+                "/v1/servers/" + SERVER + "/channels/{}/messages", "/v1/servers/" + SERVER + "/channels/" + SERVER + ":c1/messages?before={}",
+                "/v1/servers/" + SERVER + "/invites", "/v1/servers/" + SERVER + "/bans");
     }
 
     @Example
