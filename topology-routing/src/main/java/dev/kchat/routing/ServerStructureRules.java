@@ -44,6 +44,16 @@ final class ServerStructureRules {
 
     /** Longest channel topic (Discord's limit). */
     static final int MAX_TOPIC_LENGTH = 1024;
+    /**
+     * Most channels (categories included) a server holds, Discord's limit. Decisions scan a server's
+     * channels or roles and a channel's overwrites, and one task serves many servers, so every one of
+     * them is bounded: no server can slow the others on its partition.
+     */
+    static final int MAX_CHANNELS = 500;
+    /** Most roles a server holds, @everyone included (Discord's limit). */
+    static final int MAX_ROLES = 250;
+    /** Most overwrites one channel holds. */
+    static final int MAX_OVERWRITES = 100;
 
     ServerDecision createChannel(ServerContext c, ServerMemberState senderState, CreateChannel create) {
         Member sender = ServerContext.member(c.senderId(), senderState);
@@ -61,6 +71,9 @@ final class ServerStructureRules {
         String topic = topic(create.getTopic());
         if (topic != null && topic.length() > MAX_TOPIC_LENGTH) {
             return c.reject(CommandRules.INVALID_COMMAND, "a topic has at most " + MAX_TOPIC_LENGTH + " characters");
+        }
+        if (c.state().channels(c.serverId()).size() >= MAX_CHANNELS) {
+            return c.reject(CommandRules.INVALID_COMMAND, "a server has at most " + MAX_CHANNELS + " channels");
         }
         String category = create.getCategoryId();
         if (category != null) {
@@ -178,6 +191,9 @@ final class ServerStructureRules {
         if (!RoleHierarchy.canGrant(base, create.getPermissions())) {
             return c.reject(CommandRules.FORBIDDEN, "a role can grant only permissions you have; missing "
                     + Permission.of(create.getPermissions() & ~base));
+        }
+        if (c.roles().size() >= MAX_ROLES) {
+            return c.reject(CommandRules.INVALID_COMMAND, "a server has at most " + MAX_ROLES + " roles, @everyone included");
         }
         ServerMeta meta = c.meta();
         String roleId = Ids.serverRole(c.serverId(), meta.getNextRole());
@@ -297,6 +313,9 @@ final class ServerStructureRules {
         if (!RoleHierarchy.canGrant(inChannel, allow | deny)) {
             return c.reject(CommandRules.FORBIDDEN, "an overwrite can allow or deny only permissions you have in the channel; missing "
                     + Permission.of((allow | deny) & ~inChannel));
+        }
+        if (c.overwrite(channelId, target, set.getTargetId()) == null && c.state().overwrites(channelId).size() >= MAX_OVERWRITES) {
+            return c.reject(CommandRules.INVALID_COMMAND, "a channel has at most " + MAX_OVERWRITES + " overwrites");
         }
         return c.acceptOnServer(List.of(Write.put(RoutingApp.SERVER_OVERWRITES_STORE,
                         StoreKeys.overwrite(channelId, target.name(), set.getTargetId()),
