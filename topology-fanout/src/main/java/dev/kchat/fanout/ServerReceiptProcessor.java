@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * Receipts in server channels (records keyed by a server id): a member's read position in a channel.
  * A {@code ReadUpTo} that moves it forward (clamped to the channel's last seq) is kept with the mentions
  * after it ({@link ServerReads}) and goes to every device of the member as a {@link ReadPositionChanged}
- * ({@code unread} = last seq - read seq), like a conversation's read position; the mentions left are
- * counted by the store from the same entries (the entry has no field for them). A read by someone who is not a member, or may not view the channel, is
+ * ({@code unread} = last seq - read seq, {@code mention_count} = the mentions left after it), like a
+ * conversation's read position. A read by someone who is not a member, or may not view the channel, is
  * refused to the reader's inbox. {@code Delivered} receipts count for nothing in servers (no per-recipient
  * statuses in read-diffused channels) and are dropped.
  */
@@ -93,7 +93,7 @@ final class ServerReceiptProcessor implements Processor<String, byte[], String, 
         context.forward(new Record<String, SpecificRecord>(userId, InboxEntry.newBuilder().setUserId(userId).setInboxSeq(0)
                 .setConversationId(channelId).setConvSeq(null).setCreatedAt(Instant.ofEpochMilli(record.timestamp()))
                 .setItem(ReadPositionChanged.newBuilder().setConversationId(channelId).setReadSeq(after.getReadSeq())
-                        .setUnread(Math.max(0, last - after.getReadSeq())).build())
+                        .setUnread(Math.max(0, last - after.getReadSeq())).setMentionCount(after.getMentionSeqs().size()).build())
                 .build(), record.timestamp(), record.headers()));
     }
 

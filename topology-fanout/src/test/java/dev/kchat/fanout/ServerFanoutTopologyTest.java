@@ -160,6 +160,7 @@ class ServerFanoutTopologyTest {
         List<ReadPositionChanged> positions = inbox.readValuesToList().stream().map(e -> (ReadPositionChanged) e.getItem()).toList();
         assertThat(positions).extracting(ReadPositionChanged::getReadSeq).containsExactly(1L, 3L);
         assertThat(positions).extracting(ReadPositionChanged::getUnread).containsExactly(2L, 0L);
+        assertThat(positions).extracting(ReadPositionChanged::getMentionCount).containsExactly(1, 0);
         assertThat(reads().get(GENERAL + "|carol").getMentionSeqs()).as("the mentions up to the read position are read").isEmpty();
         assertThat(reads().get(GENERAL + "|bob").getReadSeq()).as("an author has read what they posted").isEqualTo(3L);
     }
