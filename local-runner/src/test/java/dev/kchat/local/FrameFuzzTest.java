@@ -38,6 +38,8 @@ class FrameFuzzTest {
             "{\"type\":\"ack\",\"inbox_seq\":1}", "{\"type\":\"read\",\"conversation_id\":\"g-wsfuzz\",\"seq\":1}",
             "{\"type\":\"typing\",\"conversation_id\":\"g-wsfuzz\",\"typing\":true}", "{\"type\":\"set_status\",\"status\":\"idle\"}",
             "{\"type\":\"subscribe_presence\",\"users\":[\"bob\"]}", "{\"type\":\"ping\"}",
+            "{\"type\":\"view_channel\",\"server_id\":\"sv:fuzz\",\"channel_id\":\"sv:fuzz:c1\"}",
+            "{\"type\":\"unview_channel\",\"channel_id\":\"sv:fuzz:c1\"}",
             "{\"type\":\"hello\",\"device_id\":\"d2\",\"since_inbox_seq\":0}");
     /** Close codes the protocol names (docs/edge-protocol.md) for a client's own frames. */
     private static final List<Integer> CLOSE_CODES = List.of(1003, 1009, 4400, 4401, 4008, 4009);
