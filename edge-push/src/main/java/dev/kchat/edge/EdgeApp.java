@@ -168,11 +168,21 @@ public final class EdgeApp implements AutoCloseable {
         this.sessions = new Sessions(config.maxQueuedFrames(), new CatchUpDriver(store, workers, config.catchUpTimeout()),
                 live, dispatcher, signals, relocation, workers, metrics);
 
+        // Server channels: the connections' views decide which partitions of chat.server.broadcast this edge reads
+        this.serverReader = new ServerBroadcastReader(config.bootstrapServers(), clientId + "_servers", topics.serverBroadcast(),
+                topics.errors(), errorProducer, metrics);
+        ChannelViews channelViews = new ChannelViews(topics.serverBroadcast().partitions(), config.maxViewedChannels(),
+                serverReader::interestChanged);
+        ServerViews serverViews = new ServerViews(channelViews, serverReader, new CqlServerStore(session, keyspace), workers, metrics);
+        sessions.onClosed(serverViews::closed);
+        // Typing in a server channel goes to the connections viewing it
+        live.typingAlsoTo(channelViews::activeViewers);
+
         // The client's frames
         SyncFrames sync = new SyncFrames(dispatcher, owners, signals, live, repository, workers);
         SendFrames send = new SendFrames(new CommandFactory(config.limits()), commands, workers, tracing);
         ReceiptFrames receipts = new ReceiptFrames(signals, workers);
-        TypingFrames typing = new TypingFrames(live, signals, workers);
+        TypingFrames typing = new TypingFrames(live, serverViews::isViewing, signals, workers);
         PresenceFrames presenceFrames = new PresenceFrames(live, presence, signals,
                 new PresenceVisibility(repository::currentConversationKinds, repository::currentMemberships), workers);
         PingFrames ping = new PingFrames(signals, workers);
@@ -190,12 +200,6 @@ public final class EdgeApp implements AutoCloseable {
         verbs.put("subscribe_presence", presenceFrames::subscribe);
         verbs.put("unsubscribe_presence", presenceFrames::unsubscribe);
         verbs.put("refresh", tokens::refresh);
-        // Server channels: the connections' views decide which partitions of chat.server.broadcast this edge reads
-        this.serverReader = new ServerBroadcastReader(config.bootstrapServers(), clientId + "_servers", topics.serverBroadcast(),
-                topics.errors(), errorProducer, metrics);
-        ServerViews serverViews = new ServerViews(new ChannelViews(topics.serverBroadcast().partitions(), config.maxViewedChannels(),
-                serverReader::interestChanged), serverReader, new CqlServerStore(session, keyspace), workers, metrics);
-        sessions.onClosed(serverViews::closed);
         ViewFrames views = new ViewFrames(serverViews);
         verbs.put("view_channel", views::view);
         verbs.put("unview_channel", views::unview);

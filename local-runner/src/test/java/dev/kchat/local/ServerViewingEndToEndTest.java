@@ -18,8 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Channel viewing at the edge through the real platform (broker, CQL server, sink, routing, fanout,
  * ingress, edge), with real WebSocket connections: the edge checks a {@code view_channel} against the
  * server's permissions as the store holds them, a channel's messages reach only the connections viewing
- * it, and a permission taken away ends the view before the channel's next message. Absence is shown by
- * a marker posted after it in another channel of the same server (one partition, one order).
+ * it (its typing reaches the other connections viewing it), and a permission taken away ends the view
+ * before the channel's next message. Absence is shown by a marker posted after it in another channel of
+ * the same server (one partition, one order).
  */
 class ServerViewingEndToEndTest {
 
@@ -82,6 +83,16 @@ class ServerViewingEndToEndTest {
         assertThat(refused.path("code").asText()).isEqualTo("forbidden");
         assertThat(refused.path("channel_id").asText()).isEqualTo(hidden);
         assertThat(ben.framesOfType("viewing")).extracting(f -> f.path("channel_id").asText()).containsExactlyInAnyOrder(hidden, general);
+
+        // And typing in a channel reaches the other connections viewing it, and only a viewer may type there
+        ben.send("{\"type\":\"typing\",\"conversation_id\":\"" + general + "\",\"typing\":true}");
+        JsonNode typing = await("ben typing at cy").atMost(DEADLINE).pollInterval(POLL)
+                .until(() -> cy.framesOfType("typing").stream().findFirst().orElse(null), f -> f != null);
+        assertThat(typing.path("user_id").asText()).isEqualTo("ben");
+        assertThat(typing.path("conversation_id").asText()).isEqualTo(general);
+        cy.send("{\"type\":\"typing\",\"conversation_id\":\"" + hidden + "\",\"typing\":true}");
+        await("cy's typing refused").atMost(DEADLINE).pollInterval(POLL).until(() -> cy.framesOfType("error").stream()
+                .anyMatch(f -> f.path("code").asText().equals("conversation_not_found")));
 
         // When: ana posts in the crew channel, then in #general
         post("ana", hidden, "plan");

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,6 +65,8 @@ public final class LiveHub implements Runnable, AutoCloseable {
     private final RecentBroadcasts recent = new RecentBroadcasts(RECENT_PER_CONVERSATION, RECENT_MAX_AGE, RECENT_CONVERSATIONS);
     private final Counter replayedFrames;
     private volatile boolean running = true;
+    /** The connections viewing a server channel, who get its typing (no member subscribes to a server channel here). */
+    private volatile Function<String, Set<LiveSubscriber>> channelViewers = c -> Set.of();
 
     /** Broadcast frames kept per large conversation for members who join (see {@link RecentBroadcasts}). */
     static final int RECENT_PER_CONVERSATION = 256;
@@ -88,6 +91,11 @@ public final class LiveHub implements Runnable, AutoCloseable {
         this.typingFrames = metrics.counter("kchat.edge.live.frames", "kind", "typing");
         this.presenceFrames = metrics.counter("kchat.edge.live.frames", "kind", "presence");
         metrics.gauge("kchat.edge.presence.watched.users", watchers, Map::size);
+    }
+
+    /** Typing in a conversation no session here subscribed to goes to these (a server channel's viewers). */
+    public void typingAlsoTo(Function<String, Set<LiveSubscriber>> viewersOfChannel) {
+        this.channelViewers = viewersOfChannel;
     }
 
     /** The session's user is a member of the conversation: it gets its broadcasts and typing. */
@@ -180,6 +188,9 @@ public final class LiveHub implements Runnable, AutoCloseable {
         }
         boolean isPresence = record.topic().equals(presence.name());
         Set<LiveSubscriber> sessions = (isPresence ? watchers : conversations).get(record.key());
+        if (!isPresence && (sessions == null || sessions.isEmpty())) {
+            sessions = channelViewers.apply(record.key());
+        }
         if (sessions == null || sessions.isEmpty()) {
             return;
         }

@@ -155,6 +155,11 @@ public final class ServerViews {
         return gone.serverId();
     }
 
+    /** Whether the connection views the channel now (its view was admitted and has not ended). */
+    public boolean isViewing(LiveSubscriber viewer, String channelId) {
+        return views.activeViewers(channelId).contains(viewer);
+    }
+
     /** The connection closed: every view of it ends. */
     public void closed(LiveSubscriber viewer) {
         for (View v : views.releaseAll(viewer)) {
