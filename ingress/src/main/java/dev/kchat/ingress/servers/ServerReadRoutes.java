@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  * The reads of the servers API, from the store, for current members only ({@code 404 server_not_found}
  * otherwise): the caller's servers; a server with the channels the caller may view, each with the caller's
  * unread flag and mention count; roles, invites, bans (for those who may manage them); the member list by
- * ranges with presence for the members in the range only; a channel's history (VIEW_CHANNEL and
+ * ranges with presence for the members in the range only (each server's sorted list kept for a few seconds,
+ * {@link MemberLists}); a channel's history (VIEW_CHANNEL and
  * READ_MESSAGE_HISTORY there, computed with {@code server-permissions}); and the caller's read position in a
  * channel ({@code ReadUpTo}, keyed by the server so fanout's server task gets it).
  */
@@ -46,6 +47,7 @@ public final class ServerReadRoutes implements Doors.RouteGroup {
 
     private final ServerRepository servers;
     private final ServerAccess access;
+    private final MemberLists memberLists;
     private final ChatRepository history;
     private final TopicPublisher<Receipt> receipts;
     private final PresenceClient presence;
@@ -57,6 +59,7 @@ public final class ServerReadRoutes implements Doors.RouteGroup {
             int maxPageSize, Clock clock) {
         this.servers = servers;
         this.access = new ServerAccess(servers);
+        this.memberLists = new MemberLists(servers::sortedMembers, clock);
         this.history = history;
         this.receipts = receipts;
         this.presence = presence;
@@ -172,7 +175,7 @@ public final class ServerReadRoutes implements Doors.RouteGroup {
         if (limit < 1 || limit > MAX_MEMBER_RANGE) {
             throw ApiException.badRequest("invalid_parameter", "limit must be 1-" + MAX_MEMBER_RANGE);
         }
-        ServerRows.MemberRange range = servers.memberRange(seen.state().serverId(), (int) offset, (int) limit);
+        ServerRows.MemberRange range = ServerRepository.range(memberLists.of(seen.state().serverId()), (int) offset, (int) limit);
         Map<String, UserPresence> found = presenceOf(range.members().stream().map(ServerRows.MemberLine::userId).toList());
         ObjectNode body = ApiJson.JSON.createObjectNode().put("server_id", seen.state().serverId()).put("offset", range.offset())
                 .put("total", range.total());

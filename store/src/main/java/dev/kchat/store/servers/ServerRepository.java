@@ -227,12 +227,18 @@ public final class ServerRepository {
     /**
      * A range of the member list: current members sorted by their highest role's position (highest first;
      * members with only @everyone last), then by user id. Sorted here on each call, reading every member
-     * row of the server: fine for thousands of members, a full partition read for the 100,000 of the
-     * issue's largest server (see docs/storage.md for the pre-sorted table that would avoid it).
+     * row of the server ({@link #sortedMembers}): fine for thousands of members, a full partition read for
+     * the 100,000 of the issue's largest server (see docs/storage.md for the pre-sorted table that would
+     * avoid it).
      *
      * @param limit capped to {@value #MAX_MEMBER_RANGE}
      */
     public MemberRange memberRange(String serverId, int offset, int limit) {
+        return range(sortedMembers(serverId), offset, limit);
+    }
+
+    /** The whole member list of the server, sorted as {@link #memberRange} says: one read of every member row. */
+    public List<MemberLine> sortedMembers(String serverId) {
         Map<String, Role> byId = new HashMap<>();
         roles(serverId).forEach(r -> byId.put(r.roleId(), r));
         List<MemberLine> lines = new ArrayList<>();
@@ -252,9 +258,14 @@ public final class ServerRepository {
                     m.roleIds().stream().filter(byId::containsKey).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))));
         }
         lines.sort(Comparator.comparingInt(MemberLine::topRolePosition).reversed().thenComparing(MemberLine::userId));
-        int from = Math.min(Math.max(0, offset), lines.size());
-        int to = Math.min(lines.size(), from + Math.max(0, Math.min(limit, MAX_MEMBER_RANGE)));
-        return new MemberRange(from, List.copyOf(lines.subList(from, to)), lines.size());
+        return List.copyOf(lines);
+    }
+
+    /** The range of a sorted member list from {@code offset}, at most {@code limit} (capped to {@value #MAX_MEMBER_RANGE}) long. */
+    public static MemberRange range(List<MemberLine> sorted, int offset, int limit) {
+        int from = Math.min(Math.max(0, offset), sorted.size());
+        int to = Math.min(sorted.size(), from + Math.max(0, Math.min(limit, MAX_MEMBER_RANGE)));
+        return new MemberRange(from, List.copyOf(sorted.subList(from, to)), sorted.size());
     }
 
     private static Membership membership(Row r) {
