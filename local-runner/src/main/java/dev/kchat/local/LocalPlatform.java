@@ -171,7 +171,14 @@ public final class LocalPlatform implements AutoCloseable {
     private void startApps() {
         Settings apps = appSettings();
         startSink(apps);
-        // The Streams apps start together: each mostly waits for its group's first rebalance.
+        // The Streams apps start together: each mostly waits for its group's first rebalance. Their
+        // shared state folder exists first: Kafka Streams creates it if missing, and two apps doing so
+        // at once fail ("doesn't exist and couldn't be created": mkdirs lost the race).
+        try {
+            Files.createDirectories(config.dataDir().resolve("streams"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the Streams state folder in " + config.dataDir(), e);
+        }
         try (ConcurrentStarts starts = new ConcurrentStarts()) {
             Settings streams = apps;
             CompletableFuture<RoutingApp> routingStart = starts.begin(() -> RoutingApp.start(RoutingConfig.from(streams), topics));
