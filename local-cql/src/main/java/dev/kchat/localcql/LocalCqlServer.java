@@ -8,11 +8,8 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import dev.kchat.process.ChildPidFile;
 import dev.kchat.process.OwnerWatch;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -21,9 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start(LocalCqlConfig)} writes a minimal {@code cassandra.yaml} with free ports, launches
  * {@code CassandraDaemon} with the classpath Maven resolved for this module (resource
- * {@value #CLASSPATH_RESOURCE}) and returns once {@code SELECT release_version FROM system.local}
+ * {@value CassandraNode#CLASSPATH_RESOURCE}) and returns once {@code SELECT release_version FROM system.local}
  * answers through the driver. The child's logs go to {@code logs/} under the data folder, never to this
  * process's output. {@link #close()} stops it (SIGTERM, wait, then kill) and deletes a temporary folder.
  * If this JVM is killed ({@code kill -9}: no shutdown hook runs), the child notices through {@link
@@ -44,47 +41,18 @@ public final class LocalCqlServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalCqlServer.class);
 
-    /** Written at build time by maven-dependency-plugin {@code build-classpath}. */
-    static final String CLASSPATH_RESOURCE = "/dev/kchat/localcql/cassandra.classpath";
     /** SimpleSnitch puts the single node in this data center; the driver needs it for local routing. */
     public static final String LOCAL_DATACENTER = "datacenter1";
     public static final String CLUSTER_NAME = "kchat-local";
     static final String HOST = "127.0.0.1";
-    private static final String MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon";
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(250);
     private static final int LOG_TAIL_LINES = 40;
     private static final String PID_FILE = "cassandra.pid";
     /** A drain takes ~7 s; the child's own watch halts it after 30 s at most. */
     private static final Duration PREVIOUS_SERVER_WAIT = Duration.ofSeconds(60);
-
-    /**
-     * The module flags of Cassandra 5.0's {@code conf/jvm17-server.options} (JPMS section), without which
-     * it cannot reach JDK internals on 17+.
-     */
-    static final List<String> JDK17_MODULE_FLAGS = List.of(
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
-            "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
-            "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
-            "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
-            "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-            "--add-exports", "jdk.attach/sun.tools.attach=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.base/java.io=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens", "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util=ALL-UNNAMED");
+    /** Cassandra's words when {@code storage_port} or {@code native_transport_port} is taken. */
+    private static final String PORT_IN_USE = "is in use by another process";
+    private static final int PORT_ATTEMPTS = 3;
 
     private final Process process;
     private final Path dir;
@@ -144,12 +112,33 @@ public final class LocalCqlServer implements AutoCloseable {
     }
 
     /**
-     * Starts the child JVM and blocks until CQL answers.
+     * Starts the child JVM and blocks until CQL answers. The ports are probed free just before the child
+     * binds them, so another process can take one in between; when the child reports a port in use, it is
+     * started again on fresh ports, up to {@value #PORT_ATTEMPTS} times.
      *
      * @throws IllegalStateException if the child exits or CQL does not answer within the start timeout;
      *     the child is stopped and the message carries the tail of its log
      */
     public static LocalCqlServer start(LocalCqlConfig config) {
+        return start(config, CassandraNode::freePort);
+    }
+
+    /** {@link #start(LocalCqlConfig)} with the ports taken from {@code freePorts} (tests race it). */
+    static LocalCqlServer start(LocalCqlConfig config, IntSupplier freePorts) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(config, freePorts);
+            } catch (PortTakenException e) {
+                if (attempt == PORT_ATTEMPTS) {
+                    throw e;
+                }
+                log.warn("local CQL server lost a port to another process before binding it; starting it again"
+                        + " on fresh ports (attempt {} of {})", attempt + 1, PORT_ATTEMPTS);
+            }
+        }
+    }
+
+    private static LocalCqlServer startOnce(LocalCqlConfig config, IntSupplier freePorts) {
         boolean temporary = config.dataDir().isEmpty();
         Path dir;
         try {
@@ -157,16 +146,16 @@ public final class LocalCqlServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data folder of the local CQL server", e);
         }
-        int cqlPort = freePort();
-        int storagePort = freePort();
-        int jmxPort = freePort();
         Process process;
         // A server left by an owner that was killed may still be draining on this folder.
         ChildPidFile pidFile = new ChildPidFile(dir.resolve(PID_FILE), dir.toString());
         pidFile.awaitPreviousGone(PREVIOUS_SERVER_WAIT);
+        int cqlPort = freePorts.getAsInt();
+        int storagePort = freePorts.getAsInt();
+        int jmxPort = freePorts.getAsInt();
         try {
-            writeConfig(dir, cqlPort, storagePort);
-            List<String> command = command(config, dir, jmxPort);
+            CassandraNode.writeConfig(dir, cqlPort, storagePort);
+            List<String> command = CassandraNode.command(config, dir, jmxPort);
             Path stdout = dir.resolve("logs").resolve("stdout.log");
             process = new ProcessBuilder(command)
                     .directory(dir.toFile())
@@ -191,7 +180,18 @@ public final class LocalCqlServer implements AutoCloseable {
         } catch (RuntimeException e) {
             String tail = server.logTail();
             server.close();
-            throw new IllegalStateException(e.getMessage() + "; last lines of the server log:\n" + tail, e);
+            String message = e.getMessage() + "; last lines of the server log:\n" + tail;
+            if (tail.contains(PORT_IN_USE)) {
+                throw new PortTakenException(message, e);
+            }
+            throw new IllegalStateException(message, e);
+        }
+    }
+
+    /** The child could not bind a port that was free when it was chosen. */
+    static final class PortTakenException extends IllegalStateException {
+        PortTakenException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -343,101 +343,6 @@ public final class LocalCqlServer implements AutoCloseable {
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())) + "\n";
         } catch (IOException e) {
             return "--- " + file + " unreadable: " + e + "\n";
-        }
-    }
-
-    private static List<String> command(LocalCqlConfig config, Path dir, int jmxPort) {
-        List<String> command = new ArrayList<>();
-        command.add(config.javaExecutable().toString());
-        command.add("-Xms" + config.initialHeap());
-        command.add("-Xmx" + config.maxHeap());
-        command.add("-Xss256k");
-        command.add("-XX:+UseG1GC");
-        command.add("-XX:+HeapDumpOnOutOfMemoryError");
-        command.add("-XX:HeapDumpPath=" + dir.resolve("logs"));
-        command.addAll(JDK17_MODULE_FLAGS);
-        command.add("-Djdk.attach.allowAttachSelf=true");
-        command.add("-Dio.netty.tryReflectionSetAccessible=true");
-        command.add("-Dcassandra.config=" + dir.resolve("conf").resolve("cassandra.yaml").toUri());
-        command.add("-Dlogback.configurationFile=" + dir.resolve("conf").resolve("logback.xml").toUri());
-        command.add("-Dcassandra.logdir=" + dir.resolve("logs"));
-        command.add("-Dcassandra.storagedir=" + dir);
-        command.add("-Dcassandra-foreground=yes");
-        // One node, nothing to gossip with: do not wait for the ring to settle.
-        command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
-        command.add("-Dcassandra.ring_delay_ms=100");
-        command.add("-Dcassandra.jmx.local.port=" + jmxPort);
-        command.add("-cp");
-        command.add(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + cassandraClasspath());
-        // Cassandra ends with this JVM even on kill -9 (no shutdown hook runs): OwnerWatch in the child
-        // exits (Cassandra drains) when its stdin, a pipe only this JVM holds, closes. So stdin stays a pipe.
-        command.addAll(OwnerWatch.mainArguments(MAIN_CLASS));
-        return command;
-    }
-
-    static String cassandraClasspath() {
-        try (InputStream in = LocalCqlServer.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + CLASSPATH_RESOURCE
-                        + " is missing: build local-cql with Maven (its dependency plugin writes it)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + CLASSPATH_RESOURCE, e);
-        }
-    }
-
-    private static void writeConfig(Path dir, int cqlPort, int storagePort) throws IOException {
-        Path conf = Files.createDirectories(dir.resolve("conf"));
-        Files.createDirectories(dir.resolve("logs"));
-        String yaml = String.join("\n",
-                "cluster_name: '" + CLUSTER_NAME + "'",
-                "num_tokens: 1",
-                "initial_token: 0",
-                "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
-                "endpoint_snitch: SimpleSnitch",
-                "authenticator: AllowAllAuthenticator",
-                "authorizer: AllowAllAuthorizer",
-                "commitlog_sync: periodic",
-                "commitlog_sync_period: 10000ms",
-                "data_file_directories:",
-                "  - " + dir.resolve("data"),
-                "commitlog_directory: " + dir.resolve("commitlog"),
-                "saved_caches_directory: " + dir.resolve("saved_caches"),
-                "hints_directory: " + dir.resolve("hints"),
-                "cdc_raw_directory: " + dir.resolve("cdc_raw"),
-                "seed_provider:",
-                "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
-                "    parameters:",
-                "      - seeds: \"" + HOST + ":" + storagePort + "\"",
-                "listen_address: " + HOST,
-                "rpc_address: " + HOST,
-                "storage_port: " + storagePort,
-                "start_native_transport: true",
-                "native_transport_port: " + cqlPort,
-                "memtable_allocation_type: heap_buffers",
-                // Tests drop keyspaces all the time; snapshots on drop would only fill the disk.
-                "auto_snapshot: false",
-                "");
-        Files.writeString(conf.resolve("cassandra.yaml"), yaml, StandardCharsets.UTF_8);
-        String logback = String.join("\n",
-                "<configuration>",
-                "  <appender name=\"FILE\" class=\"ch.qos.logback.core.FileAppender\">",
-                "    <file>" + dir.resolve("logs").resolve("system.log") + "</file>",
-                "    <encoder><pattern>%d{ISO8601} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>",
-                "  </appender>",
-                "  <root level=\"INFO\"><appender-ref ref=\"FILE\"/></root>",
-                "</configuration>",
-                "");
-        Files.writeString(conf.resolve("logback.xml"), logback, StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + HOST, e);
         }
     }
 

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.io.File;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 class LocalCqlServerTest {
@@ -40,9 +44,27 @@ class LocalCqlServerTest {
     }
 
     @Test
+    void shouldStartAgainOnFreshPortsWhenAnotherProcessTakesTheStoragePortFirst() throws Exception {
+        // Given a storage port that another process binds between the probe and the child's bind
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(LocalCqlServer.HOST))) {
+            AtomicInteger probes = new AtomicInteger();
+            IntSupplier ports = () -> probes.incrementAndGet() == 2 ? taken.getLocalPort() : CassandraNode.freePort();
+
+            // When the server starts
+            try (LocalCqlServer server = LocalCqlServer.start(LocalCqlConfig.defaults(), ports);
+                    CqlSession session = server.sessionBuilder().build()) {
+
+                // Then the first child fails on the port, a second one on fresh ports answers CQL
+                assertThat(probes.get()).isEqualTo(6);
+                assertThat(session.execute("SELECT release_version FROM system.local").one()).isNotNull();
+            }
+        }
+    }
+
+    @Test
     void shouldBuildTheChildClasspathFromTheResourceWrittenAtBuildTime() {
         // When the launcher reads its classpath resource
-        String classpath = LocalCqlServer.cassandraClasspath();
+        String classpath = CassandraNode.cassandraClasspath();
 
         // Then it holds Cassandra, and netty in one version only (mixed netty jars break the server)
         assertThat(classpath).contains("cassandra-all-5.0");
