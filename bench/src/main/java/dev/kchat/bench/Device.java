@@ -7,8 +7,11 @@ import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
@@ -48,6 +51,8 @@ public final class Device {
     private volatile long events;
     /** Server channels the edge answered {@code viewing} for, over all connections. */
     private volatile int viewing;
+    /** Gets this device's {@code member_list} and {@code member_list_update} frames (on its I/O thread); null: ignored. */
+    private volatile BiConsumer<Device, String> memberListFrames;
     private int attempts;
 
     Device(LoadClient client, int index, String user, String deviceId, String token) {
@@ -71,6 +76,16 @@ public final class Device {
     /** Asks the edge to deliver a server channel's broadcasts to this connection ({@code view_channel}). */
     boolean viewChannel(String serverId, String channelId) {
         return send("{\"type\":\"view_channel\",\"server_id\":\"" + serverId + "\",\"channel_id\":\"" + channelId + "\"}", null);
+    }
+
+    /**
+     * Subscribes this connection to ranges of a server's member list ({@code subscribe_members}); the
+     * edge's {@code member_list} answer and its {@code member_list_update} frames go to {@code frames}.
+     */
+    boolean subscribeMembers(String serverId, List<int[]> ranges, BiConsumer<Device, String> frames) {
+        memberListFrames = frames;
+        String json = ranges.stream().map(r -> "[" + r[0] + "," + r[1] + "]").collect(Collectors.joining(","));
+        return send("{\"type\":\"subscribe_members\",\"server_id\":\"" + serverId + "\",\"ranges\":[" + json + "]}", null);
     }
 
     public long lastInboxSeq() {
@@ -254,6 +269,12 @@ public final class Device {
             case SENT -> stats.sentAcks.increment();
             case TYPING -> stats.typingIn.increment();
             case VIEWING -> viewing++; // written only by this device's I/O thread
+            case MEMBER_LIST, MEMBER_LIST_UPDATE -> {
+                BiConsumer<Device, String> frames = memberListFrames;
+                if (frames != null) {
+                    frames.accept(this, text);
+                }
+            }
             case ERROR -> {
                 stats.error(f.code());
                 client.refused(f.ref());

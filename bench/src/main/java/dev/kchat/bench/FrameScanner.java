@@ -9,7 +9,8 @@ package dev.kchat.bench;
 public final class FrameScanner {
 
     /** Frame kinds the client acts on; everything else is {@link #OTHER}. */
-    public enum Kind { EVENT, BROADCAST, READY, SENT, PONG, ERROR, REDIRECT, RECONNECT, TYPING, VIEWING, OTHER }
+    public enum Kind { EVENT, BROADCAST, READY, SENT, PONG, ERROR, REDIRECT, RECONNECT, TYPING, VIEWING, MEMBER_LIST,
+        MEMBER_LIST_UPDATE, OTHER }
 
     /**
      * What a frame says.
@@ -73,6 +74,8 @@ public final class FrameScanner {
             case "reconnect" -> Kind.RECONNECT;
             case "typing" -> Kind.TYPING;
             case "viewing" -> Kind.VIEWING;
+            case "member_list" -> Kind.MEMBER_LIST;
+            case "member_list_update" -> Kind.MEMBER_LIST_UPDATE;
             default -> Kind.OTHER;
         };
     }

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * and for each the time until every viewer has it (the edge delivers a channel's broadcasts only to the
  * connections viewing it). Then R reads of random ranges of the member list. Reported: what the joins
  * cost (HTTP answers, the time until the member list holds them all, CPU per join), delivery to the
- * viewers (p50, p99, max), CPU per delivery, and the range reads' latency.
+ * viewers (p50, p99, max), CPU per delivery, and the range reads' latency. Last, S connected members
+ * subscribe to member-list ranges and B offline members connect within a minute ({@link PresenceBurst}).
  */
 public final class ServerBench {
 
@@ -32,7 +33,8 @@ public final class ServerBench {
     static Args options() {
         return Harness.common(Args.describe("""
                 ServerBench: a server of M members (joined by invite), C connected, V viewing one channel; time until every viewer has each message.
-                Usage: bin/bench server --members 100000 --connected 10000 --viewers 1000 --messages 20"""))
+                Then S members subscribe to member-list ranges and B offline members come online within a minute (presence burst).
+                Usage: bin/bench server --members 100000 --connected 10000 --viewers 1000 --messages 20 --member-subscribers 1000 --presence-burst 5000"""))
                 .option("members", "100000", "members of the server (the owner included), each joining by the invite over HTTP")
                 .option("connected", "10000", "members connected (one device each)")
                 .option("viewers", "1000", "connected members viewing the default channel")
@@ -41,7 +43,11 @@ public final class ServerBench {
                 .option("body-bytes", "100", "message body size")
                 .option("joins-in-flight", "64", "join requests in flight at once")
                 .option("range-reads", "200", "member-list range reads after the messages (random offsets)")
-                .option("range-size", "100", "members per range read");
+                .option("range-size", "100", "members per range read")
+                .option("member-subscribers", "1000", "connected members subscribing to member-list ranges before the presence burst (0: no burst)")
+                .option("presence-burst", "5000", "offline members who connect during the burst (members past --connected)")
+                .option("burst-window", "60s", "the burst's connects are spread evenly over this time")
+                .option("subscribed-ranges", "3", "member-list ranges per subscriber (at most 3, of --range-size up to 100)");
     }
 
     public static void main(String[] argv) throws Exception {
@@ -56,12 +62,17 @@ public final class ServerBench {
         if (connected < 1 || connected > members || viewers < 1 || viewers > connected) {
             throw new IllegalArgumentException("need 1 <= --viewers <= --connected <= --members");
         }
+        int subscribers = args.integer("member-subscribers");
+        int burst = subscribers == 0 ? 0 : args.integer("presence-burst");
+        if (subscribers < 0 || subscribers > connected || burst < 0 || connected + burst > members) {
+            throw new IllegalArgumentException("need 0 <= --member-subscribers <= --connected and --connected + --presence-burst <= --members");
+        }
         // Every join comes from this machine's one address, and the joins are the setup, not the load
         // under test: the per-address limit on member changes and admission control would refuse them.
         List<String> set = new ArrayList<>(args.list("set"));
         set.add("limits.rate.member_change.address=off");
         set.add("limits.admission.enabled=false");
-        try (Harness h = Harness.start("server", args.with("set", String.join(",", set)), connected)) {
+        try (Harness h = Harness.start("server", args.with("set", String.join(",", set)), connected + burst)) {
             run(h, args, members, connected, viewers);
         }
     }
@@ -100,6 +111,21 @@ public final class ServerBench {
 
         LatencySummary ranges = rangeReads(servers, ownerToken, serverId, members, args.integer("range-reads"), args.integer("range-size"));
         out.set("member_range_reads", ranges.json());
+        String burstLines = "";
+        int subscribers = args.integer("member-subscribers");
+        if (subscribers > 0) {
+            int burst = args.integer("presence-burst");
+            List<Device> offline = new ArrayList<>(burst);
+            for (int i = connected; i < connected + burst; i++) {
+                String u = Harness.user(i);
+                offline.add(h.client.device(u, "d0", h.token(u)));
+            }
+            // Members hold no role here, so the list sorts by user id: user i sits at position ~i.
+            PresenceBurst.Result presence = PresenceBurst.run(h, serverId, devices.subList(0, subscribers), offline, connected,
+                    args.integer("subscribed-ranges"), args.integer("range-size"), args.duration("burst-window"));
+            out.set("presence_burst", presence.json());
+            burstLines = "\n" + presence.summary();
+        }
         out.set("client", h.client.stats().json());
         JsonNode j = joins.json();
         String summary = String.format("""
@@ -109,13 +135,13 @@ public final class ServerBench {
                   per delivery: %s
                   lost %,d  duplicates %,d  platform %.3f core-ms per delivery
                   member-list range of %d at a random offset: %s
-                  cpu (cores) %s""",
+                  cpu (cores) %s%s""",
                 members, connected, viewers, j.path("answered").asLong(), j.path("answer_s").asDouble(),
                 j.path("answered_per_s").asDouble(), joins.answers().line(),
                 j.path("applied_s").asDouble(), j.path("platform_core_ms_per_join").asDouble(),
                 messages, reach.complete(), reach.timeToAll().line(), reach.reconciliation().latency().line(),
                 reach.reconciliation().lost(), reach.reconciliation().duplicates(), reach.platformCoreMsPerDelivery(),
-                args.integer("range-size"), ranges.line(), reach.cpu().path("cores"));
+                args.integer("range-size"), ranges.line(), reach.cpu().path("cores"), burstLines);
         h.report(out, summary);
     }
 
