@@ -3,10 +3,12 @@ package dev.kchat.store.sink;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
+import com.datastax.oss.driver.api.core.CqlSession;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.store.media.MediaWriter;
 import dev.kchat.store.moderation.ModerationWriter;
 import dev.kchat.store.moments.MomentsWriter;
+import dev.kchat.store.push.PushDeviceWriter;
 import dev.kchat.store.servers.ServerWriter;
 import dev.kchat.store.write.ChatWriter;
 import java.util.List;
@@ -15,7 +17,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Which statements store a consumed record: decodes it by its topic and asks the writer of that
  * topic (the chat writer for the log and the inboxes, the moderation writer for verdicts, actions
- * and rules, the Moments writer for posts, feeds and the friend graph, the media writer for uploads and the messages they are in). Decoding here rather than in the consumer makes an undecodable record a failure of
+ * and rules, the Moments writer for posts, feeds and the friend graph, the media writer for uploads and the messages they are in,
+ * the push device writer for push tokens and outcomes). Decoding here rather than in the consumer makes an undecodable record a failure of
  * that record, which the sink sends to the error topic.
  */
 final class SinkStatements {
@@ -26,15 +29,24 @@ final class SinkStatements {
     private final MomentsWriter moments;
     private final MediaWriter media;
     private final ServerWriter servers;
+    private final PushDeviceWriter push;
 
     SinkStatements(Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments, MediaWriter media,
-            ServerWriter servers) {
+            ServerWriter servers, PushDeviceWriter push) {
+        this.push = push;
         this.media = media;
         this.servers = servers;
         this.topics = topics;
         this.writer = writer;
         this.moderation = moderation;
         this.moments = moments;
+    }
+
+    /** Every topic's writer over the store in {@code keyspace}. */
+    static SinkStatements create(Topics topics, CqlSession session, String keyspace) {
+        return new SinkStatements(topics, new ChatWriter(session, keyspace), new ModerationWriter(session, keyspace),
+                new MomentsWriter(session, keyspace), new MediaWriter(session, keyspace), new ServerWriter(session, keyspace),
+                new PushDeviceWriter(session, keyspace));
     }
 
     /**
@@ -89,6 +101,12 @@ final class SinkStatements {
         }
         if (record.topic().equals(topics.socialGraph().name())) {
             return moments.statementsFor(topics.socialGraph().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.pushSettings().name())) {
+            return push.statementsFor(topics.pushSettings().valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        }
+        if (record.topic().equals(topics.pushOutcomes().name())) {
+            return push.statementsFor(topics.pushOutcomes().valueSerde().deserializer().deserialize(record.topic(), record.value()));
         }
         throw new IllegalArgumentException("the sink does not consume topic " + record.topic());
     }

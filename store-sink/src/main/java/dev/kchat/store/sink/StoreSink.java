@@ -9,11 +9,6 @@ import dev.kchat.service.Health;
 import dev.kchat.service.ProcessingErrors;
 import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.write.AsyncWriter;
-import dev.kchat.store.media.MediaWriter;
-import dev.kchat.store.moderation.ModerationWriter;
-import dev.kchat.store.moments.MomentsWriter;
-import dev.kchat.store.servers.ServerWriter;
-import dev.kchat.store.write.ChatWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -55,7 +50,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes {@code chat.conversation.log} and {@code chat.inbox} to the store.
+ * Writes the topics of {@link #consumedTopics} to the store: the chat log and inboxes, moderation,
+ * Moments, media, and push devices with their outcomes.
  *
  * <p>Guarantees:
  * <ul>
@@ -105,10 +101,9 @@ public final class StoreSink implements AutoCloseable {
     private final Timer batchTimer;
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
-    StoreSink(SinkConfig config, Topics topics, ChatWriter writer, ModerationWriter moderation, MomentsWriter moments,
-            MediaWriter media, ServerWriter servers, AsyncWriter async, Consumer<byte[], byte[]> consumer,
+    StoreSink(SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async, Consumer<byte[], byte[]> consumer,
             Producer<String, ProcessingError> errors, MeterRegistry meters) {
-        this.statements = new SinkStatements(topics, writer, moderation, moments, media, servers);
+        this.statements = statements;
         this.config = config;
         this.topics = topics;
         this.async = async;
@@ -133,7 +128,8 @@ public final class StoreSink implements AutoCloseable {
         return List.of(topics.conversationLog().name(), topics.inbox().name(),
                 topics.moderationVerdicts().name(), topics.moderationActions().name(), topics.moderationRules().name(),
                 topics.moderationStats().name(), topics.socialGraph().name(), topics.momentsEvents().name(),
-                topics.momentsFeed().name(), topics.mediaEvents().name());
+                topics.momentsFeed().name(), topics.mediaEvents().name(), topics.pushSettings().name(),
+                topics.pushOutcomes().name());
     }
 
     /**
@@ -165,8 +161,7 @@ public final class StoreSink implements AutoCloseable {
         KafkaProducer<String, ProcessingError> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
                 topics.errors().valueSerde().serializer());
 
-        return new StoreSink(config, topics, new ChatWriter(session, keyspace), new ModerationWriter(session, keyspace),
-                new MomentsWriter(session, keyspace), new MediaWriter(session, keyspace), new ServerWriter(session, keyspace),
+        return new StoreSink(config, topics, SinkStatements.create(topics, session, keyspace),
                 new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
     }
 

@@ -176,6 +176,39 @@ class StoreSinkTest {
         }
     }
 
+    @Test
+    void shouldStoreAUsersPushDevicesAndTheirOutcomes() throws Exception {
+        // Given: ann registered a phone, and two pushes to it were delivered
+        String keyspace = TestStore.newKeyspace("sinkpush");
+        java.time.Instant t0 = java.time.Instant.now().minusSeconds(60);
+        send(topics.pushSettings(), "p-ann", dev.kchat.events.push.PushSettingsEvent.newBuilder().setUserId("p-ann").setAt(t0)
+                .setEvent(dev.kchat.events.push.PushTokenRegistered.newBuilder().setDeviceId("phone")
+                        .setPlatform(dev.kchat.events.push.PushPlatform.WEBHOOK).setToken("ann-handle").setAppId("kchat").build())
+                .build());
+        send(topics.pushOutcomes(), "p-ann", outcome("push-1", t0.plusSeconds(1)));
+        send(topics.pushOutcomes(), "p-ann", outcome("push-2", t0.plusSeconds(2)));
+
+        // When
+        try (RunningSink sink = new RunningSink(keyspace, "sink-push")) {
+            // Then: the phone shows the later push's outcome, both counted
+            dev.kchat.store.push.PushDeviceRepository repository = new dev.kchat.store.push.PushDeviceRepository(
+                    TestStore.session(), keyspace);
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(repository.devices("p-ann")).singleElement()
+                    .satisfies(d -> {
+                        assertThat(d.deviceId()).isEqualTo("phone");
+                        assertThat(d.platform()).isEqualTo("WEBHOOK");
+                        assertThat(d.lastOutcome().orElseThrow().pushId()).isEqualTo("push-2");
+                        assertThat(d.recent()).isEqualTo(Map.of("DELIVERED", 2));
+                    }));
+        }
+    }
+
+    private static dev.kchat.events.push.PushOutcome outcome(String pushId, java.time.Instant at) {
+        return dev.kchat.events.push.PushOutcome.newBuilder().setPushId(pushId).setUserId("p-ann").setDeviceId("phone")
+                .setPlatform(dev.kchat.events.push.PushPlatform.WEBHOOK).setStatus(dev.kchat.events.push.PushStatus.DELIVERED)
+                .setAttempts(1).setDetail("HTTP 204").setAt(at).build();
+    }
+
     private static <V> void send(dev.kchat.schemas.topic.Topic<String, V> topic, String key, V value) throws Exception {
         send(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value));
     }
