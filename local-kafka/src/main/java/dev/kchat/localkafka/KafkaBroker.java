@@ -5,27 +5,22 @@ import dev.kchat.process.OwnerWatch;
 import dev.kchat.schemas.topic.TopicProvisioner;
 import dev.kchat.schemas.topic.Topics;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +42,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
-    private static final String CLASSPATH_RESOURCE = "broker.classpath";
     private static final String PID_FILE = "broker.pid";
+    /** The JDK's words when a port is taken, as the broker logs them before it exits. */
+    private static final String PORT_IN_USE = "Address already in use";
+    private static final int PORT_ATTEMPTS = 3;
     /** A controlled shutdown takes seconds; the child's own watch halts it after 30 s at most. */
     private static final Duration PREVIOUS_BROKER_WAIT = Duration.ofSeconds(60);
 
@@ -143,26 +140,75 @@ public final class KafkaBroker implements AutoCloseable {
         return start(settings, false);
     }
 
+    /**
+     * Starts the child. Free ports are probed just before the broker binds them, so another process can
+     * take one in between: when the broker fails on a port it was given that way, it is started again on
+     * fresh ports, up to {@value #PORT_ATTEMPTS} times.
+     */
     private static KafkaBroker start(Settings settings, boolean deleteOnClose) {
+        return start(settings, deleteOnClose, BrokerNode::freePort);
+    }
+
+    /** {@link #start(Settings, boolean)} with the free ports taken from {@code freePorts} (tests race it). */
+    static KafkaBroker start(Settings settings, boolean deleteOnClose, IntSupplier freePorts) {
+        boolean portsPicked = settings.port() == 0 || settings.controllerPort() == 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(settings, deleteOnClose, freePorts);
+            } catch (PortTakenException e) {
+                if (!portsPicked || attempt == PORT_ATTEMPTS) {
+                    throw e.startFailure();
+                }
+                log.warn("Kafka broker lost a port to another process before binding it; starting it again on fresh"
+                        + " ports (attempt {} of {})", attempt + 1, PORT_ATTEMPTS);
+            }
+        }
+    }
+
+    /** The broker could not bind a port (its log says so); carries the start's own failure. */
+    private static final class PortTakenException extends RuntimeException {
+        PortTakenException(RuntimeException startFailure) {
+            super(startFailure.getMessage(), startFailure);
+        }
+
+        RuntimeException startFailure() {
+            return (RuntimeException) getCause();
+        }
+    }
+
+    /** What the child wrote to its log file from byte {@code from} on (this start's lines). */
+    private static String loggedSince(Path logFile, long from) {
+        try (java.io.RandomAccessFile in = new java.io.RandomAccessFile(logFile.toFile(), "r")) {
+            in.seek(Math.min(from, in.length()));
+            byte[] bytes = new byte[(int) Math.min(Integer.MAX_VALUE, in.length() - in.getFilePointer())];
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static KafkaBroker startOnce(Settings settings, boolean deleteOnClose, IntSupplier freePorts) {
         try {
             Files.createDirectories(settings.dataDir());
-            int port = settings.port() == 0 ? freePort() : settings.port();
-            int controllerPort = settings.controllerPort() == 0 ? freePort() : settings.controllerPort();
-            Path config = writeConfig(settings, port, controllerPort);
-            String classpath = brokerClasspath();
+            int port = settings.port() == 0 ? freePorts.getAsInt() : settings.port();
+            int controllerPort = settings.controllerPort() == 0 ? freePorts.getAsInt() : settings.controllerPort();
+            Path config = BrokerNode.writeConfig(settings, port, controllerPort);
+            String classpath = BrokerNode.brokerClasspath();
             Path logFile = settings.dataDir().resolve("broker.log");
             if (!Files.exists(settings.dataDir().resolve("logs").resolve("meta.properties"))) {
-                format(classpath, config, logFile, settings);
+                BrokerNode.format(classpath, config, logFile, settings);
             }
             // A broker left by an owner that was killed may still be shutting down on this folder.
             ChildPidFile pidFile = new ChildPidFile(settings.dataDir().resolve(PID_FILE), settings.dataDir().toString());
             pidFile.awaitPreviousGone(PREVIOUS_BROKER_WAIT);
-            List<String> command = javaCommand(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + classpath,
+            List<String> command = BrokerNode.javaCommand(OwnerWatch.classpathEntry() + java.io.File.pathSeparator + classpath,
                     settings.heap(), logFile);
             // The broker ends with this JVM even on kill -9 (no shutdown hook runs): OwnerWatch in the
             // child exits when its stdin, a pipe only this JVM holds, closes. So stdin stays a pipe.
             command.addAll(OwnerWatch.mainArguments("kafka.Kafka"));
             command.add(config.toString());
+            long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -173,7 +219,11 @@ public final class KafkaBroker implements AutoCloseable {
             try {
                 broker.awaitReady(logFile);
             } catch (RuntimeException e) {
+                String logged = loggedSince(logFile, logStart);
                 broker.close();
+                if (logged.contains(PORT_IN_USE)) {
+                    throw new PortTakenException(e);
+                }
                 throw e;
             }
             log.info("Kafka broker ready at {} (pid {}, data {}, log {})", bootstrap, process.pid(),
@@ -290,125 +340,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static void format(String classpath, Path config, Path logFile, Settings settings) throws IOException {
-        List<String> command = javaCommand(classpath, "256m", logFile);
-        command.addAll(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
-                "-c", config.toString(), "--ignore-formatted"));
-        Process format = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
-        try {
-            if (!format.waitFor(60, TimeUnit.SECONDS)) {
-                format.destroyForcibly();
-                throw new IllegalStateException("formatting Kafka storage in " + settings.dataDir() + " timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            format.destroyForcibly();
-            throw new IllegalStateException("interrupted while formatting Kafka storage", e);
-        }
-        if (format.exitValue() != 0) {
-            throw new IllegalStateException("formatting Kafka storage failed with exit code " + format.exitValue()
-                    + "; last lines of " + logFile + ":\n" + tail(logFile, 20));
-        }
-    }
-
-    private static Path writeConfig(Settings settings, int port, int controllerPort) throws IOException {
-        Properties p = new Properties();
-        p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", "1");
-        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.setProperty("log.dirs", settings.dataDir().resolve("logs").toString());
-        p.setProperty("num.partitions", "1");
-        p.setProperty("auto.create.topics.enable", "false");
-        // One node: every internal topic at replication factor 1, so transactions work.
-        p.setProperty("offsets.topic.replication.factor", "1");
-        p.setProperty("offsets.topic.num.partitions", "10");
-        p.setProperty("transaction.state.log.replication.factor", "1");
-        p.setProperty("transaction.state.log.min.isr", "1");
-        p.setProperty("transaction.state.log.num.partitions", "10");
-        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        p.setProperty("share.coordinator.state.topic.min.isr", "1");
-        p.setProperty("group.initial.rebalance.delay.ms", "0");
-        settings.overrides().forEach(p::setProperty);
-        Path file = settings.dataDir().resolve("server.properties");
-        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            p.store(out, "generated by kchat local-kafka; rewritten at every start");
-        }
-        return file;
-    }
-
-    private static List<String> javaCommand(String classpath, String heap, Path logFile) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xms" + heap);
-        command.add("-Xmx" + heap);
-        command.add("-XX:+UseG1GC");
-        command.add("-XX:MaxGCPauseMillis=20");
-        command.add("-Djava.awt.headless=true");
-        command.add("-Dkafka.logs.dir=" + logFile.getParent());
-        command.add("-Dlogback.configurationFile=" + writeLoggingConfig(logFile.getParent()));
-        command.add("-cp");
-        command.add(classpath);
-        return command;
-    }
-
-    /** The child logs through logback (on its classpath) at INFO; its stdout goes to broker.log. */
-    private static Path writeLoggingConfig(Path dir) {
-        Path file = dir.resolve("broker-logback.xml");
-        String xml = """
-                <configuration>
-                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
-                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
-                  </appender>
-                  <logger name="state.change.logger" level="WARN"/>
-                  <logger name="kafka.request.logger" level="WARN"/>
-                  <logger name="org.apache.kafka.clients" level="WARN"/>
-                  <root level="INFO"><appender-ref ref="OUT"/></root>
-                </configuration>
-                """;
-        try {
-            Files.writeString(file, xml, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-        return file;
-    }
-
-    /** The broker's classpath, written at build time by the dependency plugin. */
-    static String brokerClasspath() {
-        try (InputStream in = KafkaBroker.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + CLASSPATH_RESOURCE
-                        + " is missing: build local-kafka with Maven (it is written by maven-dependency-plugin)");
-            }
-            String classpath = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            String first = classpath.split(java.io.File.pathSeparator)[0];
-            if (!Files.exists(Path.of(first))) {
-                throw new IllegalStateException("broker classpath points at " + first
-                        + ", which does not exist: rebuild local-kafka on this machine");
-            }
-            return classpath;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String tail(Path file, int lines) {
+    static String tail(Path file, int lines) {
         try {
             List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

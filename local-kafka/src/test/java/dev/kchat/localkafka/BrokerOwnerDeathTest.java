@@ -25,7 +25,7 @@ class BrokerOwnerDeathTest {
     void shouldStopTheBrokerWhenItsOwnerIsKilledAndStartTheNextOwnerOnTheSameData() throws Exception {
         // Given an owner JVM whose broker holds a port and a folder with a topic in it
         Path data = dir.resolve("kafka");
-        int port = KafkaBroker.freePort();
+        int port = BrokerNode.freePort();
         long brokerPid;
         try (OwnerJvm first = OwnerJvm.start(BrokerOwner.class, dir.resolve("owner-1.log"), data.toString(), String.valueOf(port), "kept")) {
             brokerPid = Long.parseLong(first.await("broker", START));
