@@ -167,6 +167,7 @@ public final class IngressApp implements AutoCloseable {
         Doors.RouteGroup media = dev.kchat.ingress.media.MediaRoutes.start(config.media(), config.bootstrapServers(), topics, session,
                 keyspace, metrics);
         List<Doors.RouteGroup> groups = List.of(moderation::register, push, media,
+                new dev.kchat.ingress.push.PushDeviceRoutes(new dev.kchat.store.push.PushDeviceRepository(session, keyspace)),
                 new FriendRoutes(socialGraph, moments, Clock.systemUTC()),
                 new PostRoutes(momentEvents, moments, Clock.systemUTC()),
                 new FeedRoutes(moments, config.moments()),

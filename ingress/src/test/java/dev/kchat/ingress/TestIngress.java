@@ -51,6 +51,7 @@ final class TestIngress implements AutoCloseable {
     private final MomentsWriter moments;
     private final IngressApp ingress;
     private final ServerWriter servers;
+    private final String keyspace;
 
     private TestIngress(KafkaBroker broker, Topics topics, TestEvents events, ChatWriter writer, ModerationWriter moderation,
             MomentsWriter moments, IngressApp ingress, String keyspace) {
@@ -62,6 +63,7 @@ final class TestIngress implements AutoCloseable {
         this.writer = writer;
         this.ingress = ingress;
         this.servers = new ServerWriter(TestStore.session(), keyspace);
+        this.keyspace = keyspace;
     }
 
     /** Starts it all; {@code settings} add to or override the test defaults. */
@@ -155,6 +157,22 @@ final class TestIngress implements AutoCloseable {
         List<BoundStatement> statements = new ArrayList<>();
         for (ModerationAction a : actions) {
             statements.addAll(moderation.statementsFor(a));
+        }
+        TestStore.write(statements);
+    }
+
+    /** Stores push records ({@code PushSettingsEvent}, {@code PushOutcome}) as the sink would. */
+    void storePush(SpecificRecord... records) {
+        dev.kchat.store.push.PushDeviceWriter push = new dev.kchat.store.push.PushDeviceWriter(TestStore.session(), keyspace);
+        List<BoundStatement> statements = new ArrayList<>();
+        for (SpecificRecord r : records) {
+            if (r instanceof dev.kchat.events.push.PushSettingsEvent settings) {
+                statements.addAll(push.statementsFor(settings));
+            } else if (r instanceof dev.kchat.events.push.PushOutcome outcome) {
+                statements.addAll(push.statementsFor(outcome));
+            } else {
+                throw new IllegalArgumentException("not a push record: " + r.getClass().getName());
+            }
         }
         TestStore.write(statements);
     }
