@@ -33,7 +33,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Offline push through the real platform (ingress, routing, fanout, presence from the edge, the
  * push gateway's decider and delivery) to a real webhook receiver that checks every signature.
- * bea has no connected device; cal has one; both registered a webhook token.
+ * bea has no connected device; cal has one; both registered a webhook token. bea's old tablet has a
+ * handle the receiver no longer knows (it answers 410): its token ends invalid, and bea's settings
+ * screen ({@code GET /v1/push/devices}, read from the store the sink writes) says so, and that her
+ * phone's pushes were delivered.
  *
  * <p>Every absence is asserted after a later push of the same user has arrived: one user's
  * requests are decided in inbox order and delivered in order, so a push that should not exist
@@ -62,6 +65,7 @@ class PushEndToEndTest {
     void shouldPushOncePerBurstToAnOfflineUserAndNothingToAConnectedOneOrForAMutedConversation() throws Exception {
         // Given: bea and cal registered webhook tokens; ann has a chat with each and a group with bea
         token("bea", "bea-phone");
+        token("bea", "bea-tablet", "bea-gone");
         token("cal", "cal-phone");
         String withBea = create("ann", "{\"kind\":\"direct\",\"members\":[\"bea\"]}");
         String withCal = create("ann", "{\"kind\":\"direct\",\"members\":[\"cal\"]}");
@@ -110,11 +114,48 @@ class PushEndToEndTest {
         assertThat(cal.get(0).get("count").asInt()).isEqualTo(1);
         assertThat(RECEIVER.pushesFor("bea")).hasSize(2);
         assertThat(RECEIVER.badSignatures()).isZero();
+        // And bea's tablet was asked once, for the first burst: its 410 removed the token before the marker
+        assertThat(RECEIVER.refusedFor("bea")).extracting(p -> p.get("device_id").asText()).containsExactly("bea-tablet");
+
+        // And bea's settings screen shows the phone's last push delivered (the marker's) and the tablet's token
+        // refused; the sink stores push.outcomes and push.settings a moment later, so it is read until it shows
+        String beasLast = bea.get(1).get("push_id").asText();
+        JsonNode beaDevices = await().atMost(DEADLINE).until(() -> devices("bea"),
+                d -> beasLast.equals(d.at("/bea-phone/last_outcome/push_id").asText())
+                        && "token_invalid".equals(d.at("/bea-tablet/state").asText()));
+        JsonNode phone = beaDevices.get("bea-phone");
+        assertThat(phone.get("platform").asText()).isEqualTo("webhook");
+        assertThat(phone.get("state").asText()).isEqualTo("active");
+        assertThat(phone.at("/last_outcome/status").asText()).isEqualTo("DELIVERED");
+        assertThat(phone.at("/last_outcome/detail").asText()).isEqualTo("HTTP 204");
+        assertThat(phone.at("/recent/delivered").asInt()).isEqualTo(2);
+        JsonNode tablet = beaDevices.get("bea-tablet");
+        assertThat(tablet.get("token_invalid_detail").asText()).isEqualTo("HTTP 410");
+        assertThat(tablet.at("/last_outcome/status").asText()).isEqualTo("TOKEN_INVALID");
+        assertThat(tablet.at("/recent/pushes").asInt()).isEqualTo(1);
+        // And cal's shows his one push, and only his device
+        String calsOnly = cal.get(0).get("push_id").asText();
+        JsonNode calDevices = await().atMost(DEADLINE).until(() -> devices("cal"),
+                d -> calsOnly.equals(d.at("/cal-phone/last_outcome/push_id").asText()));
+        assertThat(calDevices.size()).isEqualTo(1);
+        assertThat(calDevices.at("/cal-phone/last_outcome/status").asText()).isEqualTo("DELIVERED");
+    }
+
+    /** {@code GET /v1/push/devices} as {@code user}: the devices by id. */
+    private static JsonNode devices(String user) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode byId = JSON.createObjectNode();
+        RUNNING.client().expect(user, "GET", "/v1/push/devices", null, 200).get("devices")
+                .forEach(d -> byId.set(d.get("device_id").asText(), d));
+        return byId;
     }
 
     private static void token(String user, String device) throws Exception {
-        RUNNING.client().expect(user, "POST", "/v1/push/tokens", "{\"platform\":\"webhook\",\"token\":\"" + user
-                + "-handle\",\"app_id\":\"kchat-e2e\",\"device_id\":\"" + device + "\"}", 202);
+        token(user, device, user + "-handle");
+    }
+
+    private static void token(String user, String device, String handle) throws Exception {
+        RUNNING.client().expect(user, "POST", "/v1/push/tokens", "{\"platform\":\"webhook\",\"token\":\"" + handle
+                + "\",\"app_id\":\"kchat-e2e\",\"device_id\":\"" + device + "\"}", 202);
     }
 
     private static String create(String user, String body) throws Exception {
@@ -149,11 +190,15 @@ class PushEndToEndTest {
         }
     }
 
-    /** A webhook receiver: checks each request's signature and keeps the pushes in arrival order. */
+    /**
+     * A webhook receiver: checks each request's signature and keeps the pushes in arrival order; a
+     * push to a handle ending {@code -gone} is answered 410 (the device is gone) and kept apart.
+     */
     static final class Receiver implements AutoCloseable {
 
         private final HttpServer server;
         private final List<JsonNode> pushes = new ArrayList<>();
+        private final List<JsonNode> refused = new ArrayList<>();
         private int badSignatures;
 
         private Receiver(HttpServer server) {
@@ -165,12 +210,13 @@ class PushEndToEndTest {
                 HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
                 Receiver receiver = new Receiver(server);
                 server.createContext("/push", exchange -> {
+                    int status;
                     try (InputStream in = exchange.getRequestBody()) {
-                        receiver.take(in.readAllBytes(), exchange.getRequestHeaders().getFirst(WebhookSignature.TIMESTAMP_HEADER),
+                        status = receiver.take(in.readAllBytes(), exchange.getRequestHeaders().getFirst(WebhookSignature.TIMESTAMP_HEADER),
                                 exchange.getRequestHeaders().getFirst(WebhookSignature.SIGNATURE_HEADER),
                                 exchange.getRequestHeaders().getFirst(WebhookSignature.PUSH_ID_HEADER));
                     }
-                    exchange.sendResponseHeaders(204, -1);
+                    exchange.sendResponseHeaders(status, -1);
                     exchange.close();
                 });
                 server.start();
@@ -180,18 +226,24 @@ class PushEndToEndTest {
             }
         }
 
-        private synchronized void take(byte[] body, String timestamp, String signature, String pushId) throws IOException {
+        /** Keeps a push and says the status to answer. */
+        private synchronized int take(byte[] body, String timestamp, String signature, String pushId) throws IOException {
             if (!WebhookSignature.verify(SECRET.getBytes(StandardCharsets.UTF_8), timestamp, body, signature,
                     Instant.now().getEpochSecond(), 300)) {
                 badSignatures++;
-                return;
+                return 204;
             }
             JsonNode push = JSON.readTree(body);
             if (!push.get("push_id").asText().equals(pushId)) {
                 badSignatures++;
-                return;
+                return 204;
+            }
+            if (push.get("token").asText().endsWith("-gone")) {
+                refused.add(push);
+                return 410;
             }
             pushes.add(push);
+            return 204;
         }
 
         String url() {
@@ -200,6 +252,10 @@ class PushEndToEndTest {
 
         synchronized List<JsonNode> pushesFor(String user) {
             return pushes.stream().filter(p -> p.get("user_id").asText().equals(user)).toList();
+        }
+
+        synchronized List<JsonNode> refusedFor(String user) {
+            return refused.stream().filter(p -> p.get("user_id").asText().equals(user)).toList();
         }
 
         synchronized int badSignatures() {
