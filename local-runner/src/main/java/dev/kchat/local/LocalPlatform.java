@@ -37,18 +37,15 @@ import dev.kchat.store.sink.StoreSink;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,66 +212,9 @@ public final class LocalPlatform implements AutoCloseable {
      * (tests start more edges from them).
      */
     Settings appSettings() {
-        Map<String, String> s = new HashMap<>();
-        String bootstrap = broker.bootstrapServers();
-        s.put("kafka.bootstrap.servers", bootstrap);
-        s.put("schema.registry.url", "http://" + config.host() + ":" + registryServer.port());
-        s.put(CqlConfig.CONTACT_POINTS, cql.host() + ":" + cql.port());
-        s.put(CqlConfig.KEYSPACE, KEYSPACE);
-        jwtSecret = localSecret();
-        s.put("auth.jwt.hs256.secret", jwtSecret);
-        s.put("ingress.http.host", config.host());
-        s.put("ingress.http.port", String.valueOf(config.ingressPort()));
-        s.put("ingress.admin.port", String.valueOf(config.adminPort(0)));
-        s.put("edge.host", config.host());
-        s.put("edge.advertised.host", config.host());
-        s.put("edge.port", String.valueOf(config.edgePort()));
-        s.put("edge.admin.port", String.valueOf(config.adminPort(1)));
-        // The edge serves the web client, whose page calls the API on the ingress port: a cross-origin call.
-        s.put("edge.web.api.url", "http://" + config.host() + ":" + config.ingressPort());
-        s.put("ingress.cors.origins", "http://" + config.host() + ":" + config.edgePort()
-                + ",http://localhost:" + config.edgePort() + ",http://127.0.0.1:" + config.edgePort());
-        s.put("routing.admin.host", config.host());
-        s.put("routing.admin.port", String.valueOf(config.adminPort(2)));
-        s.put("routing.state.dir", config.dataDir().resolve("streams").toString());
-        s.put("fanout.admin.host", config.host());
-        s.put("fanout.admin.port", String.valueOf(config.adminPort(3)));
-        s.put("fanout.state.dir", config.dataDir().resolve("streams").toString());
-        // Static membership: a restarted instance takes its partitions back at once instead of
-        // waiting out the session timeout (Kafka Streams does not leave the group on close otherwise).
-        s.put("presence.admin.host", config.host());
-        s.put("presence.admin.port", String.valueOf(config.adminPort(5)));
-        s.put("presence.query.host", config.host());
-        s.put("presence.query.port", String.valueOf(config.adminPort(6)));
-        s.put("presence.state.dir", config.dataDir().resolve("streams").toString());
-        s.put("presence.streams.group.instance.id", "local-presence");
-        s.put("moments.admin.host", config.host());
-        s.put("moments.admin.port", String.valueOf(config.adminPort(8)));
-        s.put("moments.state.dir", config.dataDir().resolve("streams").toString());
-        s.put("moments.streams.group.instance.id", "local-moments");
-        s.put("push.admin.host", config.host());
-        s.put("push.admin.port", String.valueOf(config.adminPort(9)));
-        s.put("push.state.dir", config.dataDir().resolve("streams").toString());
-        s.put("push.streams.group.instance.id", "local-push");
-        s.put("push.delivery.admin.host", config.host());
-        s.put("push.delivery.admin.port", String.valueOf(config.adminPort(10)));
-        s.put("push.delivery.instance.id", "local");
-        if (presence != null) {
-            String presenceUrl = "http://" + config.host() + ":" + presence.queryPort();
-            s.put("ingress.presence.url", presenceUrl);
-            s.put("edge.presence.url", presenceUrl);
-        }
-        // Uploads: files under the data directory, through URLs the local store signs and serves itself
-        // (the same key across restarts, so URLs handed out survive one).
-        s.put("media.store", "local");
-        s.put("media.local.dir", config.dataDir().resolve("media").toString());
-        s.put("media.local.host", config.host());
-        s.put("media.local.port", String.valueOf(config.adminPort(20)));
-        s.put("media.signing.key", "kchat-local-media-urls:" + jwtSecret);
-        s.put("routing.streams.group.instance.id", "local-routing");
-        s.put("fanout.streams.group.instance.id", "local-fanout");
-        // What the operator set explicitly (-D, KCHAT_*) wins over the runner's wiring.
-        return Settings.of(s).with(overrides.withPrefix(""));
+        jwtSecret = PlatformSettings.localSecret(config.dataDir());
+        return PlatformSettings.of(config, broker.bootstrapServers(), registryServer.port(), cql.host() + ":" + cql.port(),
+                jwtSecret, presence == null ? OptionalInt.empty() : OptionalInt.of(presence.queryPort()), overrides);
     }
 
     /**
@@ -283,15 +223,7 @@ public final class LocalPlatform implements AutoCloseable {
      * the edge's ports (each edge sets its own {@code edge.port} and {@code edge.admin.port}).
      */
     public Map<String, String> edgeSettings() {
-        Map<String, String> out = new java.util.TreeMap<>();
-        appSettings().withPrefix("").forEach((k, v) -> {
-            boolean shared = k.startsWith("kafka.") || k.startsWith("schema.registry.") || k.startsWith("cql.")
-                    || k.startsWith("auth.") || k.startsWith("limits.") || k.startsWith("edge.");
-            if (shared && !k.equals("edge.port") && !k.equals("edge.admin.port")) {
-                out.put(k, v);
-            }
-        });
-        return out;
+        return PlatformSettings.sharedWithEdges(appSettings());
     }
 
     private void startSink(Settings apps) {
@@ -328,21 +260,6 @@ public final class LocalPlatform implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port for the moderation job", e);
-        }
-    }
-
-    /** The HS256 secret of this data folder: made once, kept, so printed tokens survive restarts. */
-    private String localSecret() {
-        Path file = config.dataDir().resolve("jwt-secret");
-        try {
-            if (!Files.exists(file)) {
-                byte[] random = new byte[32];
-                new SecureRandom().nextBytes(random);
-                Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(random), StandardCharsets.UTF_8);
-            }
-            return Files.readString(file, StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or write " + file, e);
         }
     }
 
@@ -492,28 +409,5 @@ public final class LocalPlatform implements AutoCloseable {
                 log.error("failed to stop {}", c.getClass().getSimpleName(), e);
             }
         }
-    }
-
-    public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(LocalConfig.help());
-            return;
-        }
-        Settings settings = Settings.fromEnvironment();
-        LocalConfig config = LocalConfig.from(settings);
-        int instances = LocalCluster.instances(args, settings);
-        if (instances > 1) {
-            LocalCluster.run(config, instances, settings);
-            return;
-        }
-        LocalPlatform platform = start(config, settings);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping the local platform");
-            platform.close();
-            stopped.countDown();
-        }, "local-platform-shutdown"));
-        System.out.println(platform.summary());
-        stopped.await();
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The local platform ({@link LocalPlatform#main}) as a child JVM of the test, on a data folder and ports
+ * The local platform ({@link LocalRunner#main}) as a child JVM of the test, on a data folder and ports
  * that stay the same across restarts, so the test can {@code kill -9} it and start it again on the same
  * data. Its broker and CQL server are its own child JVMs and end with it.
  */
@@ -57,7 +57,7 @@ final class ChildPlatform implements AutoCloseable {
     private static ChildPlatform start(Path dataDir, Map<String, String> settings, String logName) throws InterruptedException {
         List<String> options = new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC"));
         settings.forEach((k, v) -> options.add("-D" + k + "=" + v));
-        OwnerJvm jvm = OwnerJvm.start(LocalPlatform.class, options, dataDir.resolveSibling(logName));
+        OwnerJvm jvm = OwnerJvm.start(LocalRunner.class, options, dataDir.resolveSibling(logName));
         try {
             jvm.awaitLine("kchat is running locally", START);
         } catch (IllegalStateException e) {
