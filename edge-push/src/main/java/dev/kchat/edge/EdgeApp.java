@@ -12,6 +12,7 @@ import dev.kchat.api.http.ApiAnswers;
 import dev.kchat.api.presence.PresenceClient;
 import dev.kchat.edge.frames.FrameHandler;
 import dev.kchat.edge.frames.FrameRouter;
+import dev.kchat.edge.frames.MemberListFrames;
 import dev.kchat.edge.frames.PingFrames;
 import dev.kchat.api.presence.PresenceVisibility;
 import dev.kchat.edge.frames.PresenceFrames;
@@ -33,6 +34,9 @@ import dev.kchat.edge.live.PresenceLookup;
 import dev.kchat.edge.load.InboxDelay;
 import dev.kchat.edge.load.LoadShedder;
 import dev.kchat.edge.load.MachineLoad;
+import dev.kchat.edge.members.MemberListFlusher;
+import dev.kchat.edge.members.MemberListStore;
+import dev.kchat.edge.members.MemberListSubscriptions;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.routing.Owners;
 import dev.kchat.edge.routing.Relocation;
@@ -58,6 +62,7 @@ import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.cql.CqlConfig;
 import dev.kchat.store.cql.CqlSessions;
 import dev.kchat.store.read.ChatRepository;
+import dev.kchat.store.servers.ServerRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -123,6 +128,7 @@ public final class EdgeApp implements AutoCloseable {
     private final Sessions sessions;
     private final ServerBroadcastReader serverReader;
     private final TokenExpiry tokenExpiry;
+    private final MemberListFlusher memberUpdates;
     private final HttpHandler routes;
     private final Tracing tracing;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -177,6 +183,12 @@ public final class EdgeApp implements AutoCloseable {
         sessions.onClosed(serverViews::closed);
         // Typing in a server channel goes to the connections viewing it
         live.typingAlsoTo(channelViews::activeViewers);
+        // Member lists: their servers' partitions are read too; presence of the users in their ranges, aggregated per interval
+        MemberListSubscriptions memberLists = new MemberListSubscriptions(serverReader, topics.serverBroadcast().partitions(),
+                serverReader::interestChanged, MemberListStore.of(new ServerRepository(session, keyspace)), presence, workers, metrics);
+        sessions.onClosed(memberLists::closed);
+        live.presenceAlsoTo(memberLists.presenceListener());
+        this.memberUpdates = new MemberListFlusher(memberLists, shedder::shedsPresence, metrics);
 
         // The client's frames
         SyncFrames sync = new SyncFrames(dispatcher, owners, signals, live, repository, workers);
@@ -203,6 +215,9 @@ public final class EdgeApp implements AutoCloseable {
         ViewFrames views = new ViewFrames(serverViews);
         verbs.put("view_channel", views::view);
         verbs.put("unview_channel", views::unview);
+        MemberListFrames members = new MemberListFrames(memberLists);
+        verbs.put("subscribe_members", members::subscribe);
+        verbs.put("unsubscribe_members", members::unsubscribe);
         // Rate limits: one limiter per door, so that the metric tells WebSocket frames from connection attempts
         FrameRouter router = new FrameRouter(verbs, tokenExpiry, new RateLimiter(config.limits().rates(), "websocket", metrics,
                 WriteAdmission.at("websocket", config.limits().admission(), backlog, metrics)));
@@ -239,6 +254,7 @@ public final class EdgeApp implements AutoCloseable {
         tokenExpiry.start(workers);
         long every = config.shed().checkInterval().toMillis();
         workers.scheduleAtFixedRate(this::checkLoad, every, every, TimeUnit.MILLISECONDS);
+        memberUpdates.start(workers, config.memberUpdateInterval());
         new Thread(dispatcher, "edge-inbox-consumer").start();
         new Thread(live, "edge-live-consumer").start();
         new Thread(serverReader, "edge-server-broadcast-consumer").start();
@@ -333,6 +349,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         dispatcher.close();
         live.close();
+        memberUpdates.stop();
         serverReader.close();
         workers.shutdown();
         try {

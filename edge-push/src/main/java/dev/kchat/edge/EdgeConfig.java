@@ -23,6 +23,8 @@ import java.util.List;
  * @param catchUpTimeout    how long a device waits for a gap to reach the store before it must resync
  * @param longPollMax       longest wait of {@code GET /v1/poll}
  * @param maxViewedChannels server channels one connection may view at once ({@code view_channel})
+ * @param memberUpdateInterval how often a member-list subscription gets what changed in its ranges, at most
+ *                          (one {@code member_list_update} per interval)
  * @param maxSessionSetUps  sessions between upgrade and {@code ready} (or redirect) beyond which new
  *                          WebSocket upgrades are refused with 503 {@code edge_busy}
  * @param helloTimeout      a connection that has not said {@code hello} this long after the upgrade is closed
@@ -50,6 +52,7 @@ public record EdgeConfig(
         Duration longPollMax,
         java.util.Optional<String> presenceUrl,
         int maxViewedChannels,
+        Duration memberUpdateInterval,
         int maxSessionSetUps,
         Duration helloTimeout,
         ShedConfig shed,
@@ -79,7 +82,8 @@ public record EdgeConfig(
             new String[] {"edge.hello.timeout", "30s", "close a connection whose hello has not been handled this long after the upgrade"},
             new String[] {"edge.web.api.url", "(none: the page's own origin)", "the HTTP API's base URL as browsers reach it, told to the web client at /web/config.json"},
             new String[] {"edge.kafka.session.timeout", "45s", "how long the edges' group waits for a silent (dead) edge before its inbox partitions, and clients, move to the others"},
-            new String[] {"edge.max.viewed.channels", "10", "server channels one connection may view at once (view_channel; more are refused too_many_views)"});
+            new String[] {"edge.max.viewed.channels", "10", "server channels one connection may view at once (view_channel; more are refused too_many_views)"},
+            new String[] {"edge.members.update.interval.ms", "1000", "a member-list subscription gets at most one member_list_update per this many ms (presence aggregated, latest per user)"});
 
     public static EdgeConfig from(Settings s) {
         return new EdgeConfig(
@@ -100,6 +104,7 @@ public record EdgeConfig(
                 s.duration("edge.long.poll.max", Duration.ofSeconds(30)),
                 s.find("edge.presence.url"),
                 s.integer("edge.max.viewed.channels", 10),
+                Duration.ofMillis(s.integer("edge.members.update.interval.ms", 1000)),
                 s.integer("edge.max.session.setups", 1000),
                 s.duration("edge.hello.timeout", Duration.ofSeconds(30)),
                 ShedConfig.from(s),
@@ -112,7 +117,7 @@ public record EdgeConfig(
     public EdgeConfig withPorts(int newPort, int newAdminPort) {
         return new EdgeConfig(host, advertisedHost, newPort, newAdminPort, ioThreads, workerThreads, bootstrapServers,
                 registryUrl, groupId, auth, limits, idleTimeout, maxQueuedFrames, catchUpTimeout, longPollMax, presenceUrl,
-                maxViewedChannels,
+                maxViewedChannels, memberUpdateInterval,
                 maxSessionSetUps, helloTimeout, shed, webApiUrl, inboxSessionTimeout, tracing);
     }
 

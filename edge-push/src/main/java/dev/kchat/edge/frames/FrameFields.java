@@ -6,6 +6,7 @@ import dev.kchat.api.ApiException;
 import dev.kchat.edge.session.Session;
 import dev.kchat.edge.sync.InboxCursor;
 import dev.kchat.schemas.Ids;
+import java.util.Set;
 
 /** The checks frame handlers share; each refuses with a precise {@link ApiException}. */
 final class FrameFields {
@@ -27,6 +28,15 @@ final class FrameFields {
             throw ApiException.badRequest("missing_field", "conversation_id is required");
         }
         return conversation.asText();
+    }
+
+    /** Refuses a frame with a field not in {@code allowed} ({@code unknown_field}). */
+    static void onlyFields(ObjectNode fields, Set<String> allowed) {
+        fields.fieldNames().forEachRemaining(name -> {
+            if (!allowed.contains(name)) {
+                throw ApiException.badRequest("unknown_field", "unknown field '" + name + "'");
+            }
+        });
     }
 
     static void requireHello(Session session) {

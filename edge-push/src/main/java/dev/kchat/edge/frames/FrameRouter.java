@@ -30,13 +30,15 @@ public final class FrameRouter {
 
     /**
      * The rate limit each verb takes a token of ({@code limits.rate.*}); other verbs have none.
-     * Viewing a channel is a subscription like watching presence, and shares its limit.
+     * Viewing a channel and subscribing to a member list are subscriptions like watching presence, and
+     * share its limit.
      */
     public static final Map<String, Limit> VERB_LIMITS = Map.of(
             "send", Limit.SEND,
             "typing", Limit.TYPING,
             "subscribe_presence", Limit.PRESENCE_SUBSCRIBE,
-            "view_channel", Limit.PRESENCE_SUBSCRIBE);
+            "view_channel", Limit.PRESENCE_SUBSCRIBE,
+            "subscribe_members", Limit.PRESENCE_SUBSCRIBE);
 
     /**
      * @param handlers by frame type

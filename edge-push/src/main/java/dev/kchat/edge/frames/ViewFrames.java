@@ -29,7 +29,7 @@ public final class ViewFrames {
 
     public void view(Session session, ObjectNode fields) {
         FrameFields.requireHello(session);
-        onlyFields(fields, VIEW_FIELDS);
+        FrameFields.onlyFields(fields, VIEW_FIELDS);
         String serverId = text(fields, "server_id");
         String channelId = text(fields, "channel_id");
         if (!Ids.isServer(serverId)) {
@@ -43,7 +43,7 @@ public final class ViewFrames {
 
     public void unview(Session session, ObjectNode fields) {
         FrameFields.requireHello(session);
-        onlyFields(fields, UNVIEW_FIELDS);
+        FrameFields.onlyFields(fields, UNVIEW_FIELDS);
         String channelId = text(fields, "channel_id");
         String serverId = views.unview(session, channelId);
         if (serverId == null) {
@@ -61,13 +61,5 @@ public final class ViewFrames {
             throw ApiException.badRequest("invalid_field", name + " is not a valid id");
         }
         return v.asText();
-    }
-
-    private static void onlyFields(ObjectNode fields, Set<String> allowed) {
-        fields.fieldNames().forEachRemaining(name -> {
-            if (!allowed.contains(name)) {
-                throw ApiException.badRequest("unknown_field", "unknown field '" + name + "'");
-            }
-        });
     }
 }

@@ -67,6 +67,33 @@ public final class LiveHub implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     /** The connections viewing a server channel, who get its typing (no member subscribes to a server channel here). */
     private volatile Function<String, Set<LiveSubscriber>> channelViewers = c -> Set.of();
+    /** The member lists' watcher of presence (users in a subscribed range), besides the sessions' own watches. */
+    private volatile PresenceListener memberLists = PresenceListener.NONE;
+
+    /**
+     * Someone other than a session that watches users' presence: told, on the consumer thread, each
+     * change of a user it {@link #watches}, decoded, whether or not presence is shed (it holds the
+     * changes itself).
+     */
+    public interface PresenceListener {
+
+        PresenceListener NONE = new PresenceListener() {
+            @Override
+            public boolean watches(String userId) {
+                return false;
+            }
+
+            @Override
+            public void changed(PresenceChanged change) {
+            }
+        };
+
+        /** Cheap: asked for every record of {@code presence.changes}. */
+        boolean watches(String userId);
+
+        /** Must not block. */
+        void changed(PresenceChanged change);
+    }
 
     /** Broadcast frames kept per large conversation for members who join (see {@link RecentBroadcasts}). */
     static final int RECENT_PER_CONVERSATION = 256;
@@ -96,6 +123,11 @@ public final class LiveHub implements Runnable, AutoCloseable {
     /** Typing in a conversation no session here subscribed to goes to these (a server channel's viewers). */
     public void typingAlsoTo(Function<String, Set<LiveSubscriber>> viewersOfChannel) {
         this.channelViewers = viewersOfChannel;
+    }
+
+    /** Presence changes of the users {@code listener} watches go to it too (the edge's member lists). */
+    public void presenceAlsoTo(PresenceListener listener) {
+        this.memberLists = listener;
     }
 
     /** The session's user is a member of the conversation: it gets its broadcasts and typing. */
@@ -187,6 +219,9 @@ public final class LiveHub implements Runnable, AutoCloseable {
             return;
         }
         boolean isPresence = record.topic().equals(presence.name());
+        if (isPresence) {
+            toMemberLists(record);
+        }
         Set<LiveSubscriber> sessions = (isPresence ? watchers : conversations).get(record.key());
         if (!isPresence && (sessions == null || sessions.isEmpty())) {
             sessions = channelViewers.apply(record.key());
@@ -220,6 +255,24 @@ public final class LiveHub implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             // Skipped, not fatal: typing and presence are ephemeral and superseded by the next signal.
             log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+        }
+    }
+
+    private void toMemberLists(ConsumerRecord<String, byte[]> record) {
+        PresenceListener listener = memberLists;
+        if (record.key() == null || !listener.watches(record.key())) {
+            return;
+        }
+        PresenceChanged change;
+        try {
+            change = presence.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            // Skipped, not fatal, as for the sessions' watches: the user's next change supersedes it.
+            log.warn("undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+            return;
+        }
+        if (change != null) {
+            listener.changed(change);
         }
     }
 

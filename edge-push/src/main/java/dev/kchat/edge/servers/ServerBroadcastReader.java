@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge's reader of {@code chat.server.broadcast}: it assigns itself (no consumer group) only the
- * partitions of the servers its connections view, as {@link ChannelViews} says, and hands each
- * record to the deliverer. A partition added is read from its end: a viewer reads what came before
+ * partitions of the servers its connections need, as its users say ({@link ChannelViews} for viewed
+ * channels, the member lists for subscribed member lists), and hands each record to every user. A partition added is read from its end: a viewer reads what came before
  * from history, so {@link #whenReading} tells when a partition's position is fixed, and a view is
  * acknowledged only after it (everything written to the channel after the acknowledgement reaches
  * the viewer). A partition that no view needs any more is dropped at the next turn of the loop.
@@ -68,8 +69,11 @@ public final class ServerBroadcastReader implements ServerBroadcastSource, Runna
     private volatile boolean running = true;
     private volatile boolean started;
     private final CountDownLatch done = new CountDownLatch(1);
-    private Supplier<Set<Integer>> wanted = Set::of;
-    private Consumer<ServerBroadcast> deliverer = b -> { };
+    /** Who wants which partitions, and is handed their records. */
+    private final List<Interest> interests = new CopyOnWriteArrayList<>();
+
+    private record Interest(Supplier<Set<Integer>> wanted, Consumer<ServerBroadcast> deliver) {
+    }
 
     public ServerBroadcastReader(String bootstrapServers, String clientId, Topic<String, ServerBroadcast> topic,
             Topic<String, ProcessingError> errors, Producer<String, ProcessingError> errorProducer, MeterRegistry metrics) {
@@ -90,8 +94,8 @@ public final class ServerBroadcastReader implements ServerBroadcastSource, Runna
 
     @Override
     public void serve(Supplier<Set<Integer>> wantedPartitions, Consumer<ServerBroadcast> deliver) {
-        this.wanted = wantedPartitions;
-        this.deliverer = deliver;
+        interests.add(new Interest(wantedPartitions, deliver));
+        interestChanged();
     }
 
     /** The wanted partitions changed: the loop looks at them at once. Never blocks. */
@@ -179,7 +183,9 @@ public final class ServerBroadcastReader implements ServerBroadcastSource, Runna
     private void reassign() {
         Set<Integer> target;
         synchronized (lock) {
-            target = Set.copyOf(wanted.get());
+            Set<Integer> union = new HashSet<>();
+            interests.forEach(i -> union.addAll(i.wanted().get()));
+            target = Set.copyOf(union);
             Set<Integer> kept = new HashSet<>(reading);
             kept.retainAll(target);
             reading = Set.copyOf(kept);
@@ -226,14 +232,16 @@ public final class ServerBroadcastReader implements ServerBroadcastSource, Runna
         if (broadcast == null) {
             return;
         }
-        try {
-            deliverer.accept(broadcast);
-        } catch (RuntimeException e) {
-            // A failure on one record must not stop the reader for every viewer of every server here.
-            failed.increment();
-            log.error("server broadcast {}-{}@{} not delivered, sent to {}", record.topic(), record.partition(), record.offset(),
-                    errors.name(), e);
-            toErrors(record, e);
+        for (Interest interest : interests) {
+            try {
+                interest.deliver().accept(broadcast);
+            } catch (RuntimeException e) {
+                // A failure on one record must not stop the reader for every viewer of every server here.
+                failed.increment();
+                log.error("server broadcast {}-{}@{} not delivered, sent to {}", record.topic(), record.partition(), record.offset(),
+                        errors.name(), e);
+                toErrors(record, e);
+            }
         }
     }
 

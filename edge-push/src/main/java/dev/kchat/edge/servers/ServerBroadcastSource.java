@@ -6,10 +6,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-/** Where {@link ServerViews} gets the server broadcasts of the partitions it wants: {@link ServerBroadcastReader}. */
+/**
+ * Where {@link ServerViews} and the member lists get the server broadcasts of the partitions they
+ * want: {@link ServerBroadcastReader}.
+ */
 public interface ServerBroadcastSource {
 
-    /** What to read (asked again after every change of interest) and whom to hand each record to; before reading starts. */
+    /**
+     * One more user of the source: what it wants read (asked again after every change of interest) and
+     * whom to hand each record of those partitions to (it may get records of other partitions too, and
+     * skips them). The source reads the union of what its users want.
+     */
     void serve(Supplier<Set<Integer>> wantedPartitions, Consumer<ServerBroadcast> deliver);
 
     /**

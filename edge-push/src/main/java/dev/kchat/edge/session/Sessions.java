@@ -62,9 +62,9 @@ public final class Sessions implements SessionHost {
         return session;
     }
 
-    /** Runs for every session that closes, on a worker (never on the thread that closed it). */
-    public void onClosed(Consumer<Session> listener) {
-        this.closedListener = listener;
+    /** Runs for every session that closes, on a worker (never on the thread that closed it), after the listeners added before it. */
+    public synchronized void onClosed(Consumer<Session> listener) {
+        this.closedListener = closedListener.andThen(listener);
     }
 
     public void add(Session session) {

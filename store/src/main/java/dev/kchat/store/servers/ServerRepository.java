@@ -239,25 +239,16 @@ public final class ServerRepository {
 
     /** The whole member list of the server, sorted as {@link #memberRange} says: one read of every member row. */
     public List<MemberLine> sortedMembers(String serverId) {
-        Map<String, Role> byId = new HashMap<>();
-        roles(serverId).forEach(r -> byId.put(r.roleId(), r));
+        Map<String, Integer> positions = new HashMap<>();
+        roles(serverId).forEach(r -> positions.put(r.roleId(), r.position()));
         List<MemberLine> lines = new ArrayList<>();
         for (Row r : all(members.bind(serverId))) {
             Membership m = membership(r);
-            if (!m.active()) {
-                continue;
+            if (m.active()) {
+                lines.add(MemberLine.of(serverId, m.userId(), m.roleIds(), positions));
             }
-            Role top = null;
-            for (String roleId : m.roleIds()) {
-                Role role = byId.get(roleId);
-                if (role != null && !role.roleId().equals(serverId) && (top == null || role.position() > top.position())) {
-                    top = role;
-                }
-            }
-            lines.add(new MemberLine(m.userId(), top == null ? null : top.roleId(), top == null ? -1 : top.position(),
-                    m.roleIds().stream().filter(byId::containsKey).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))));
         }
-        lines.sort(Comparator.comparingInt(MemberLine::topRolePosition).reversed().thenComparing(MemberLine::userId));
+        lines.sort(MemberLine.LIST_ORDER);
         return List.copyOf(lines);
     }
 

@@ -1,9 +1,12 @@
 package dev.kchat.store.servers;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** What {@link ServerRepository} reads: the rows of migration V008 as values. */
 public final class ServerRows {
@@ -66,6 +69,37 @@ public final class ServerRows {
 
     /** One line of the member list: the user, their highest role (null: only @everyone) and its position. */
     public record MemberLine(String userId, String topRoleId, int topRolePosition, Set<String> roleIds) {
+
+        /**
+         * The member list's order, wherever a list is sorted (the store's read, the edge's index): highest
+         * role position first (members with only @everyone, position -1, last), then user id.
+         */
+        public static final Comparator<MemberLine> LIST_ORDER =
+                Comparator.comparingInt(MemberLine::topRolePosition).reversed().thenComparing(MemberLine::userId);
+
+        /**
+         * The line of a member holding {@code roleIds}: the roles the server has ({@code positions}, by id)
+         * are kept, sorted, and the highest of them other than @everyone (id = {@code serverId}) is the top
+         * role; of two at the same position, the smaller id.
+         */
+        public static MemberLine of(String serverId, String userId, Collection<String> roleIds, Map<String, Integer> positions) {
+            String top = null;
+            int topPosition = -1;
+            TreeSet<String> held = new TreeSet<>();
+            for (String roleId : roleIds) {
+                Integer position = positions.get(roleId);
+                if (position == null) {
+                    continue;
+                }
+                held.add(roleId);
+                if (!roleId.equals(serverId) && (top == null || position > topPosition
+                        || (position == topPosition && roleId.compareTo(top) < 0))) {
+                    top = roleId;
+                    topPosition = position;
+                }
+            }
+            return new MemberLine(userId, top, top == null ? -1 : topPosition, held);
+        }
     }
 
     /** A range of the member list and the number of members in all. */
