@@ -1,7 +1,9 @@
 package dev.kchat.ingress.push;
 
+import com.datastax.oss.driver.api.core.DriverException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kchat.api.ApiException;
 import dev.kchat.api.ApiJson;
 import dev.kchat.api.auth.JwtAuthenticator.Caller;
 import dev.kchat.api.http.ApiAnswers;
@@ -15,6 +17,8 @@ import io.undertow.server.RoutingHandler;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /v1/push/devices}: what a "Notifications" settings screen shows a user about their own
@@ -28,6 +32,8 @@ public final class PushDeviceRoutes implements Doors.RouteGroup {
 
     /** The statuses of {@code PushOutcome}, each counted (0 when none) in {@code recent}. */
     static final List<String> STATUSES = List.of("DELIVERED", "TOKEN_INVALID", "REJECTED", "FAILED");
+
+    private static final Logger log = LoggerFactory.getLogger(PushDeviceRoutes.class);
 
     private final PushDeviceRepository repository;
 
@@ -45,7 +51,14 @@ public final class PushDeviceRoutes implements Doors.RouteGroup {
                 .put("recent_window", PushDeviceWriter.OUTCOME_RETENTION.toString())
                 .put("recent_max", PushDeviceRepository.RECENT_OUTCOMES);
         ArrayNode devices = body.putArray("devices");
-        repository.devices(caller.userId()).forEach(d -> devices.add(json(d)));
+        List<Device> stored;
+        try {
+            stored = repository.devices(caller.userId());
+        } catch (DriverException e) {
+            log.warn("push_devices: store unavailable: {}", e.toString());
+            throw new ApiException(503, "store_unavailable", "your push devices cannot be read right now; retry later");
+        }
+        stored.forEach(d -> devices.add(json(d)));
         ApiAnswers.json(ex, 200, body);
     }
 
