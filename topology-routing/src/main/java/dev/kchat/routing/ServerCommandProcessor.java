@@ -171,12 +171,7 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     }
 
     private void decide(Record<String, byte[]> record, Span span) {
-        // Thrown, not skipped: the processing exception handler puts the raw record and the cause on
-        // the error topic, in the same transaction, and processing goes on with the next record.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(commands.name() + " record with key " + record.key() + " has no value");
-        }
-        ChatCommand command = commands.valueSerde().deserializer().deserialize(commands.name(), record.value());
+        ChatCommand command = CommandProcessor.decode(commands, record);
         ServerDecision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.writes().forEach(this::apply);
         if (span.isRecording()) {
