@@ -120,6 +120,71 @@ class ServerViewingEndToEndTest {
         assertThat(bodies(ana)).containsExactly("plan", "secret");
     }
 
+    @Test
+    void shouldSendAMemberListRangeAndThenOnlyWhatChangedInIt() throws Exception {
+        // Given: mia's server with nat as a member (no roles: the list is sorted by user id, mia, nat)
+        String server = decided("mia", "POST", "/v1/servers", "{\"name\":\"Roster\"}", 201).get("conversation_id").asText();
+        String code = decided("mia", "POST", "/v1/servers/" + server + "/invites", "{}", 201).get("code").asText();
+        join("nat", code);
+        // (the store has nat's membership once nat may read the server: the edge reads the list from the same tables)
+        stored("nat", "/v1/servers/" + server, s -> true);
+
+        // When: mia's connection subscribes to [0,99]
+        WsDevice mia = device("mia");
+        mia.send("{\"type\":\"subscribe_members\",\"server_id\":\"" + server + "\",\"ranges\":[[0,99]]}");
+
+        // Then: the range at once, sorted, nat offline
+        JsonNode list = await("mia's member_list").atMost(DEADLINE).pollInterval(POLL)
+                .until(() -> mia.framesOfType("member_list").stream().findFirst().orElse(null), f -> f != null);
+        assertThat(list.path("server_id").asText()).isEqualTo(server);
+        assertThat(list.path("total").asInt()).isEqualTo(2);
+        assertThat(list.at("/ranges/0/offset").asInt()).isZero();
+        assertThat(memberIds(list.at("/ranges/0"))).containsExactly("mia", "nat");
+        assertThat(list.at("/ranges/0/members/1/presence").asText()).isEqualTo("offline");
+
+        // When: nat comes online (opens a connection) and subscribes to [0,0] (mia alone)
+        WsDevice nat = device("nat");
+        nat.send("{\"type\":\"subscribe_members\",\"server_id\":\"" + server + "\",\"ranges\":[[0,0]]}");
+
+        // Then: an update carrying nat's presence reaches mia
+        await("nat online at mia").atMost(DEADLINE).pollInterval(POLL).until(() -> mia.framesOfType("member_list_update").stream()
+                .flatMap(f -> stream(f.path("presence"))).anyMatch(p -> p.path("user_id").asText().equals("nat")
+                        && p.path("presence").asText().equals("online")));
+        awaitFrames(nat, "member_list", 1);
+
+        // When: oli joins by invite (position 2: in mia's range, outside nat's), then mia gets a role (nat's range changes)
+        join("oli", code);
+        JsonNode resent = await("the range again at mia").atMost(DEADLINE).pollInterval(POLL).until(() -> mia.framesOfType(
+                "member_list_update").stream().filter(f -> f.path("ranges").size() > 0).findFirst().orElse(null), f -> f != null);
+        decided("mia", "POST", "/v1/servers/" + server + "/roles", "{\"name\":\"host\",\"permissions\":0}", 201);
+        String host = idByName(stored("mia", "/v1/servers/" + server + "/roles",
+                r -> idByName(r, "roles", "role_id", "host") != null), "roles", "role_id", "host");
+        decided("mia", "PUT", "/v1/servers/" + server + "/members/mia/roles/" + host, null, 200);
+
+        // Then: mia's range is sent again with oli in it
+        assertThat(resent.path("total").asInt()).isEqualTo(3);
+        assertThat(memberIds(resent.at("/ranges/0"))).containsExactly("mia", "nat", "oli");
+        // And: nat's range is sent again with mia's role, and nat got nothing of oli before it (same partition, one order)
+        JsonNode marker = await("mia's role at nat").atMost(DEADLINE).pollInterval(POLL).until(() -> nat.framesOfType(
+                "member_list_update").stream().filter(f -> f.at("/ranges/0/members/0/top_role_id").asText().equals(host))
+                .findFirst().orElse(null), f -> f != null);
+        assertThat(memberIds(marker.at("/ranges/0"))).containsExactly("mia");
+        assertThat(nat.framesOfType("member_list_update")).allSatisfy(f -> assertThat(f.toString()).doesNotContain("\"oli\""));
+    }
+
+    private void join(String user, String code) {
+        await(user + " joining").atMost(DEADLINE).pollInterval(POLL)
+                .until(() -> call(user, "POST", "/v1/invites/" + code + "/join", null, true), a -> a.status() == 201);
+    }
+
+    private static List<String> memberIds(JsonNode range) {
+        return stream(range.path("members")).map(m -> m.path("user_id").asText()).toList();
+    }
+
+    private static java.util.stream.Stream<JsonNode> stream(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false);
+    }
+
     /** A connected device of the user, set up (ready). */
     private WsDevice device(String user) throws Exception {
         WsDevice d = WsDevice.connect(PLATFORM.platform().edgeUrl(), PLATFORM.platform().token(user, Duration.ofHours(1)), user,
