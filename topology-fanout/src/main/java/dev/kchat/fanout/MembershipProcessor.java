@@ -15,6 +15,7 @@ import dev.kchat.events.common.MemberRole;
 import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.RecordValues;
 import dev.kchat.streams.StageTracer;
 import io.opentelemetry.api.trace.Span;
 import java.util.ArrayList;
@@ -84,12 +85,7 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
     }
 
     private void fanOut(Record<String, byte[]> record, Span span) {
-        // Thrown, not skipped: the processing exception handler writes the record and the cause to
-        // the error topic in the task's transaction, and processing continues.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(conversationLog.name() + " record with key " + record.key() + " has no value");
-        }
-        ConversationEvent event = conversationLog.valueSerde().deserializer().deserialize(conversationLog.name(), record.value());
+        ConversationEvent event = RecordValues.decode(conversationLog, record);
         String conversationId = event.getConversationId();
         long seq = event.getSeq();
         Object payload = event.getPayload();

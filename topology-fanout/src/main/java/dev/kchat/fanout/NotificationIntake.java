@@ -3,6 +3,7 @@ package dev.kchat.fanout;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.social.MomentNotification;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.streams.RecordValues;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -31,11 +32,7 @@ final class NotificationIntake implements Processor<String, byte[], String, Spec
 
     @Override
     public void process(Record<String, byte[]> record) {
-        // Thrown, not skipped: the processing exception handler puts the record and the cause on the error topic.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(notifications.name() + " record with key " + record.key() + " has no value");
-        }
-        InboxEntry entry = notifications.valueSerde().deserializer().deserialize(notifications.name(), record.value());
+        InboxEntry entry = RecordValues.decode(notifications, record);
         if (!entry.getUserId().equals(record.key())) {
             throw new IllegalArgumentException("notification for " + entry.getUserId() + " under key " + record.key());
         }

@@ -2,6 +2,7 @@ package dev.kchat.fanout;
 
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.streams.RecordValues;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -29,11 +30,7 @@ final class OutcomeProcessor implements Processor<String, byte[], String, Specif
 
     @Override
     public void process(Record<String, byte[]> record) {
-        // Thrown, not skipped: the processing exception handler puts the record and the cause on the error topic.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(results.name() + " record with key " + record.key() + " has no value");
-        }
-        CommandResult result = results.valueSerde().deserializer().deserialize(results.name(), record.value());
+        CommandResult result = RecordValues.decode(results, record);
         if (Outcomes.needsEntry(result)) {
             context.forward(record.withKey(result.getSenderId()).withValue((SpecificRecord) Outcomes.entry(result)));
         }

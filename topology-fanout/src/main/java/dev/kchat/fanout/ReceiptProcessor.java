@@ -14,6 +14,7 @@ import dev.kchat.fanout.Receipts.WindowEntry;
 import dev.kchat.fanout.state.AuthorStatus;
 import dev.kchat.fanout.state.Roster;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.streams.RecordValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,12 +97,7 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
 
     @Override
     public void process(Record<String, byte[]> record) {
-        // Thrown, not skipped: the processing exception handler writes the record and the cause to
-        // the error topic in the task's transaction, and processing continues.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(receipts.name() + " record with key " + record.key() + " has no value");
-        }
-        Receipt receipt = receipts.valueSerde().deserializer().deserialize(receipts.name(), record.value());
+        Receipt receipt = RecordValues.decode(receipts, record);
         String conversationId = receipt.getConversationId();
         String userId = receipt.getUserId();
         if (!conversationId.equals(record.key())) {

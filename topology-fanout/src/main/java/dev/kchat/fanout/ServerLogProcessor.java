@@ -16,6 +16,7 @@ import dev.kchat.fanout.state.ServerState;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.RecordValues;
 import dev.kchat.streams.StageTracer;
 import io.opentelemetry.api.trace.Span;
 import java.util.LinkedHashSet;
@@ -82,11 +83,7 @@ final class ServerLogProcessor implements Processor<String, byte[], String, Spec
     }
 
     private void fanOut(Record<String, byte[]> record, Span span) {
-        // Thrown, not skipped: the processing exception handler puts the record and the cause on the error topic.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(conversationLog.name() + " record with key " + record.key() + " has no value");
-        }
-        ConversationEvent event = conversationLog.valueSerde().deserializer().deserialize(conversationLog.name(), record.value());
+        ConversationEvent event = RecordValues.decode(conversationLog, record);
         String conversationId = event.getConversationId();
         String serverId = Ids.serverOf(conversationId);
         if (serverId == null || !serverId.equals(record.key())) {

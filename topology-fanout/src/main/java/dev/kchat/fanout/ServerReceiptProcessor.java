@@ -10,6 +10,7 @@ import dev.kchat.fanout.state.ChannelState;
 import dev.kchat.fanout.state.ServerState;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.streams.RecordValues;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -53,10 +54,7 @@ final class ServerReceiptProcessor implements Processor<String, byte[], String, 
 
     @Override
     public void process(Record<String, byte[]> record) {
-        if (record.value() == null) {
-            throw new IllegalArgumentException(receipts.name() + " record with key " + record.key() + " has no value");
-        }
-        Receipt receipt = receipts.valueSerde().deserializer().deserialize(receipts.name(), record.value());
+        Receipt receipt = RecordValues.decode(receipts, record);
         if (!(receipt.getReceipt() instanceof ReadUpTo read)) {
             return;
         }

@@ -6,6 +6,7 @@ import dev.kchat.presence.PresenceRules.Outcome;
 import dev.kchat.presence.state.LiveSession;
 import dev.kchat.presence.state.UserState;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.streams.RecordValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,12 +67,7 @@ final class PresenceProcessor implements Processor<String, byte[], String, Prese
 
     @Override
     public void process(Record<String, byte[]> record) {
-        // Thrown, not skipped: the processing exception handler writes the record and the cause to
-        // the error topic in the task's transaction, and processing continues.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(sessionsTopic.name() + " record with key " + record.key() + " has no value");
-        }
-        SessionEvent event = sessionsTopic.valueSerde().deserializer().deserialize(sessionsTopic.name(), record.value());
+        SessionEvent event = RecordValues.decode(sessionsTopic, record);
         // The key decides the partition, hence the instance holding the user: a mismatch would
         // split one user's state across two keys.
         if (!event.getUserId().equals(record.key())) {

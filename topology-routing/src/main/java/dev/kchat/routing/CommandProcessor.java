@@ -19,6 +19,7 @@ import dev.kchat.routing.state.MessageRef;
 import dev.kchat.routing.state.SentMessage;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.RecordValues;
 import dev.kchat.streams.StageTracer;
 import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
@@ -128,7 +129,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     }
 
     private void decide(Record<String, byte[]> record, Span span) {
-        ChatCommand command = decode(commands, record);
+        ChatCommand command = RecordValues.decode(commands, record);
         Decision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.changes().forEach(this::apply);
         if (span.isRecording()) {
@@ -144,18 +145,6 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         }
         log.debug("command {} on {}: {}", command.getCommandId(), record.key(), decision.result().getOutcome());
         context.forward(record.withValue((SpecificRecord) decision.result()));
-    }
-
-    /**
-     * The command a {@code chat.commands} record carries. Thrown, not skipped, when it has none or it does
-     * not decode: the processing exception handler puts the raw record and the cause on the error topic,
-     * in the same transaction, and processing goes on with the next record.
-     */
-    static ChatCommand decode(Topic<String, ChatCommand> commands, Record<String, byte[]> record) {
-        if (record.value() == null) {
-            throw new IllegalArgumentException(commands.name() + " record with key " + record.key() + " has no value");
-        }
-        return commands.valueSerde().deserializer().deserialize(commands.name(), record.value());
     }
 
     /** A decision as the span says it: {@code accepted}, {@code duplicate} or {@code rejected:<code>}. */

@@ -9,6 +9,7 @@ import dev.kchat.events.moderation.Unmute;
 import dev.kchat.events.moderation.UserMute;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
+import dev.kchat.streams.RecordValues;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -51,11 +52,7 @@ final class ModerationRelay implements Processor<String, byte[], String, Object>
 
     @Override
     public void process(Record<String, byte[]> record) {
-        // Thrown, not skipped: the processing exception handler puts the record and the cause on the error topic.
-        if (record.value() == null) {
-            throw new IllegalArgumentException(actions.name() + " record with key " + record.key() + " has no value");
-        }
-        ModerationAction action = actions.valueSerde().deserializer().deserialize(actions.name(), record.value());
+        ModerationAction action = RecordValues.decode(actions, record);
         Object what = action.getAction();
         if (what instanceof Mute mute) {
             context.forward(record.withKey(action.getUserId()).withValue(new MuteChange(UserMute.newBuilder()

@@ -20,6 +20,7 @@ import dev.kchat.routing.state.SnowflakeState;
 import dev.kchat.schemas.Snowflake;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.RecordValues;
 import dev.kchat.streams.StageTracer;
 import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
@@ -171,7 +172,7 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     }
 
     private void decide(Record<String, byte[]> record, Span span) {
-        ChatCommand command = CommandProcessor.decode(commands, record);
+        ChatCommand command = RecordValues.decode(commands, record);
         ServerDecision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.writes().forEach(this::apply);
         if (span.isRecording()) {
