@@ -139,14 +139,19 @@ public final class MemberListSubscriptions {
                 }, workers);
     }
 
-    /** The partition is read: loads the list if needed, checks membership, answers. On a worker. */
+    /**
+     * The partition is read: the list is read if need be (once for everyone waiting for it), then the
+     * subscription is admitted on a worker. On a worker.
+     */
     private void admit(ServerMemberList list, MemberListSubscription sub) {
+        list.index(this::read).whenCompleteAsync((found, failure) -> admit(list, sub, found, failure), workers);
+    }
+
+    /** The list is read (or could not be): checks membership, answers. On a worker. */
+    private void admit(ServerMemberList list, MemberListSubscription sub, Boolean found, Throwable failure) {
         String serverId = list.serverId();
-        boolean found;
-        try {
-            found = list.ensureIndex(this::read);
-        } catch (RuntimeException e) {
-            log.warn("member list of {} not available for {}: {}", serverId, sub.subscriber().userId(), e.toString());
+        if (failure != null) {
+            log.warn("member list of {} not available for {}: {}", serverId, sub.subscriber().userId(), failure.toString());
             refuse(list, sub, "store_unavailable", "the server's member list cannot be read right now; subscribe again later");
             return;
         }

@@ -72,28 +72,24 @@ final class ServerMemberList {
     }
 
     /**
-     * Makes sure the index is read: the first caller reads the store (on its own thread, outside the
-     * lock) and the others wait for its answer, so that a thousand subscribers arriving at once read a
-     * 100,000-member server once. A failed read is tried again by the next caller.
+     * The index, read if need be: the first caller reads the store, on its own thread (a worker) and
+     * outside the lock, and completes the answer; the others get the same answer, completed then, so
+     * that a thousand subscribers arriving at once read a 100,000-member server once and none of them
+     * blocks a worker meanwhile. A failed read is tried again by the next caller.
      *
-     * @return false if the store has no such server
-     * @throws RuntimeException if the store cannot answer
+     * @return completes with false if the store has no such server, exceptionally if it cannot answer
      */
-    boolean ensureIndex(Function<String, Optional<MemberListStore.Members>> read) {
+    CompletableFuture<Boolean> index(Function<String, Optional<MemberListStore.Members>> read) {
         CompletableFuture<Boolean> pending;
-        boolean reader = false;
         synchronized (this) {
             if (index != null) {
-                return true;
+                return CompletableFuture.completedFuture(true);
             }
-            if (loading == null) {
-                loading = new CompletableFuture<>();
-                reader = true;
+            if (loading != null) {
+                return loading;
             }
+            loading = new CompletableFuture<>();
             pending = loading;
-        }
-        if (!reader) {
-            return pending.join();
         }
         try {
             Optional<MemberListStore.Members> members = read.apply(serverId);
@@ -106,14 +102,13 @@ final class ServerMemberList {
                 }
             }
             pending.complete(members.isPresent());
-            return members.isPresent();
         } catch (RuntimeException e) {
             synchronized (this) {
                 loading = null;
             }
             pending.completeExceptionally(e);
-            throw e;
         }
+        return pending;
     }
 
     /** For tests and metrics: the members in the list now, or -1 before it was read. */

@@ -41,6 +41,7 @@ class MemberListAggregationTest {
     private final FakeSource source = new FakeSource();
     private final AtomicBoolean shedding = new AtomicBoolean();
     private final List<List<String>> lookups = new ArrayList<>();
+    private int storeReads;
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final MemberListSubscriptions lists = new MemberListSubscriptions(source, 4, () -> { }, this::members,
             users -> {
@@ -51,6 +52,7 @@ class MemberListAggregationTest {
     private final MemberListFlusher flusher = new MemberListFlusher(lists, shedding::get, metrics);
 
     private Optional<MemberListStore.Members> members(String serverId) {
+        storeReads++;
         if (!serverId.equals(SERVER)) {
             return Optional.empty();
         }
@@ -192,6 +194,8 @@ class MemberListAggregationTest {
         assertThat(kicked.ofType("member_list_update")).isEmpty();
         assertThat(userIds(other.ofType("member_list_update").get(0).path("ranges").get(0))).doesNotContain("m007");
         assertThat(lists.subscriptions()).isEqualTo(1);
+        // (the list was read from the store once, for both)
+        assertThat(storeReads).isEqualTo(1);
     }
 
     @Test
