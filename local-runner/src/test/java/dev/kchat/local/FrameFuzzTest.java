@@ -40,6 +40,8 @@ class FrameFuzzTest {
             "{\"type\":\"subscribe_presence\",\"users\":[\"bob\"]}", "{\"type\":\"ping\"}",
             "{\"type\":\"view_channel\",\"server_id\":\"sv:fuzz\",\"channel_id\":\"sv:fuzz:c1\"}",
             "{\"type\":\"unview_channel\",\"channel_id\":\"sv:fuzz:c1\"}",
+            "{\"type\":\"subscribe_members\",\"server_id\":\"sv:fuzz\",\"ranges\":[[0,99],[100,199]]}",
+            "{\"type\":\"unsubscribe_members\",\"server_id\":\"sv:fuzz\"}",
             "{\"type\":\"hello\",\"device_id\":\"d2\",\"since_inbox_seq\":0}");
     /** Close codes the protocol names (docs/edge-protocol.md) for a client's own frames. */
     private static final List<Integer> CLOSE_CODES = List.of(1003, 1009, 4400, 4401, 4008, 4009);
