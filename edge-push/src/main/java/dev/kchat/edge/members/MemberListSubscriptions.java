@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -144,7 +143,8 @@ public final class MemberListSubscriptions {
      * subscription is admitted on a worker. On a worker.
      */
     private void admit(ServerMemberList list, MemberListSubscription sub) {
-        list.index(this::read).whenCompleteAsync((found, failure) -> admit(list, sub, found, failure), workers);
+        list.index(store::members, nanos -> built(list, nanos))
+                .whenCompleteAsync((found, failure) -> admit(list, sub, found, failure), workers);
     }
 
     /** The list is read (or could not be): checks membership, answers. On a worker. */
@@ -170,14 +170,10 @@ public final class MemberListSubscriptions {
         }
     }
 
-    private Optional<MemberListStore.Members> read(String serverId) {
-        long start = System.nanoTime();
-        Optional<MemberListStore.Members> members = store.members(serverId);
-        long nanos = System.nanoTime() - start;
+    private void built(ServerMemberList list, long nanos) {
         indexBuild.record(nanos, TimeUnit.NANOSECONDS);
-        log.info("member list of {} read for this edge: {} members in {} ms", serverId,
-                members.map(m -> m.members().size()).orElse(0), nanos / 1_000_000);
-        return members;
+        log.info("member list of {} read and indexed for this edge: {} members in {} ms", list.serverId(), list.total(),
+                nanos / 1_000_000);
     }
 
     /**

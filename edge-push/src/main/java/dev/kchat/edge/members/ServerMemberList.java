@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /**
  * One server's member list at this edge while a connection here subscribes to it: the sorted index
@@ -77,9 +78,10 @@ final class ServerMemberList {
      * that a thousand subscribers arriving at once read a 100,000-member server once and none of them
      * blocks a worker meanwhile. A failed read is tried again by the next caller.
      *
+     * @param built told the nanoseconds the read and the index took, once an index is built
      * @return completes with false if the store has no such server, exceptionally if it cannot answer
      */
-    CompletableFuture<Boolean> index(Function<String, Optional<MemberListStore.Members>> read) {
+    CompletableFuture<Boolean> index(Function<String, Optional<MemberListStore.Members>> read, LongConsumer built) {
         CompletableFuture<Boolean> pending;
         synchronized (this) {
             if (index != null) {
@@ -92,14 +94,19 @@ final class ServerMemberList {
             pending = loading;
         }
         try {
+            long start = System.nanoTime();
             Optional<MemberListStore.Members> members = read.apply(serverId);
+            MemberListIndex loaded = members.map(m -> MemberListIndex.of(serverId, m.rolePositions(), m.members())).orElse(null);
             synchronized (this) {
                 loading = null;
-                if (members.isPresent() && index == null) {
-                    index = MemberListIndex.of(serverId, members.get().rolePositions(), members.get().members());
+                if (loaded != null && index == null) {
+                    index = loaded;
                     // Everything remembered, again: what the store already had changes nothing.
                     recent.forEach(index::apply);
                 }
+            }
+            if (loaded != null) {
+                built.accept(System.nanoTime() - start);
             }
             pending.complete(members.isPresent());
         } catch (RuntimeException e) {
