@@ -146,7 +146,8 @@ final class ServerMembershipRules {
                 Write.put(RoutingApp.SERVER_MEMBERS_STORE, StoreKeys.member(c.serverId(), userId),
                         ServerMemberState.newBuilder().setRoleIds(List.of()).setJoinedSeq(seq).build()));
         return c.acceptOnServer(ServerMeta.newBuilder(meta).setMemberCount(meta.getMemberCount() + 1), writes,
-                ServerMemberJoined.newBuilder().setUserId(userId).setInviteCode(code).build());
+                ServerMemberJoined.newBuilder().setUserId(userId).setInviteCode(code)
+                        .setInviteUses(invite.getUses() + 1).build());
     }
 
     ServerDecision leave(ServerContext c) {

@@ -38,13 +38,15 @@ class ServerMembershipTopologyTest extends ServerTopologyFixture {
 
         // When
         ConversationEvent joined = acceptedEvent(ServerCommands.join(SERVER, ANN, "two-only"));
-        accepted(ServerCommands.join(SERVER, BOB, "two-only"));
+        ConversationEvent second = acceptedEvent(ServerCommands.join(SERVER, BOB, "two-only"));
 
         // Then
         assertThat(joined.getConversationId()).isEqualTo(SERVER);
         assertThat(joined.getSeq()).isEqualTo(3);
         assertThat(((ServerMemberJoined) joined.getPayload()).getUserId()).isEqualTo(ANN);
         assertThat(((ServerMemberJoined) joined.getPayload()).getInviteCode()).isEqualTo("two-only");
+        assertThat(((ServerMemberJoined) joined.getPayload()).getInviteUses()).isEqualTo(1);
+        assertThat(((ServerMemberJoined) second.getPayload()).getInviteUses()).isEqualTo(2);
         rejected(ServerCommands.join(SERVER, CY, "two-only"), ServerRules.INVITE_EXHAUSTED);
         rejected(ServerCommands.join(SERVER, ANN, "two-only"), CommandRules.INVALID_COMMAND);
         assertThat(this.<InviteState>store(RoutingApp.SERVER_INVITES_STORE).get(SERVER + "|two-only").getUses()).isEqualTo(2);

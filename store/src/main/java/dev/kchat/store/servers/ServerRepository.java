@@ -83,7 +83,7 @@ public final class ServerRepository {
         overwrites = session.prepare("SELECT " + overwriteColumns + " FROM " + keyspace + ".channel_overwrites WHERE server_id = ?");
         channelOverwrites = session.prepare("SELECT " + overwriteColumns + " FROM " + keyspace
                 + ".channel_overwrites WHERE server_id = ? AND channel_id = ?");
-        String inviteColumns = "code, server_id, created_by, created_at, max_uses, expires_at, revoked";
+        String inviteColumns = "code, server_id, created_by, created_at, max_uses, expires_at, revoked, uses";
         invite = session.prepare("SELECT " + inviteColumns + " FROM " + keyspace + ".invites WHERE code = ?");
         invitesOfServer = session.prepare("SELECT code FROM " + keyspace + ".invites_by_server WHERE server_id = ? LIMIT " + MAX_ROWS);
         inviteUses = session.prepare("SELECT COUNT(*) AS uses FROM " + keyspace + ".invite_uses WHERE code = ?");
@@ -175,10 +175,18 @@ public final class ServerRepository {
         if (r == null || r.getString("server_id") == null) {
             return Optional.empty();
         }
-        Row uses = one(inviteUses.bind(code));
+        // The count routing gave the latest join, on the invite's row (V010); an invite whose joins all
+        // predate it has none: those are counted, one row per joiner.
+        int uses;
+        if (!r.isNull("uses")) {
+            uses = r.getInt("uses");
+        } else {
+            Row counted = one(inviteUses.bind(code));
+            uses = counted == null ? 0 : (int) counted.getLong("uses");
+        }
         return Optional.of(new Invite(r.getString("code"), r.getString("server_id"), r.getString("created_by"),
                 r.getInstant("created_at"), r.isNull("max_uses") ? null : r.getInt("max_uses"), r.getInstant("expires_at"),
-                !r.isNull("revoked") && r.getBoolean("revoked"), uses == null ? 0 : (int) uses.getLong("uses")));
+                !r.isNull("revoked") && r.getBoolean("revoked"), uses));
     }
 
     /** The invites of the server, revoked ones included (each says so). */

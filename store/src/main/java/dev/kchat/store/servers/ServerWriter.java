@@ -66,6 +66,7 @@ public final class ServerWriter {
     private final PreparedStatement inviteByServer;
     private final PreparedStatement inviteRevoked;
     private final PreparedStatement inviteUsed;
+    private final PreparedStatement inviteUseCount;
     private final PreparedStatement ban;
     private final PreparedStatement unban;
     private final PreparedStatement readState;
@@ -111,6 +112,7 @@ public final class ServerWriter {
         inviteByServer = session.prepare("INSERT INTO " + k + "invites_by_server (server_id, code) VALUES (:server_id, :code)"
                 + " USING TIMESTAMP :ts");
         inviteRevoked = session.prepare("UPDATE " + k + "invites USING TIMESTAMP :ts SET revoked = true WHERE code = :code");
+        inviteUseCount = session.prepare("UPDATE " + k + "invites USING TIMESTAMP :ts SET uses = :uses WHERE code = :code");
         inviteUsed = session.prepare("UPDATE " + k + "invite_uses USING TIMESTAMP :ts SET joined_seq = :seq"
                 + " WHERE code = :code AND user_id = :user_id");
         ban = session.prepare("UPDATE " + k + "server_bans USING TIMESTAMP :ts SET active = true, banned_by = :banned_by,"
@@ -182,6 +184,10 @@ public final class ServerWriter {
             out.add(finish(inviteRevoked.boundStatementBuilder().setLong("ts", ts).setString("code", i.getCode())));
         } else if (p instanceof ServerMemberJoined j) {
             out.addAll(joined(serverId, j.getUserId(), seq, event, j.getInviteCode()));
+            if (j.getInviteCode() != null && j.getInviteUses() != null) {
+                out.add(finish(inviteUseCount.boundStatementBuilder().setLong("ts", ts).setString("code", j.getInviteCode())
+                        .setInt("uses", j.getInviteUses())));
+            }
         } else if (p instanceof ServerMemberLeft left) {
             for (PreparedStatement ps : List.of(memberLeft, userServerLeft)) {
                 out.add(finish(ps.boundStatementBuilder().setLong("ts", ts).setString("server_id", serverId)

@@ -91,6 +91,31 @@ class ServerStoreTest {
     }
 
     @Test
+    void shouldReadAnInvitesUsesFromItsRowAndCountItsJoinersOnlyForJoinsThatPredateTheCount() {
+        // Given an invite whose joins carry routing's count, and one whose joins were logged before the count
+        String sv = "sv:00000000-0000-4000-8000-000000000041";
+        String counted = code(sv);
+        String legacy = "old" + sv.substring(sv.length() - 4);
+        long seq = 0;
+        List<ConversationEvent> log = new ArrayList<>();
+        log.add(event(sv, ++seq, "alice", ServerCreated.newBuilder().setName("Guild").setOwnerId("alice")
+                .setEveryoneRole(role(sv, "@everyone", VIEW | SEND, 0)).setDefaultChannel(channel(sv + ":c1", "general")).build()));
+        log.add(event(sv, ++seq, "alice", InviteCreated.newBuilder().setCode(counted).build()));
+        log.add(event(sv, ++seq, "alice", InviteCreated.newBuilder().setCode(legacy).build()));
+        // Routing's count is authoritative: 41 uses, of which only this join is in this log.
+        log.add(event(sv, ++seq, "bob", ServerMemberJoined.newBuilder().setUserId("bob").setInviteCode(counted).setInviteUses(41).build()));
+        log.add(event(sv, ++seq, "carol", ServerMemberJoined.newBuilder().setUserId("carol").setInviteCode(legacy).build()));
+        log.add(event(sv, ++seq, "dan", ServerMemberJoined.newBuilder().setUserId("dan").setInviteCode(legacy).build()));
+
+        // When the log is stored
+        store(log);
+
+        // Then the first invite's uses are the count on its row, the second's its joiners
+        assertThat(repository.invite(counted)).hasValueSatisfying(i -> assertThat(i.uses()).isEqualTo(41));
+        assertThat(repository.invite(legacy)).hasValueSatisfying(i -> assertThat(i.uses()).isEqualTo(2));
+    }
+
+    @Test
     void shouldConvergeToTheSameStateWhenTheLogIsReplayedOutOfOrder() {
         String sv = "sv:00000000-0000-4000-8000-000000000002";
         List<ConversationEvent> log = serverLog(sv);
@@ -206,8 +231,8 @@ class ServerStoreTest {
         log.add(event(sv, ++seq, "alice", ChannelOverwriteCleared.newBuilder().setChannelId(sv + ":c2").setTargetKind(OverwriteTarget.MEMBER)
                 .setTargetId("carol").build()));
         log.add(event(sv, ++seq, "alice", InviteCreated.newBuilder().setCode(code(sv)).setMaxUses(5).setExpiresAt(T0.plusSeconds(3600)).build()));
-        log.add(event(sv, ++seq, "bob", ServerMemberJoined.newBuilder().setUserId("bob").setInviteCode(code(sv)).build()));
-        log.add(event(sv, ++seq, "carol", ServerMemberJoined.newBuilder().setUserId("carol").setInviteCode(code(sv)).build()));
+        log.add(event(sv, ++seq, "bob", ServerMemberJoined.newBuilder().setUserId("bob").setInviteCode(code(sv)).setInviteUses(1).build()));
+        log.add(event(sv, ++seq, "carol", ServerMemberJoined.newBuilder().setUserId("carol").setInviteCode(code(sv)).setInviteUses(2).build()));
         log.add(event(sv, ++seq, "alice", RoleAssigned.newBuilder().setUserId("bob").setRoleId(sv + ":r1").build()));
         return log;
     }
