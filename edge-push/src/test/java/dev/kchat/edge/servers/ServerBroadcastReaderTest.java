@@ -6,7 +6,12 @@ import static dev.kchat.edge.servers.ServerFixtures.serverEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kchat.edge.members.ListRange;
+import dev.kchat.edge.members.MemberListFlusher;
+import dev.kchat.edge.members.MemberListStore;
+import dev.kchat.edge.members.MemberListSubscriptions;
 import dev.kchat.events.chat.ChannelOverwriteSet;
+import dev.kchat.events.chat.ServerMemberJoined;
 import dev.kchat.events.chat.ServerBroadcast;
 import dev.kchat.events.common.OverwriteTarget;
 import dev.kchat.events.platform.ProcessingError;
@@ -14,10 +19,14 @@ import dev.kchat.localkafka.KafkaBroker;
 import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
+import dev.kchat.store.servers.ServerRows.MemberLine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * Channel viewing through a real broker: the edge's reader assigns itself only the partitions of
  * {@code chat.server.broadcast} holding servers its connections view, reads them from the end, hands
  * each record only to the viewers of its channel, stops a viewer whose permission was taken, and
- * drops a partition nobody views any more. Records are written as fanout writes them (key = server
+ * drops a partition nobody views any more; a member-list subscription makes it read its server's
+ * partition too, and gets that server's join. Records are written as fanout writes them (key = server
  * id); the store is the fixture's.
  */
 class ServerBroadcastReaderTest {
@@ -54,6 +64,11 @@ class ServerBroadcastReaderTest {
             ServerFixtures.FakeStore store = new ServerFixtures.FakeStore().put(a).put(b);
             ExecutorService workers = Executors.newFixedThreadPool(2);
             ServerViews views = new ServerViews(channelViews, reader, store, workers, metrics);
+            // (and the member lists, the reader's other user: carl is b's only member)
+            MemberListSubscriptions members = new MemberListSubscriptions(reader, topic.partitions(), reader::interestChanged,
+                    server -> Optional.of(new MemberListStore.Members(Map.of(server, 0), List.of(new MemberLine("carl", null, -1, Set.of())))),
+                    null, workers, metrics);
+            MemberListFlusher flusher = new MemberListFlusher(members, () -> false, metrics);
             Thread readerThread = new Thread(reader, "server-broadcast-reader");
             readerThread.start();
             RecordingViewer alice = new RecordingViewer("alice");
@@ -112,6 +127,28 @@ class ServerBroadcastReaderTest {
                 assertThat(scrape).containsPattern("kchat_edge_servers_frames_total\\{kind=\"channel\"\\} 5.0");
                 assertThat(scrape).containsPattern("kchat_edge_servers_frames_total\\{kind=\"server\"\\} 1.0");
                 assertThat(scrape).containsPattern("kchat_edge_servers_views_ended_total\\{reason=\"forbidden\"\\} 1.0");
+
+                // When carl subscribes to b's member list (nobody views b any more)
+                RecordingViewer carl = new RecordingViewer("carl");
+                members.subscribe(carl, b, List.of(new ListRange(0, 99)), null);
+
+                // Then the edge reads b's partition again, for the member list, and answers it
+                await().atMost(DEADLINE).until(() -> carl.ofType("member_list").size() == 1);
+                assertThat(reader.readingNow()).containsExactlyInAnyOrder(channelViews.partitionOf(a), channelViews.partitionOf(b));
+
+                // When dora joins b; the flusher's intervals pass (each poll is one)
+                send(fanout, topic, serverEvent(b, 20, ServerMemberJoined.newBuilder().setUserId("dora").build()));
+                await().atMost(DEADLINE).until(() -> {
+                    flusher.run();
+                    return !carl.ofType("member_list_update").isEmpty();
+                });
+
+                // Then carl's range comes again with dora in it
+                assertThat(carl.ofType("member_list_update").get(0).at("/ranges/0/members/1/user_id").asText()).isEqualTo("dora");
+
+                // When carl's connection closes, the edge stops reading b's partition again
+                members.closed(carl);
+                await().atMost(DEADLINE).until(() -> reader.readingNow().equals(java.util.Set.of(channelViews.partitionOf(a))));
             } finally {
                 reader.close();
                 readerThread.join(30_000);
