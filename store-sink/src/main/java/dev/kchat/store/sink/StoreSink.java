@@ -1,48 +1,32 @@
 package dev.kchat.store.sink;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
-import dev.kchat.service.ProcessingErrors;
 import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.write.AsyncWriter;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -71,6 +55,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads with {@code isolation.level=read_committed}: the log is written by an exactly-once
  * topology, and aborted records must not reach the store.
+ *
+ * <p>This class is the consumer's lifecycle (subscribe, poll, health, close); each polled batch is
+ * stored, retried and committed by {@link PolledBatchWriter}.
  */
 public final class StoreSink implements AutoCloseable {
 
@@ -82,44 +69,29 @@ public final class StoreSink implements AutoCloseable {
 
     private final SinkConfig config;
     private final Topics topics;
-    private final SinkStatements statements;
-    private final AsyncWriter async;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<String, ProcessingError> errors;
     private final WriteSpans spans;
+    private final PolledBatchWriter batches;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final AtomicInteger backoffAttempts = new AtomicInteger();
-    private volatile Throwable lastTransientFailure;
-    private volatile boolean waitingForDatabase;
     private volatile boolean running;
 
-    private final Counter stored;
-    private final Counter failed;
-    private final Counter retried;
     private final Timer batchTimer;
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
     StoreSink(SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async, Consumer<byte[], byte[]> consumer,
             Producer<String, ProcessingError> errors, MeterRegistry meters) {
-        this.statements = statements;
         this.config = config;
         this.topics = topics;
-        this.async = async;
         this.consumer = consumer;
         this.errors = errors;
         this.spans = new WriteSpans(Tracing.start(config.tracing()));
-        this.stored = Counter.builder("kchat.sink.records").tag("outcome", "stored")
-                .description("records written to the store").register(meters);
-        this.failed = Counter.builder("kchat.sink.records").tag("outcome", "error_topic")
-                .description("records sent to platform.errors").register(meters);
-        this.retried = Counter.builder("kchat.sink.retries")
-                .description("batch retries after transient write failures").register(meters);
+        this.batches = new PolledBatchWriter(config, topics, statements, async, consumer, errors, spans, closing::get, meters);
         this.batchTimer = Timer.builder("kchat.sink.batch").description("time to store one polled batch")
                 .publishPercentileHistogram().register(meters);
         meters.gauge("kchat.sink.in.flight", async, AsyncWriter::inFlight);
-        meters.gauge("kchat.sink.paused", this, s -> s.waitingForDatabase ? 1 : 0);
         ConsumerLag.register(meters, consumer::metrics, consumedTopics(topics));
     }
 
@@ -187,7 +159,7 @@ public final class StoreSink implements AutoCloseable {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
                 if (!records.isEmpty()) {
                     long start = System.nanoTime();
-                    store(records);
+                    batches.write(records);
                     batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 }
             }
@@ -233,160 +205,10 @@ public final class StoreSink implements AutoCloseable {
         if (!running) {
             return Health.down("not consuming");
         }
-        if (waitingForDatabase) {
-            return Health.down("writes failing, retry " + backoffAttempts.get() + ": " + lastTransientFailure);
+        if (batches.waitingForDatabase()) {
+            return Health.down("writes failing, retry " + batches.backoffAttempts() + ": " + batches.lastTransientFailure());
         }
         return Health.up("consuming");
-    }
-
-    private void store(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
-        List<ConsumerRecord<byte[], byte[]>> todo = new ArrayList<>(records.count());
-        records.forEach(todo::add);
-        Map<ConsumerRecord<byte[], byte[]>, Integer> unclassified = new IdentityHashMap<>();
-        List<ErrorSend> errorSends = new ArrayList<>();
-        Backoff backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
-        while (!todo.isEmpty()) {
-            List<ConsumerRecord<byte[], byte[]>> retry = new ArrayList<>();
-            List<CompletableFuture<Void>> writes = new ArrayList<>(todo.size());
-            List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>(todo.size());
-            for (ConsumerRecord<byte[], byte[]> record : todo) {
-                try {
-                    writes.add(spans.write(record, () -> async.executeAll(statements.of(record))));
-                    written.add(record);
-                } catch (RuntimeException e) {
-                    sort(record, e, retry, unclassified, errorSends);
-                }
-            }
-            for (int i = 0; i < writes.size(); i++) {
-                try {
-                    writes.get(i).get();
-                    stored.increment();
-                } catch (ExecutionException e) {
-                    sort(written.get(i), e.getCause(), retry, unclassified, errorSends);
-                }
-            }
-            if (retry.isEmpty()) {
-                break;
-            }
-            waitBeforeRetry(retry.size(), backoff);
-            todo = retry;
-        }
-        awaitErrorTopic(errorSends, backoff);
-        commit(records);
-        if (waitingForDatabase) {
-            waitingForDatabase = false;
-            backoffAttempts.set(0);
-            consumer.resume(consumer.paused());
-            log.info("store writes succeed again after {} retries; consumption resumed", backoff.attempts());
-        }
-    }
-
-    private void sort(ConsumerRecord<byte[], byte[]> record, Throwable failure, List<ConsumerRecord<byte[], byte[]>> retry,
-            Map<ConsumerRecord<byte[], byte[]>, Integer> unclassified, List<ErrorSend> errorSends) {
-        Failures.Kind kind = Failures.classify(failure);
-        if (kind == Failures.Kind.UNCLASSIFIED) {
-            int attempts = unclassified.merge(record, 1, Integer::sum);
-            if (attempts < config.maxUnclassifiedAttempts()) {
-                log.warn("record {}-{}@{} failed ({}), attempt {} of {}", record.topic(), record.partition(),
-                        record.offset(), failure.toString(), attempts, config.maxUnclassifiedAttempts());
-                kind = Failures.Kind.TRANSIENT;
-            } else {
-                kind = Failures.Kind.PERMANENT;
-            }
-        }
-        if (kind == Failures.Kind.TRANSIENT) {
-            lastTransientFailure = Failures.unwrap(failure);
-            retry.add(record);
-            return;
-        }
-        Throwable cause = Failures.unwrap(failure);
-        log.error("record {}-{}@{} cannot be stored, sending it to {}: {}", record.topic(), record.partition(),
-                record.offset(), topics.errors().name(), cause.toString());
-        ProducerRecord<String, ProcessingError> error = new ProducerRecord<>(topics.errors().name(), APP_ID,
-                ProcessingErrors.of(APP_ID, record, cause));
-        errorSends.add(new ErrorSend(error, errors.send(error)));
-        failed.increment();
-    }
-
-    /** Pauses every assigned partition and waits, polling so the group keeps this member. */
-    private void waitBeforeRetry(int failedRecords, Backoff backoff) {
-        Duration wait = backoff.next();
-        backoffAttempts.set(backoff.attempts());
-        retried.increment();
-        if (!waitingForDatabase) {
-            waitingForDatabase = true;
-            consumer.pause(consumer.assignment());
-        }
-        log.warn("{} records could not be stored ({}); consumption paused, retry {} in {} ms", failedRecords,
-                lastTransientFailure, backoff.attempts(), wait.toMillis());
-        pausedPoll(wait);
-    }
-
-    private void pausedPoll(Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        long left;
-        while ((left = deadline - System.nanoTime()) > 0) {
-            ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(Duration.ofNanos(left));
-            // Partitions assigned during the wait are paused by the rebalance listener; should a poll still
-            // hand out records, rewind so they are read again after the retry instead of being lost.
-            for (TopicPartition tp : unexpected.partitions()) {
-                consumer.seek(tp, unexpected.records(tp).get(0).offset());
-            }
-            if (closing.get()) {
-                throw new WakeupException();
-            }
-        }
-    }
-
-    /**
-     * Waits until every error record is acknowledged: only then may the offsets of the records they
-     * report be committed. The producer retries on its own; a send that still fails is sent again
-     * after a backoff, for as long as it takes (the batch's offsets stay uncommitted meanwhile).
-     */
-    private void awaitErrorTopic(List<ErrorSend> sends, Backoff backoff) throws InterruptedException {
-        List<ErrorSend> pending = sends;
-        while (!pending.isEmpty()) {
-            errors.flush();
-            List<ErrorSend> again = new ArrayList<>();
-            for (ErrorSend send : pending) {
-                try {
-                    send.result().get();
-                } catch (ExecutionException e) {
-                    lastTransientFailure = e.getCause();
-                    again.add(send);
-                }
-            }
-            if (again.isEmpty()) {
-                return;
-            }
-            waitBeforeRetry(again.size(), backoff);
-            pending = again.stream().map(s -> new ErrorSend(s.record(), errors.send(s.record()))).toList();
-        }
-    }
-
-    private record ErrorSend(ProducerRecord<String, ProcessingError> record, Future<RecordMetadata> result) {
-    }
-
-    private void commit(ConsumerRecords<byte[], byte[]> records) {
-        Set<TopicPartition> owned = consumer.assignment();
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-            if (owned.contains(tp)) {
-                List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-                offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
-            }
-        }
-        if (offsets.isEmpty()) {
-            return;
-        }
-        try {
-            consumer.commitSync(offsets);
-        } catch (CommitFailedException | RebalanceInProgressException e) {
-            // The partitions moved while we wrote: the new owner re-reads from the last commit and the
-            // idempotent writes make the repetition harmless.
-            log.warn("offset commit lost to a rebalance; {} partitions will be re-read by their new owner: {}",
-                    offsets.size(), e.toString());
-        }
     }
 
     private void closeClients() {
@@ -407,7 +229,7 @@ public final class StoreSink implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             log.info("store sink got partitions {}", partitions);
-            if (waitingForDatabase && !partitions.isEmpty()) {
+            if (batches.waitingForDatabase() && !partitions.isEmpty()) {
                 // Stay paused as a whole until the database recovers.
                 consumer.pause(new HashSet<>(partitions));
             }
