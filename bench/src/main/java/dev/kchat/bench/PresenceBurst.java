@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * subscription (aggregated presence), never one frame per change. Reported: the pairs (subscriber,
  * member in its ranges) expected and seen, the time from a member's connect to a subscriber seeing it
  * online, update frames per subscription and second (the aggregation), what one frame carries, and the
- * platform's CPU per presence change.
+ * platform's CPU per member coming online.
  */
 final class PresenceBurst {
 
@@ -51,13 +51,13 @@ final class PresenceBurst {
                       presence burst: %,d members online within %.0f s, %,d subscribers x %d ranges of %d
                         seen online by the subscribers whose ranges hold them: %,d of %,d pairs (all after %.1f s); time from connect: %s
                         %,d update frames (%,d presence items, %,d ranges resent); at most %d frames per subscription in one second
-                        platform %.2f core-ms per presence change""",
+                        platform %.2f core-ms per member coming online (the connection, its hello and replay, presence, the list updates)""",
                     b.path("burst_members").asLong(), b.path("connected_in_s").asDouble(), b.path("subscribers").asLong(),
                     b.path("ranges_each").asInt(), b.path("range_size").asInt(), b.path("pairs_seen").asLong(),
                     b.path("pairs_expected").asLong(), b.path("all_seen_after_s").asDouble(), timeToSeen.line(),
                     b.path("update_frames").asLong(), b.path("presence_items").asLong(), b.path("ranges_resent").asLong(),
                     b.path("max_frames_per_subscription_second").asLong(),
-                    b.path("platform_core_ms_per_presence_change").asDouble());
+                    b.path("platform_core_ms_per_member_online").asDouble());
         }
     }
 
@@ -213,7 +213,7 @@ final class PresenceBurst {
                 .put("ranges_resent", rangeResends.get()).put("undecodable_frames", undecodable.get())
                 .put("max_frames_per_subscription_second", maxPerSecond)
                 .put("frames_per_subscription_busy_second", busySeconds == 0 ? 0 : (double) updateFrames.get() / busySeconds)
-                .put("platform_core_ms_per_presence_change", burst == 0 ? 0 : platformCoreMs / burst);
+                .put("platform_core_ms_per_member_online", burst == 0 ? 0 : platformCoreMs / burst);
         out.set("time_to_seen_online", latency.json());
         out.set("cpu", cpuJson);
         log.info("presence burst: {}", out);
