@@ -16,7 +16,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.LoggerFactory;
 
 /**
- * How a route of the API is run ({@link ApiRoutes}): the body read on the I/O thread up to the limit
+ * How a route of the API is run ({@link ApiDoors}): the body read on the I/O thread up to the limit
  * ({@code 413} past it), then, on a worker, the caller authenticated, the action run, every failure
  * answered in the API's error shape, and the request counted by route and status. Route groups that
  * live in their own package (the trust-and-safety API, Moments) register their routes through it.

@@ -65,8 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class IngressApp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngressApp.class);
-    /** Bytes beyond {@code limits.max.body.bytes} at which Undertow itself ends a request (see ApiRoutes.withBody). */
-    static final long ENTITY_SIZE_BACKSTOP = 2 * ApiRoutes.DRAIN_MAX_BYTES;
+    /** Bytes beyond {@code limits.max.body.bytes} at which Undertow itself ends a request (see ApiDoors.withBody). */
+    static final long ENTITY_SIZE_BACKSTOP = 2 * ApiDoors.DRAIN_MAX_BYTES;
 
     private final Undertow server;
     private final AdminServer admin;
@@ -181,7 +181,7 @@ public final class IngressApp implements AutoCloseable {
                 .addHttpListener(config.httpPort(), config.httpHost())
                 .setIoThreads(config.ioThreads())
                 .setWorkerThreads(1) // our own executor does the blocking work
-                // A backstop only: Undertow cuts a connection past it without an answer; ApiRoutes answers
+                // A backstop only: Undertow cuts a connection past it without an answer; ApiDoors answers
                 // 413 for bodies over the limit, reading at most DRAIN_MAX_BYTES past it.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes() + ENTITY_SIZE_BACKSTOP)
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
