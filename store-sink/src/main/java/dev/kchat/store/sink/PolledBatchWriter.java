@@ -38,12 +38,13 @@ import org.slf4j.LoggerFactory;
  * transient reason is retried with exponential backoff while every assigned partition is paused (the
  * consumer keeps polling, so the group keeps this member); a record that can never be stored goes to
  * {@code platform.errors} with its bytes and the cause, and the offsets are committed only once every
- * error record is acknowledged. Used by {@link StoreSink} on its consumer thread only.
+ * error record is acknowledged. Used by the sink on its consumer thread only.
  */
 final class PolledBatchWriter {
 
     private static final Logger log = LoggerFactory.getLogger(PolledBatchWriter.class);
 
+    private final String appId;
     private final SinkConfig config;
     private final Topics topics;
     private final SinkStatements statements;
@@ -60,10 +61,14 @@ final class PolledBatchWriter {
     private final Counter failed;
     private final Counter retried;
 
-    /** {@code closing} says when a wait for the database should give up (the sink is closing). */
-    PolledBatchWriter(SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async,
+    /**
+     * @param appId the {@code app_id} (and key) of the records sent to {@code platform.errors}
+     * @param closing says when a wait for the database should give up (the sink is closing)
+     */
+    PolledBatchWriter(String appId, SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async,
             Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, WriteSpans spans,
             BooleanSupplier closing, MeterRegistry meters) {
+        this.appId = appId;
         this.config = config;
         this.topics = topics;
         this.statements = statements;
@@ -165,8 +170,8 @@ final class PolledBatchWriter {
         Throwable cause = Failures.unwrap(failure);
         log.error("record {}-{}@{} cannot be stored, sending it to {}: {}", record.topic(), record.partition(),
                 record.offset(), topics.errors().name(), cause.toString());
-        ProducerRecord<String, ProcessingError> error = new ProducerRecord<>(topics.errors().name(), StoreSink.APP_ID,
-                ProcessingErrors.of(StoreSink.APP_ID, record, cause));
+        ProducerRecord<String, ProcessingError> error = new ProducerRecord<>(topics.errors().name(), appId,
+                ProcessingErrors.of(appId, record, cause));
         errorSends.add(new ErrorSend(error, errors.send(error)));
         failed.increment();
     }

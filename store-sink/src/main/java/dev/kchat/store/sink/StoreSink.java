@@ -88,7 +88,7 @@ public final class StoreSink implements AutoCloseable {
         this.consumer = consumer;
         this.errors = errors;
         this.spans = new WriteSpans(Tracing.start(config.tracing()));
-        this.batches = new PolledBatchWriter(config, topics, statements, async, consumer, errors, spans, closing::get, meters);
+        this.batches = new PolledBatchWriter(APP_ID, config, topics, statements, async, consumer, errors, spans, closing::get, meters);
         this.batchTimer = Timer.builder("kchat.sink.batch").description("time to store one polled batch")
                 .publishPercentileHistogram().register(meters);
         meters.gauge("kchat.sink.in.flight", async, AsyncWriter::inFlight);
