@@ -15,8 +15,10 @@ import dev.kchat.schemas.topic.Topic;
 import dev.kchat.store.read.ChatRepository;
 import dev.kchat.store.read.ConversationSummary;
 import dev.kchat.store.read.HistoryPage;
+import dev.kchat.store.read.HistoryReader;
 import dev.kchat.store.read.MemberPage;
 import dev.kchat.store.read.MessageReceipts;
+import dev.kchat.store.read.ReceiptsReader;
 import dev.kchat.store.read.StoredEvent;
 import dev.kchat.store.read.StoredInboxEntry;
 import dev.kchat.store.read.SyncPage;
@@ -67,9 +69,9 @@ final class ConversationReadRoutes implements Doors.RouteGroup {
         if (before.isPresent() && after.isPresent()) {
             throw ApiException.badRequest("invalid_parameter", "give before or after, not both");
         }
-        ChatRepository.Order order = switch (Parameters.stringParam(ex, "order", "newest")) {
-            case "newest" -> ChatRepository.Order.NEWEST_FIRST;
-            case "oldest" -> ChatRepository.Order.OLDEST_FIRST;
+        HistoryReader.Order order = switch (Parameters.stringParam(ex, "order", "newest")) {
+            case "newest" -> HistoryReader.Order.NEWEST_FIRST;
+            case "oldest" -> HistoryReader.Order.OLDEST_FIRST;
             default -> throw ApiException.badRequest("invalid_parameter", "order must be newest or oldest");
         };
         ConversationSummary membership = access.membership(caller, conversationId);
@@ -77,12 +79,12 @@ final class ConversationReadRoutes implements Doors.RouteGroup {
         long visibleUpTo = membership.active() ? Long.MAX_VALUE : membership.lastSeq();
         HistoryPage page;
         if (after.isPresent()) {
-            page = repository.history(conversationId, ChatRepository.Direction.AFTER, after.getAsLong(), limit, order);
+            page = repository.history(conversationId, HistoryReader.Direction.AFTER, after.getAsLong(), limit, order);
         } else {
             long from = Math.min(before.orElse(Long.MAX_VALUE), visibleUpTo == Long.MAX_VALUE ? Long.MAX_VALUE : visibleUpTo + 1);
             page = from == Long.MAX_VALUE
                     ? repository.latest(conversationId, limit, order)
-                    : repository.history(conversationId, ChatRepository.Direction.BEFORE, from, limit, order);
+                    : repository.history(conversationId, HistoryReader.Direction.BEFORE, from, limit, order);
         }
         ObjectNode body = ApiJson.JSON.createObjectNode().put("conversation_id", conversationId);
         ArrayNode events = body.putArray("events");
@@ -163,7 +165,7 @@ final class ConversationReadRoutes implements Doors.RouteGroup {
         try {
             found = repository.receipts(conversationId, seq, caller.userId(), receiptQueries.maxMembers(),
                     receiptQueries.parallelism());
-        } catch (ChatRepository.TooManyMembersException e) {
+        } catch (ReceiptsReader.TooManyMembersException e) {
             throw new ApiException(422, "conversation_too_large", "receipts are answered for conversations of up to "
                     + e.limit() + " members; use the counts in MessageStatusChanged");
         }

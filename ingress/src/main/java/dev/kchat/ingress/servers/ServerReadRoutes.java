@@ -19,6 +19,7 @@ import dev.kchat.schemas.Ids;
 import dev.kchat.servers.permissions.Permission;
 import dev.kchat.store.read.ChatRepository;
 import dev.kchat.store.read.HistoryPage;
+import dev.kchat.store.read.HistoryReader;
 import dev.kchat.store.read.StoredEvent;
 import dev.kchat.store.servers.ServerRepository;
 import dev.kchat.store.servers.ServerRows;
@@ -222,13 +223,13 @@ public final class ServerReadRoutes implements Doors.RouteGroup {
         if (before.isPresent() && after.isPresent()) {
             throw ApiException.badRequest("invalid_parameter", "give before or after, not both");
         }
-        ChatRepository.Order order = switch (Parameters.stringParam(ex, "order", "newest")) {
-            case "newest" -> ChatRepository.Order.NEWEST_FIRST;
-            case "oldest" -> ChatRepository.Order.OLDEST_FIRST;
+        HistoryReader.Order order = switch (Parameters.stringParam(ex, "order", "newest")) {
+            case "newest" -> HistoryReader.Order.NEWEST_FIRST;
+            case "oldest" -> HistoryReader.Order.OLDEST_FIRST;
             default -> throw ApiException.badRequest("invalid_parameter", "order must be newest or oldest");
         };
-        HistoryPage page = after.isPresent() ? history.history(channelId, ChatRepository.Direction.AFTER, after.getAsLong(), limit, order)
-                : before.isPresent() ? history.history(channelId, ChatRepository.Direction.BEFORE, before.getAsLong(), limit, order)
+        HistoryPage page = after.isPresent() ? history.history(channelId, HistoryReader.Direction.AFTER, after.getAsLong(), limit, order)
+                : before.isPresent() ? history.history(channelId, HistoryReader.Direction.BEFORE, before.getAsLong(), limit, order)
                 : history.latest(channelId, limit, order);
         ObjectNode body = ApiJson.JSON.createObjectNode().put("conversation_id", channelId).put("server_id", serverId);
         ArrayNode events = body.putArray("events");

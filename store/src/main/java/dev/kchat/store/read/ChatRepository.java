@@ -1,6 +1,5 @@
 package dev.kchat.store.read;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import java.util.Collection;
 import java.util.List;
@@ -27,40 +26,8 @@ import java.util.Set;
  */
 public final class ChatRepository {
 
-    /** Largest page of history or sync; larger limits are capped to this. */
-    public static final int MAX_PAGE_SIZE = 200;
-    /** Most conversations returned by {@link ConversationListReader#conversations(String, int)}. */
-    public static final int MAX_CONVERSATIONS = 1_000;
-    public static final ConsistencyLevel HISTORY_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
-    public static final ConsistencyLevel SYNC_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
-    public static final ConsistencyLevel LIST_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
-    /** Receipts on demand: like the list, a position a moment stale is corrected by asking again. */
-    public static final ConsistencyLevel RECEIPTS_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
-    /** Members read per request by {@link ReceiptsReader#receipts}. */
-    public static final int RECEIPTS_MEMBER_PAGE = 200;
-    /**
-     * Most bucket partitions one history or sync page reads. Seqs are gap-free, so a page of at most
-     * {@value #MAX_PAGE_SIZE} + 1 rows spans two buckets when the store has every row; more are read only
-     * across rows the sink has not written (yet). The bound keeps one request's work finite whatever seq
-     * it names: the page ends there with {@code hasMore}, and the client asks again from where it got to.
-     */
-    public static final int MAX_BUCKETS_PER_PAGE = 64;
-    /**
-     * Values of one {@code IN} on a clustering key: ScyllaDB refuses more than
-     * {@code max_clustering_key_restrictions_per_query} (100 by default).
-     */
-    public static final int MAX_IN_VALUES = 100;
-    /**
-     * Reads in flight for one call of {@link MembershipReader#currentConversationKinds} or
-     * {@link MembershipReader#currentMemberships}.
-     */
-    public static final int MEMBERSHIP_PARALLELISM = 16;
-
-    /** Which side of the given seq a history page lies on. */
-    public enum Direction { BEFORE, AFTER }
-
-    /** Order of the events in a page. */
-    public enum Order { NEWEST_FIRST, OLDEST_FIRST }
+    /** The most conversations the list returns ({@link ConversationListReader#MAX_CONVERSATIONS}). */
+    public static final int MAX_CONVERSATIONS = ConversationListReader.MAX_CONVERSATIONS;
 
     private final HistoryReader history;
     private final InboxSyncReader inbox;
@@ -78,12 +45,13 @@ public final class ChatRepository {
     }
 
     /** See {@link HistoryReader#history}. */
-    public HistoryPage history(String conversationId, Direction direction, long seq, int limit, Order order) {
+    public HistoryPage history(String conversationId, HistoryReader.Direction direction, long seq, int limit,
+            HistoryReader.Order order) {
         return history.history(conversationId, direction, seq, limit, order);
     }
 
     /** See {@link HistoryReader#latest}. */
-    public HistoryPage latest(String conversationId, int limit, Order order) {
+    public HistoryPage latest(String conversationId, int limit, HistoryReader.Order order) {
         return history.latest(conversationId, limit, order);
     }
 
@@ -132,18 +100,4 @@ public final class ChatRepository {
         return receipts.receipts(conversationId, seq, authorId, maxMembers, parallelism);
     }
 
-    /** A conversation has more current members than a receipts query may read. */
-    public static final class TooManyMembersException extends RuntimeException {
-
-        private final int limit;
-
-        TooManyMembersException(String conversationId, int limit) {
-            super("conversation " + conversationId + " has more than " + limit + " members");
-            this.limit = limit;
-        }
-
-        public int limit() {
-            return limit;
-        }
-    }
 }

@@ -1,11 +1,10 @@
 package dev.kchat.store.read;
 
-import static dev.kchat.store.read.ChatRepository.LIST_CONSISTENCY;
-import static dev.kchat.store.read.ChatRepository.MAX_CONVERSATIONS;
 import static dev.kchat.store.read.CqlReads.await;
 import static dev.kchat.store.read.CqlReads.isActive;
 import static dev.kchat.store.read.CqlReads.longOr;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
@@ -22,11 +21,15 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The conversation list and its members: a user's conversations with unread counts, one user's line
  * for one conversation (the permission check of history requests), pages of a conversation's current
- * members. Reads at {@link ChatRepository#LIST_CONSISTENCY}, because the list is the hottest read and a
+ * members. Reads at {@link #LIST_CONSISTENCY}, because the list is the hottest read and a
  * count that is a moment stale is corrected by the next live event. Thread-safe; blocking calls on the
  * caller's thread.
  */
 public final class ConversationListReader {
+
+    /** Most conversations returned by {@link #conversations(String, int)}. */
+    public static final int MAX_CONVERSATIONS = 1_000;
+    public static final ConsistencyLevel LIST_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
 
     private final CqlSession session;
     private final PreparedStatement userConversations;
@@ -58,7 +61,7 @@ public final class ConversationListReader {
      * per-member inbox entries) or from the user's inbox, whichever is newer; for a member who left, it
      * stops at the seq they left at.
      *
-     * @param limit 1 or more; capped at {@value ChatRepository#MAX_CONVERSATIONS}
+     * @param limit 1 or more; capped at {@value #MAX_CONVERSATIONS}
      */
     public List<ConversationSummary> conversations(String userId, int limit) {
         Objects.requireNonNull(userId, "userId");
@@ -103,7 +106,7 @@ public final class ConversationListReader {
      * (exclusive; empty string for the first page). Members who left are skipped, so a page may hold
      * fewer than {@code limit} members while {@link MemberPage#nextAfter()} still points further.
      *
-     * @param limit 1 or more; capped at {@value ChatRepository#MAX_PAGE_SIZE}
+     * @param limit 1 or more; capped at {@value ReadLimits#MAX_PAGE_SIZE}
      */
     public MemberPage members(String conversationId, String afterUserId, int limit) {
         Objects.requireNonNull(conversationId, "conversationId");

@@ -41,7 +41,7 @@ final class CqlReads {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
-        return Math.min(limit, ChatRepository.MAX_PAGE_SIZE);
+        return Math.min(limit, ReadLimits.MAX_PAGE_SIZE);
     }
 
     static long longOr(Row row, String column, long fallback) {

@@ -1,14 +1,12 @@
 package dev.kchat.store.read;
 
-import static dev.kchat.store.read.ChatRepository.HISTORY_CONSISTENCY;
-import static dev.kchat.store.read.ChatRepository.MAX_BUCKETS_PER_PAGE;
+import static dev.kchat.store.read.ReadLimits.MAX_BUCKETS_PER_PAGE;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.data.UdtValue;
-import dev.kchat.store.read.ChatRepository.Direction;
-import dev.kchat.store.read.ChatRepository.Order;
 import dev.kchat.store.write.Buckets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,13 +20,21 @@ import java.util.TreeMap;
 /**
  * Conversation history: pages of a conversation's events next to a seq, crossing bucket boundaries,
  * with the reaction counts of the messages in the page; one event by seq; the newest seq stored.
- * Reads at {@link ChatRepository#HISTORY_CONSISTENCY}. Thread-safe; blocking calls on the caller's thread.
+ * Reads at {@link #HISTORY_CONSISTENCY}. Thread-safe; blocking calls on the caller's thread.
  *
  * <p>Reads see what the sink has stored. The sink writes a batch concurrently, so for a few
  * milliseconds a later seq can be visible before an earlier one; pages report what is there and
  * {@code hasMore} tells the client to ask again.
  */
 public final class HistoryReader {
+
+    public static final ConsistencyLevel HISTORY_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
+
+    /** Which side of the given seq a history page lies on. */
+    public enum Direction { BEFORE, AFTER }
+
+    /** Order of the events in a page. */
+    public enum Order { NEWEST_FIRST, OLDEST_FIRST }
 
     private static final String EVENT_COLUMNS = "conversation_id, seq, event_type, event_id, actor_id, actor_device_id,"
             + " occurred_at, message_id, client_msg_id, body, reply_to_seq, mentions, attachments, target_seq, status,"
@@ -61,7 +67,7 @@ public final class HistoryReader {
      * before it or just after it, crossing bucket boundaries, in the order asked for. Events of every
      * type are returned (messages and membership changes), so seqs are contiguous.
      *
-     * @param limit 1 or more; capped at {@value ChatRepository#MAX_PAGE_SIZE}
+     * @param limit 1 or more; capped at {@value ReadLimits#MAX_PAGE_SIZE}
      * @throws IllegalArgumentException if {@code limit < 1} or {@code seq < 0}
      */
     public HistoryPage history(String conversationId, Direction direction, long seq, int limit, Order order) {
@@ -136,7 +142,7 @@ public final class HistoryReader {
     /**
      * Reads up to {@code want} events with seq below {@code seq} into {@code rows}, newest first.
      *
-     * @return whether it stopped at {@link ChatRepository#MAX_BUCKETS_PER_PAGE} with buckets still to read
+     * @return whether it stopped at {@link ReadLimits#MAX_BUCKETS_PER_PAGE} with buckets still to read
      */
     private boolean readBefore(String conversationId, long seq, int want, List<StoredEvent> rows) {
         if (seq <= 1) {
@@ -170,7 +176,7 @@ public final class HistoryReader {
     /**
      * Reads up to {@code want} events with seq above {@code seq} into {@code rows}, oldest first.
      *
-     * @return whether it stopped at {@link ChatRepository#MAX_BUCKETS_PER_PAGE} with buckets still to read
+     * @return whether it stopped at {@link ReadLimits#MAX_BUCKETS_PER_PAGE} with buckets still to read
      */
     private boolean readAfter(String conversationId, long seq, int want, List<StoredEvent> rows) {
         if (seq == Long.MAX_VALUE) {

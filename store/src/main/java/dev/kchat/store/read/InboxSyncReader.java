@@ -1,8 +1,8 @@
 package dev.kchat.store.read;
 
-import static dev.kchat.store.read.ChatRepository.MAX_BUCKETS_PER_PAGE;
-import static dev.kchat.store.read.ChatRepository.SYNC_CONSISTENCY;
+import static dev.kchat.store.read.ReadLimits.MAX_BUCKETS_PER_PAGE;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -13,11 +13,13 @@ import java.util.Objects;
 
 /**
  * Inbox sync: the entries of a user's inbox after the inbox seq a device has seen, oldest first, each
- * as it was delivered live. Reads at {@link ChatRepository#SYNC_CONSISTENCY} (with the sink's
+ * as it was delivered live. Reads at {@link #SYNC_CONSISTENCY} (with the sink's
  * {@code LOCAL_QUORUM} writes, a synced device never misses an entry the sink has acknowledged).
  * Thread-safe; blocking calls on the caller's thread.
  */
 public final class InboxSyncReader {
+
+    public static final ConsistencyLevel SYNC_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
 
     private static final String INBOX_COLUMNS = "user_id, inbox_seq, conversation_id, conv_seq, item_type, created_at, entry";
 
@@ -37,7 +39,7 @@ public final class InboxSyncReader {
      * The entries of a user's inbox after {@code afterInboxSeq} (the device's SyncKey), oldest first: a
      * device that saw N gets N+1, N+2, ... exactly, each entry as it was delivered live.
      *
-     * @param limit 1 or more; capped at {@value ChatRepository#MAX_PAGE_SIZE}
+     * @param limit 1 or more; capped at {@value ReadLimits#MAX_PAGE_SIZE}
      * @throws IllegalArgumentException if {@code limit < 1} or {@code afterInboxSeq < 0}
      */
     public SyncPage sync(String userId, long afterInboxSeq, int limit) {

@@ -1,8 +1,6 @@
 package dev.kchat.store.read;
 
-import static dev.kchat.store.read.ChatRepository.LIST_CONSISTENCY;
-import static dev.kchat.store.read.ChatRepository.MAX_IN_VALUES;
-import static dev.kchat.store.read.ChatRepository.MEMBERSHIP_PARALLELISM;
+import static dev.kchat.store.read.ConversationListReader.LIST_CONSISTENCY;
 import static dev.kchat.store.read.CqlReads.await;
 import static dev.kchat.store.read.CqlReads.isActive;
 
@@ -25,10 +23,21 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Current memberships for the presence policy: the conversations a user is a current member of with
  * their kinds, and which of some conversations some users are current members of. Reads at
- * {@link ChatRepository#LIST_CONSISTENCY}, at most {@value ChatRepository#MEMBERSHIP_PARALLELISM} in
+ * {@link ConversationListReader#LIST_CONSISTENCY}, at most {@value #MEMBERSHIP_PARALLELISM} in
  * flight per call. Thread-safe; blocking calls on the caller's thread.
  */
 public final class MembershipReader {
+
+    /**
+     * Values of one {@code IN} on a clustering key: ScyllaDB refuses more than
+     * {@code max_clustering_key_restrictions_per_query} (100 by default).
+     */
+    public static final int MAX_IN_VALUES = 100;
+    /**
+     * Reads in flight for one call of {@link #currentConversationKinds} or
+     * {@link #currentMemberships}.
+     */
+    public static final int MEMBERSHIP_PARALLELISM = 16;
 
     private final CqlSession session;
     private final PreparedStatement userMemberships;
@@ -49,7 +58,7 @@ public final class MembershipReader {
      * The conversations {@code userId} is a current member of, each with its kind ({@code DIRECT},
      * {@code GROUP}, {@code CHANNEL}; null while the sink has not stored the conversation yet). One read
      * of the user's partition, then one point read of the kind per conversation that is not a direct
-     * chat (whose id says its kind), at most {@value ChatRepository#MEMBERSHIP_PARALLELISM} in flight. For the presence
+     * chat (whose id says its kind), at most {@value #MEMBERSHIP_PARALLELISM} in flight. For the presence
      * policy, which caches it briefly.
      */
     public Map<String, String> currentConversationKinds(String userId) {
@@ -78,9 +87,9 @@ public final class MembershipReader {
     /**
      * For each of {@code userIds}, which of {@code conversationIds} they are a current member of (users
      * in none are absent from the map). One read of each user's partition per
-     * {@value ChatRepository#MAX_IN_VALUES} conversations ({@code conversation_id IN ...}, so the work is bounded by
+     * {@value #MAX_IN_VALUES} conversations ({@code conversation_id IN ...}, so the work is bounded by
      * the ids asked, not by how many conversations a user has), at most
-     * {@value ChatRepository#MEMBERSHIP_PARALLELISM} in flight.
+     * {@value #MEMBERSHIP_PARALLELISM} in flight.
      */
     public Map<String, Set<String>> currentMemberships(Collection<String> userIds, Collection<String> conversationIds) {
         Objects.requireNonNull(userIds, "userIds");

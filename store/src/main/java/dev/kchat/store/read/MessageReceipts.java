@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Who of a conversation's current members has read and who has received one message, from the
- * positions the sink stores ({@link ChatRepository#receipts}). Members who joined after the message
+ * positions the sink stores ({@link ReceiptsReader#receipts}). Members who joined after the message
  * are not counted (it was never theirs), nor is its author. Each member is in one list only, the
  * furthest: read, else delivered, else pending. Lists are ordered by user id.
  *

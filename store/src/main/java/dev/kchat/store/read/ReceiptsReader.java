@@ -1,16 +1,14 @@
 package dev.kchat.store.read;
 
-import static dev.kchat.store.read.ChatRepository.RECEIPTS_CONSISTENCY;
-import static dev.kchat.store.read.ChatRepository.RECEIPTS_MEMBER_PAGE;
 import static dev.kchat.store.read.CqlReads.await;
 import static dev.kchat.store.read.CqlReads.isActive;
 import static dev.kchat.store.read.CqlReads.longOr;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import dev.kchat.store.read.ChatRepository.TooManyMembersException;
 import dev.kchat.store.write.Buckets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +17,16 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Receipts on demand ("Message info"): who has read and who has received one message, from the
- * positions the sink stores per member. Reads at {@link ChatRepository#RECEIPTS_CONSISTENCY}: like the
+ * positions the sink stores per member. Reads at {@link #RECEIPTS_CONSISTENCY}: like the
  * list, a position a moment stale is corrected by asking again. Thread-safe; blocking calls on the
  * caller's thread.
  */
 public final class ReceiptsReader {
+
+    /** Receipts on demand: like the list, a position a moment stale is corrected by asking again. */
+    public static final ConsistencyLevel RECEIPTS_CONSISTENCY = ConsistencyLevel.LOCAL_ONE;
+    /** Members read per request by {@link #receipts}. */
+    public static final int RECEIPTS_MEMBER_PAGE = 200;
 
     private final CqlSession session;
     private final PreparedStatement membersAfter;
@@ -45,12 +48,12 @@ public final class ReceiptsReader {
      * Who has read and who has received message {@code seq} ("Message info"): the current members who
      * joined at or before it, the author excluded, each in the furthest list that their stored positions
      * reach (read: {@code read_seq}; delivered: {@code delivered_seq}, or the read position). Members are
-     * read in pages of {@value ChatRepository#RECEIPTS_MEMBER_PAGE}, and only when there are at most
+     * read in pages of {@value #RECEIPTS_MEMBER_PAGE}, and only when there are at most
      * {@code maxMembers}; then one point read per counted member, at most {@code parallelism} in flight.
      * The caller checks that {@code seq} is a message and who wrote it ({@link HistoryReader#event}).
      *
      * @throws TooManyMembersException if the conversation has more than {@code maxMembers} current
-     *     members (found after reading at most {@code maxMembers + }{@value ChatRepository#RECEIPTS_MEMBER_PAGE} rows)
+     *     members (found after reading at most {@code maxMembers + }{@value #RECEIPTS_MEMBER_PAGE} rows)
      */
     public MessageReceipts receipts(String conversationId, long seq, String authorId, int maxMembers, int parallelism) {
         Objects.requireNonNull(conversationId, "conversationId");
@@ -103,5 +106,20 @@ public final class ReceiptsReader {
         return new MessageReceipts(conversationId, seq, read, delivered, pending, current,
                 countsRow == null || countsRow.isNull("delivered_count") ? null : countsRow.getInt("delivered_count"),
                 countsRow == null || countsRow.isNull("read_count") ? null : countsRow.getInt("read_count"));
+    }
+
+    /** A conversation has more current members than a receipts query may read. */
+    public static final class TooManyMembersException extends RuntimeException {
+
+        private final int limit;
+
+        TooManyMembersException(String conversationId, int limit) {
+            super("conversation " + conversationId + " has more than " + limit + " members");
+            this.limit = limit;
+        }
+
+        public int limit() {
+            return limit;
+        }
     }
 }

@@ -11,8 +11,8 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.store.TestEvents;
 import dev.kchat.store.TestStore;
-import dev.kchat.store.read.ChatRepository.Direction;
-import dev.kchat.store.read.ChatRepository.Order;
+import dev.kchat.store.read.HistoryReader.Direction;
+import dev.kchat.store.read.HistoryReader.Order;
 import dev.kchat.store.write.ChatWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +154,7 @@ class HistoryPagingTest {
         HistoryPage page = repository.history(CONVERSATION, Direction.AFTER, 0, 10_000, Order.OLDEST_FIRST);
 
         // Then it gets the maximum page, and is told more exist
-        assertThat(page.events()).hasSize(ChatRepository.MAX_PAGE_SIZE);
+        assertThat(page.events()).hasSize(ReadLimits.MAX_PAGE_SIZE);
         assertThat(page.hasMore()).isTrue();
         assertThatThrownBy(() -> repository.history(CONVERSATION, Direction.AFTER, 0, 0, Order.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class);

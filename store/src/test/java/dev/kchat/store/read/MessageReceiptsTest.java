@@ -109,7 +109,7 @@ class MessageReceiptsTest {
         assertThat(receipts.pending()).containsExactlyElementsOf(users.subList(100, users.size()));
         assertThat(receipts.currentMembers()).isEqualTo(450);
         assertThatThrownBy(() -> repository.receipts("big", 3, "owner", 449, 8))
-                .isInstanceOf(ChatRepository.TooManyMembersException.class)
+                .isInstanceOf(ReceiptsReader.TooManyMembersException.class)
                 .hasMessageContaining("more than 449");
     }
 

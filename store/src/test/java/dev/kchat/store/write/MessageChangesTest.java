@@ -16,6 +16,7 @@ import dev.kchat.events.common.ConversationKind;
 import dev.kchat.store.TestEvents;
 import dev.kchat.store.TestStore;
 import dev.kchat.store.read.ChatRepository;
+import dev.kchat.store.read.HistoryReader;
 import dev.kchat.store.read.StoredEvent;
 import java.util.Arrays;
 import java.util.List;
@@ -92,7 +93,7 @@ class MessageChangesTest {
         store(bobAdds, carolAdds);
 
         // Then a history page shows one 🎉 and one 👍 on the message, nothing on other events
-        List<StoredEvent> page = repository.history("c-react", ChatRepository.Direction.AFTER, 0, 10, ChatRepository.Order.OLDEST_FIRST).events();
+        List<StoredEvent> page = repository.history("c-react", HistoryReader.Direction.AFTER, 0, 10, HistoryReader.Order.OLDEST_FIRST).events();
         assertThat(page.get(1).seq()).isEqualTo(2);
         assertThat(page.get(1).reactions()).containsExactlyInAnyOrderEntriesOf(Map.of("🎉", 1, "👍", 1));
         assertThat(page.get(0).reactions()).isEmpty();
