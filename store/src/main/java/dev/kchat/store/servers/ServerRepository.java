@@ -269,9 +269,11 @@ public final class ServerRepository {
 
     private static Membership membership(Row r) {
         Set<String> roleIds = r.isNull("role_ids") ? Set.of() : Set.copyOf(r.getSet("role_ids", String.class));
-        return new Membership(r.getString("server_id"), r.getString("user_id"), !r.isNull("active") && r.getBoolean("active"),
-                r.isNull("joined_seq") ? 0 : r.getLong("joined_seq"), r.isNull("left_seq") ? null : r.getLong("left_seq"),
-                r.getString("left_kind"), roleIds);
+        boolean active = !r.isNull("active") && r.getBoolean("active");
+        // A join leaves the last leave's cells in place (no tombstones): they describe a member who is gone.
+        return new Membership(r.getString("server_id"), r.getString("user_id"), active,
+                r.isNull("joined_seq") ? 0 : r.getLong("joined_seq"), active || r.isNull("left_seq") ? null : r.getLong("left_seq"),
+                active ? null : r.getString("left_kind"), roleIds);
     }
 
     private static Channel channelOf(Row r) {

@@ -78,12 +78,14 @@ public final class ServerWriter {
         server = session.prepare("UPDATE " + k + "servers USING TIMESTAMP :ts SET name = :name, owner_id = :owner_id,"
                 + " created_at = :created_at, default_channel_id = :default_channel_id WHERE server_id = :server_id");
         serverSeen = session.prepare("UPDATE " + k + "servers USING TIMESTAMP :ts SET last_seq = :last_seq WHERE server_id = :server_id");
-        userServer = session.prepare("UPDATE " + k + "servers_by_user USING TIMESTAMP :ts SET active = true, joined_seq = :seq,"
-                + " left_seq = null, left_kind = null WHERE user_id = :user_id AND server_id = :server_id");
+        // A join writes no nulls (each would be a tombstone read back with every member row): a member's
+        // left_seq and left_kind are read only while they are not active (ServerRepository).
+        userServer = session.prepare("UPDATE " + k + "servers_by_user USING TIMESTAMP :ts SET active = true, joined_seq = :seq"
+                + " WHERE user_id = :user_id AND server_id = :server_id");
         userServerLeft = session.prepare("UPDATE " + k + "servers_by_user USING TIMESTAMP :ts SET active = false, left_seq = :seq,"
                 + " left_kind = :left_kind WHERE user_id = :user_id AND server_id = :server_id");
         memberJoined = session.prepare("UPDATE " + k + "server_members USING TIMESTAMP :ts SET active = true, joined_seq = :seq,"
-                + " joined_at = :at, invite_code = :invite_code, left_seq = null, left_kind = null"
+                + " joined_at = :at, invite_code = :invite_code"
                 + " WHERE server_id = :server_id AND user_id = :user_id");
         memberLeft = session.prepare("UPDATE " + k + "server_members USING TIMESTAMP :ts SET active = false, left_seq = :seq,"
                 + " left_kind = :left_kind WHERE server_id = :server_id AND user_id = :user_id");
@@ -230,8 +232,12 @@ public final class ServerWriter {
     private List<BoundStatement> joined(String serverId, String userId, long seq, ConversationEvent event, String inviteCode) {
         long ts = WriteTimestamps.of(seq);
         List<BoundStatement> out = new ArrayList<>(3);
-        out.add(finish(memberJoined.boundStatementBuilder().setLong("ts", ts).setString("server_id", serverId).setString("user_id", userId)
-                .setLong("seq", seq).setInstant("at", event.getOccurredAt()).setString("invite_code", inviteCode)));
+        BoundStatementBuilder member = memberJoined.boundStatementBuilder().setLong("ts", ts).setString("server_id", serverId)
+                .setString("user_id", userId).setLong("seq", seq).setInstant("at", event.getOccurredAt());
+        if (inviteCode != null) {
+            member = member.setString("invite_code", inviteCode); // left unset otherwise: no tombstone
+        }
+        out.add(finish(member));
         out.add(finish(userServer.boundStatementBuilder().setLong("ts", ts).setString("server_id", serverId).setString("user_id", userId)
                 .setLong("seq", seq)));
         if (inviteCode != null) {

@@ -144,6 +144,8 @@ class ServerStoreTest {
         assertThat(repository.member(sv, "bob")).hasValueSatisfying(m -> {
             assertThat(m.active()).isTrue();
             assertThat(m.roleIds()).as("a member who comes back starts without roles").isEmpty();
+            assertThat(m.leftSeq()).as("the kick is behind them").isNull();
+            assertThat(m.leftKind()).isNull();
         });
         assertThat(repository.member(sv, "carol")).hasValueSatisfying(m -> {
             assertThat(m.active()).isFalse();
