@@ -103,7 +103,10 @@ public final class ServerBench {
         Harness.await("the edge's viewing answer", devices.subList(0, viewers), d -> d.viewing() > 0, Duration.ofMinutes(2));
 
         int bodyBytes = args.integer("body-bytes");
-        TimeToAll.probe(h, devices, channelId, viewers, bodyBytes);
+        // The joins leave fanout a backlog on the server's partition (each join is a state update, a
+        // broadcast and an inbox entry there): the probe waits behind it, and says how long that took.
+        long caughtUpMs = TimeToAll.probe(h, devices, channelId, viewers, bodyBytes, Duration.ofMinutes(15));
+        out.put("probe_after_joins_s", caughtUpMs / 1000.0);
         int messages = args.integer("messages");
         TimeToAll reach = TimeToAll.measure(h, devices, channelId, viewers, messages, args.duration("interval"), bodyBytes);
         reach.into(out, messages);
@@ -131,6 +134,7 @@ public final class ServerBench {
         String summary = String.format("""
                 server: %,d members (joined by invite), %,d connected, %,d viewing the channel
                   joins: %,d answered in %.1f s (%.0f/s; answer %s), all in the member list after %.1f s, platform %.2f core-ms per join
+                  a probe in the channel after the joins reached every viewer after %.1f s (the pipeline's backlog)
                   %d messages (%d reached every viewer); time until every viewer had one: %s
                   per delivery: %s
                   lost %,d  duplicates %,d  platform %.3f core-ms per delivery
@@ -138,7 +142,7 @@ public final class ServerBench {
                   cpu (cores) %s%s""",
                 members, connected, viewers, j.path("answered").asLong(), j.path("answer_s").asDouble(),
                 j.path("answered_per_s").asDouble(), joins.answers().line(),
-                j.path("applied_s").asDouble(), j.path("platform_core_ms_per_join").asDouble(),
+                j.path("applied_s").asDouble(), j.path("platform_core_ms_per_join").asDouble(), caughtUpMs / 1000.0,
                 messages, reach.complete(), reach.timeToAll().line(), reach.reconciliation().latency().line(),
                 reach.reconciliation().lost(), reach.reconciliation().duplicates(), reach.platformCoreMsPerDelivery(),
                 args.integer("range-size"), ranges.line(), reach.cpu().path("cores"), burstLines);
