@@ -1,5 +1,6 @@
 package dev.kchat.store.write;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import dev.kchat.events.chat.MessageDeleted;
@@ -13,11 +14,16 @@ import dev.kchat.events.chat.ReactionRemoved;
 /** What the chat statement builders share: how a statement is finished, and what an event's payload says. */
 final class ChatRows {
 
+    /** Consistency of every write. */
+    static final ConsistencyLevel WRITE_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
+    /** Characters of a message body kept as the conversation-list preview. */
+    static final int PREVIEW_MAX_CHARS = 120;
+
     private ChatRows() {
     }
 
     static BoundStatement finish(BoundStatementBuilder b) {
-        return b.setConsistencyLevel(ChatWriter.WRITE_CONSISTENCY).setIdempotence(true).build();
+        return b.setConsistencyLevel(WRITE_CONSISTENCY).setIdempotence(true).build();
     }
 
     static boolean isRemoval(Object payload) {
@@ -50,16 +56,16 @@ final class ChatRows {
         return payload.getClass().getSimpleName();
     }
 
-    /** First {@value ChatWriter#PREVIEW_MAX_CHARS} characters of the body, never splitting a surrogate pair. */
+    /** First {@value #PREVIEW_MAX_CHARS} characters of the body, never splitting a surrogate pair. */
     static String preview(MessagePosted posted) {
         String body = posted.getBody();
         if (body.isBlank() && !posted.getAttachments().isEmpty()) {
             return "[" + posted.getAttachments().get(0).getMimeType() + "]";
         }
-        if (body.length() <= ChatWriter.PREVIEW_MAX_CHARS) {
+        if (body.length() <= PREVIEW_MAX_CHARS) {
             return body;
         }
-        int end = ChatWriter.PREVIEW_MAX_CHARS;
+        int end = PREVIEW_MAX_CHARS;
         if (Character.isHighSurrogate(body.charAt(end - 1))) {
             end--;
         }

@@ -20,13 +20,8 @@ import java.util.List;
  */
 public final class ChatWriter {
 
-    /** Consistency of every write. */
-    public static final ConsistencyLevel WRITE_CONSISTENCY = ConsistencyLevel.LOCAL_QUORUM;
-    /** Characters of a message body kept as the conversation-list preview. */
-    public static final int PREVIEW_MAX_CHARS = 120;
-
-    /** Values of the {@code status} column of a message row. */
-    public enum MessageStatus { POSTED, EDITED, RECALLED, DELETED, REDACTED }
+    /** Consistency of every write (of this writer and of the store's other writers). */
+    public static final ConsistencyLevel WRITE_CONSISTENCY = ChatRows.WRITE_CONSISTENCY;
 
     private final LogEventStatements log;
     private final InboxEntryStatements inbox;

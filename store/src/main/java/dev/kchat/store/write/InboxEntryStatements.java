@@ -22,7 +22,7 @@ import java.util.Objects;
 /**
  * The upserts that store one entry of {@code chat.inbox}: the entry itself, the user's inbox head,
  * the user's view of the conversation, and the receipt state a {@code MessageStatusChanged} carries.
- * Pure apart from preparing its statements once. Used through {@link ChatWriter}.
+ * Pure apart from preparing its statements once. Used by the chat writer.
  */
 final class InboxEntryStatements {
 

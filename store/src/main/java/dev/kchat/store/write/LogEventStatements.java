@@ -24,7 +24,6 @@ import dev.kchat.events.chat.MessageRedacted;
 import dev.kchat.events.chat.ReactionAdded;
 import dev.kchat.events.chat.ReactionRemoved;
 import dev.kchat.events.common.Attachment;
-import dev.kchat.store.write.ChatWriter.MessageStatus;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +33,12 @@ import java.util.Objects;
  * The upserts that store one event of {@code chat.conversation.log}: its own row in
  * {@code messages_by_conversation}, the change it makes to its target message, to the message's
  * reactions, to {@code conversations} and (through {@link MembershipStatements}) to membership.
- * Pure apart from preparing its statements once. Used through {@link ChatWriter}.
+ * Pure apart from preparing its statements once. Used by the chat writer.
  */
 final class LogEventStatements {
+
+    /** Values of the {@code status} column of a message row. */
+    enum MessageStatus { POSTED, EDITED, RECALLED, DELETED, REDACTED }
 
     private final UserDefinedType attachmentType;
     private final PreparedStatement insertEvent;
