@@ -9,6 +9,7 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InviteCreated;
 import dev.kchat.events.chat.InviteRevoked;
 import dev.kchat.events.chat.MemberBanned;
+import dev.kchat.events.chat.MemberUnbanned;
 import dev.kchat.events.chat.RoleAssigned;
 import dev.kchat.events.chat.RoleCreated;
 import dev.kchat.events.chat.RoleDeleted;
@@ -196,14 +197,21 @@ final class ServerState {
     }
 
     /**
-     * Whether a tracked viewer of the server gets one of its own events: invites only go to those
-     * who manage the server (a code lets anyone in), a channel's creation, change and overwrites only
-     * to those who may view that channel (a category too); every other server event to every viewer.
+     * Whether a tracked viewer of the server gets one of its own events: a member's join, leave, ban,
+     * unban or role change only goes to that member (everyone else learns it from the member list they
+     * subscribe to, aggregated per interval: in a 100,000-member server each join would otherwise be a
+     * frame to every connection viewing the server); invites only go to those who manage the server (a
+     * code lets anyone in), a channel's creation, change and overwrites only to those who may view that
+     * channel (a category too); every other server event to every viewer.
      */
     boolean shows(String userId, ConversationEvent event) {
         Object p = event.getPayload();
         if (!members.containsKey(userId)) {
             return false;
+        }
+        String subject = membershipSubject(p);
+        if (subject != null) {
+            return subject.equals(userId);
         }
         if (p instanceof InviteCreated || p instanceof InviteRevoked) {
             return isMember(userId) && Permission.MANAGE_SERVER.in(EffectivePermissions.base(server, member(userId)));
@@ -216,6 +224,16 @@ final class ServerState {
             return true;
         }
         return isMember(userId) && Permission.VIEW_CHANNEL.in(channelBits(userId, channelId));
+    }
+
+    /** The member a membership event is about, or null for any other event. */
+    private static String membershipSubject(Object p) {
+        return p instanceof ServerMemberJoined j ? j.getUserId()
+                : p instanceof ServerMemberLeft l ? l.getUserId()
+                : p instanceof MemberBanned b ? b.getUserId()
+                : p instanceof MemberUnbanned u ? u.getUserId()
+                : p instanceof RoleAssigned a ? a.getUserId()
+                : p instanceof RoleUnassigned u ? u.getUserId() : null;
     }
 
     private boolean isMember(String userId) {

@@ -111,8 +111,10 @@ class ServerViewsTest {
         assertThat(ended(bob)).containsExactly(S + ":c1 not_a_member");
         assertThat(channelViews.views()).isZero();
         assertThat(channelViews.wantedPartitions()).isEmpty();
-        // And bob saw the server's events up to his own kick, then the end of his view, not the deletion after it
-        assertThat(bob.kinds()).containsExactly("viewing", "broadcast:RoleUnassigned", "broadcast:ServerMemberLeft", "unviewed");
+        // And each saw their own membership events and not the other's: alice her role taken, bob his kick,
+        // then the end of his view, not the deletion after it
+        assertThat(bob.kinds()).containsExactly("viewing", "broadcast:ServerMemberLeft", "unviewed");
+        assertThat(alice.kinds()).containsSubsequence("broadcast:RoleUnassigned").doesNotContain("broadcast:ServerMemberLeft");
     }
 
     @Test
