@@ -6,7 +6,6 @@ import dev.kchat.edge.live.LiveSubscriber;
 import dev.kchat.edge.protocol.Frames;
 import dev.kchat.edge.protocol.InboxEntryFrames;
 import dev.kchat.edge.sync.Delivery;
-import dev.kchat.edge.sync.DeliverySpan;
 import dev.kchat.edge.sync.InboxCursor;
 import dev.kchat.edge.sync.InboxListener;
 import dev.kchat.edge.sync.ReplayTarget;
@@ -16,10 +15,7 @@ import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberJoined;
 import dev.kchat.events.chat.MemberLeft;
 import dev.kchat.events.common.Member;
-import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,13 +25,13 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One device's WebSocket connection: its {@link InboxCursor} (what it was written of the user's
- * inbox), its broadcast and presence subscriptions, backpressure and close.
+ * inbox), its broadcast and presence subscriptions, backpressure and close. Frames are written through
+ * its {@link FrameSocket}.
  *
  * <p>Threads: live entries arrive on the consumer thread; replays run on a worker; frames from the
  * client on an I/O thread. The cursor and the subscriptions are guarded by {@code lock}, which is
@@ -46,14 +42,11 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
 
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
-    private final WebSocketChannel channel;
+    private final FrameSocket socket;
     private final Caller caller;
-    private final int maxQueuedFrames;
-    private final AtomicInteger queued = new AtomicInteger();
     private final Object lock = new Object();
     private final InboxCursor cursor;
     private final SessionHost host;
-    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private final AtomicBoolean setUp = new AtomicBoolean();
     private final String sessionId = UUID.randomUUID().toString();
     /** Per large conversation, the newest broadcast seq sent (guarded by the lock). */
@@ -65,12 +58,10 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
 
     /** @param caller the authenticated caller; its token's expiry is the session's until a {@code refresh} */
     public Session(WebSocketChannel channel, Caller caller, int maxQueuedFrames, SessionHost host) {
-        this.channel = channel;
-        channel.addCloseTask(ch -> gone.complete(null));
+        this.socket = new FrameSocket(channel, maxQueuedFrames);
         this.caller = caller;
         this.deviceId = caller.deviceId();
         this.tokenExpiresAt = caller.expiresAt();
-        this.maxQueuedFrames = maxQueuedFrames;
         this.host = host;
         this.cursor = new InboxCursor(caller.userId(), new CursorOutput());
     }
@@ -82,8 +73,7 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
 
     /** The peer's address (host, no port): the key of per-address rate limits. */
     public String sourceHost() {
-        java.net.InetSocketAddress peer = channel.getSourceAddress();
-        return peer == null ? null : peer.getHostString();
+        return socket.sourceHost();
     }
 
     /** The session's caller now: its user, the device it said hello from, its current token's expiry. */
@@ -104,7 +94,7 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
 
     /** Frames written to this session but not yet flushed to its socket. */
     public int queuedFrames() {
-        return queued.get();
+        return socket.queuedFrames();
     }
 
     @Override
@@ -215,7 +205,7 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
     private final class CursorOutput implements InboxCursor.Output {
         @Override
         public boolean hasRoomForReplay() {
-            return queued.get() < Math.max(1, maxQueuedFrames / 2);
+            return socket.hasRoomForReplay();
         }
 
         @Override
@@ -283,29 +273,13 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
     /** Sends a frame; cuts off a client that does not read (it resumes from its SyncKey). */
     @Override
     public void send(String frame) {
-        if (queued.incrementAndGet() > maxQueuedFrames) {
-            queued.decrementAndGet();
-            cutOffSlow();
-            return;
-        }
-        // A live inbox entry's frame is part of its delivery's span until written (no-op otherwise).
-        DeliverySpan delivery = DeliverySpan.current();
-        delivery.frameQueued();
-        WebSockets.sendText(frame, channel, new WebSocketCallback<Void>() {
-            @Override
-            public void complete(WebSocketChannel ch, Void context) {
-                queued.decrementAndGet();
-                delivery.frameWritten();
-            }
-
-            @Override
-            public void onError(WebSocketChannel ch, Void context, Throwable failure) {
-                queued.decrementAndGet();
-                delivery.frameFailed(failure);
-                log.debug("send to {} failed: {}", Session.this, failure.toString());
-                close(Frames.CLOSE_GOING_AWAY, "send failed");
-            }
+        boolean queued = socket.send(frame, failure -> {
+            log.debug("send to {} failed: {}", this, failure.toString());
+            close(Frames.CLOSE_GOING_AWAY, "send failed");
         });
+        if (!queued) {
+            cutOffSlow();
+        }
     }
 
     @Override
@@ -321,12 +295,12 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
 
     /** Whether the connection is still open (its close frame may not have been flushed yet). */
     public boolean isOpen() {
-        return channel.isOpen();
+        return socket.isOpen();
     }
 
     /** Completes when the connection is closed, by either side. */
     public CompletableFuture<Void> gone() {
-        return gone;
+        return socket.gone();
     }
 
     /** Closes a client that does not read what it is sent (4008); it resumes from its last inbox seq. */
@@ -344,17 +318,7 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
         if (!markClosed(reason.contains(":") ? reason.substring(0, reason.indexOf(':')) : reason)) {
             return;
         }
-        WebSockets.sendClose(code, reason, channel, new WebSocketCallback<Void>() {
-            @Override
-            public void complete(WebSocketChannel ch, Void context) {
-                closeQuietly(ch);
-            }
-
-            @Override
-            public void onError(WebSocketChannel ch, Void context, Throwable failure) {
-                closeQuietly(ch);
-            }
-        });
+        socket.sendClose(code, reason);
     }
 
     /** The peer went away. */
@@ -383,14 +347,6 @@ public final class Session implements InboxListener, LiveSubscriber, ReplayTarge
     private void setUpDone() {
         if (setUp.compareAndSet(false, true)) {
             host.setUpDone(this);
-        }
-    }
-
-    private static void closeQuietly(WebSocketChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            log.debug("closing a WebSocket failed: {}", e.toString());
         }
     }
 
