@@ -55,8 +55,6 @@ final class PlatformSettings {
         s.put("fanout.admin.host", config.host());
         s.put("fanout.admin.port", String.valueOf(config.adminPort(3)));
         s.put("fanout.state.dir", config.dataDir().resolve("streams").toString());
-        // Static membership: a restarted instance takes its partitions back at once instead of
-        // waiting out the session timeout (Kafka Streams does not leave the group on close otherwise).
         s.put("presence.admin.host", config.host());
         s.put("presence.admin.port", String.valueOf(config.adminPort(5)));
         s.put("presence.query.host", config.host());
@@ -86,6 +84,9 @@ final class PlatformSettings {
         s.put("media.local.host", config.host());
         s.put("media.local.port", String.valueOf(config.adminPort(20)));
         s.put("media.signing.key", "kchat-local-media-urls:" + jwtSecret);
+        // Static membership (every Streams app here has a group.instance.id): a restarted instance takes its
+        // partitions back at once instead of waiting out the session timeout (Kafka Streams does not leave
+        // the group on close otherwise).
         s.put("routing.streams.group.instance.id", "local-routing");
         s.put("fanout.streams.group.instance.id", "local-fanout");
         // What the operator set explicitly (-D, KCHAT_*) wins over the runner's wiring.
