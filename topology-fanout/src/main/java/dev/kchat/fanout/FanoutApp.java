@@ -12,16 +12,15 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.chat.ServerBroadcast;
-import dev.kchat.fanout.state.AuthorStatus;
 import dev.kchat.fanout.state.ChannelReadPosition;
-import dev.kchat.fanout.state.ReceiptPosition;
 import dev.kchat.fanout.state.Roster;
 import dev.kchat.fanout.state.ServerState;
+import dev.kchat.routing.ReceiptProcessor;
+import dev.kchat.routing.ReceiptStores;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import java.util.Properties;
-import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -51,6 +50,12 @@ import org.apache.kafka.streams.state.Stores;
  * Through the repartition topic {@code <application.id>-fanout-by-user-repartition}, per user:
  * {@link InboxSequencer} numbers each user's inbox (conversation events and receipt outputs alike). Store and repartition names are constants: they name changelog and internal topics,
  * which must not change.
+ *
+ * <p>The receipt rules and processor ({@link ReceiptProcessor}, {@code ReceiptLedger}, {@code Receipts}),
+ * the fan-out rules ({@code Fanout}) and the outcome entries ({@code InboxOutcomes}) live in
+ * topology-routing ({@code dev.kchat.routing}) since step 3 of issue 12's plan
+ * (docs/plans/issue-12-one-less-hop.md): fanout uses them over its own stores until routing owns the
+ * per-conversation stage; this dependency on topology-routing is temporary.
  */
 public final class FanoutApp extends StreamsApp {
 
@@ -77,6 +82,9 @@ public final class FanoutApp extends StreamsApp {
      * store, rebuilt from it when a task starts.
      */
     public static final String RECEIPT_UNREPORTED_STORE = "fanout-receipt-unreported";
+    /** The four receipt stores, as the receipt classes of topology-routing take them. */
+    static final ReceiptStores RECEIPT_STORES = new ReceiptStores(RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE,
+            RECEIPT_AUTHORS_STORE, RECEIPT_UNREPORTED_STORE);
     /** Server id -> {@code ServerState}: owner, roles, channels with their overwrites and last seqs, last server seq applied. */
     public static final String SERVERS_STORE = "fanout-servers";
     /** server|user -> the member's role ids, comma-separated: the members of each server as of the last applied seq. */
@@ -87,8 +95,6 @@ public final class FanoutApp extends StreamsApp {
     public static final String BY_USER_REPARTITION = "fanout-by-user";
 
     static final char KEY_SEPARATOR = '|';
-    /** {@code AuthorStatus} before {@code unreported}, still in changelogs written by earlier versions. */
-    private static final Schema AUTHOR_STATUS_V1 = StateSerde.schemaResource(FanoutApp.class, "/dev/kchat/fanout/state/AuthorStatus-v1.avsc");
     static final String SOURCE = "fanout-log-source";
     static final String MEMBERSHIP_PROCESSOR = "fanout-membership";
     static final String RECEIPTS_SOURCE = "fanout-receipts-source";
@@ -103,11 +109,6 @@ public final class FanoutApp extends StreamsApp {
     static final String INBOX_SEQUENCER = "fanout-inbox-sequencer";
     static final String INBOX_SINK = "fanout-inbox-sink";
     static final String BROADCAST_SINK = "fanout-broadcast-sink";
-
-    /** The serde of {@link #RECEIPT_AUTHORS_STORE}: reads the current and the earlier version. */
-    static StateSerde<AuthorStatus> authorStatusSerde() {
-        return StateSerde.of(AuthorStatus.class, AUTHOR_STATUS_V1);
-    }
 
     private FanoutApp(StreamsService service) {
         super(service);
@@ -127,14 +128,7 @@ public final class FanoutApp extends StreamsApp {
                 Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(POSITIONS_STORE),
                 Serdes.String(), Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_POSITIONS_STORE),
-                Serdes.String(), StateSerde.of(ReceiptPosition.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_WINDOW_STORE),
-                Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECEIPT_AUTHORS_STORE),
-                Serdes.String(), authorStatusSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RECEIPT_UNREPORTED_STORE),
-                Serdes.String(), Serdes.String()).withLoggingDisabled());
+        RECEIPT_STORES.addTo(builder);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVERS_STORE),
                 Serdes.String(), StateSerde.of(ServerState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVER_MEMBERS_STORE),
@@ -172,8 +166,8 @@ public final class FanoutApp extends StreamsApp {
                         SERVER_MEMBERS_STORE, SERVER_READS_STORE);
         KStream<String, SpecificRecord> fromReceipts = receiptRecords
                 .filterNot((key, value) -> Ids.isServer(key), Named.as("fanout-conversation-receipt-records"))
-                .process(() -> new ReceiptProcessor(receipts, config.receiptsPerRecipientMax(), config.receiptsWindow(),
-                        config.receiptsStatusInterval()), Named.as(RECEIPT_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
+                .process(() -> new ReceiptProcessor(receipts, RECEIPT_STORES, RosterLookup::new, config.receiptsPerRecipientMax(),
+                        config.receiptsWindow(), config.receiptsStatusInterval()), Named.as(RECEIPT_PROCESSOR), CONVERSATIONS_STORE, MEMBERS_STORE,
                         RECEIPT_POSITIONS_STORE, RECEIPT_WINDOW_STORE, RECEIPT_AUTHORS_STORE, RECEIPT_UNREPORTED_STORE);
         // Results are co-partitioned with the log too; only refusals and repeats become entries.
         KStream<String, SpecificRecord> fromResults = builder

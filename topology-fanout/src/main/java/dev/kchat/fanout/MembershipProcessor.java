@@ -2,17 +2,21 @@ package dev.kchat.fanout;
 
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.CommandResult;
-import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.OwnershipTransferred;
 import dev.kchat.events.chat.RoleChanged;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.common.Member;
 import dev.kchat.events.common.MemberRole;
 import dev.kchat.fanout.state.Roster;
+import dev.kchat.routing.Fanout;
+import dev.kchat.routing.InboxOutcomes;
+import dev.kchat.routing.ReceiptLedger;
+import dev.kchat.routing.Receipts;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.tracing.SpanAttributes;
 import dev.kchat.streams.RecordValues;
@@ -41,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Emits, keyed by user, one unsequenced {@link InboxEntry} ({@code inbox_seq} 0) per recipient,
  * for the per-user sub-topology to number; and, keyed by conversation, a {@link BroadcastEntry} for
  * read-diffused conversations, with the acceptance of the command for its actor's inbox (which does not
- * get the broadcast; see {@link Outcomes}). Events at or below the last applied seq are replays and are skipped,
+ * get the broadcast; see {@link InboxOutcomes}). Events at or below the last applied seq are replays and are skipped,
  * so a re-delivered log record never reaches an inbox twice.
  *
  * <p>Also keeps the receipt state in step with the log ({@link ReceiptLedger#onLogEvent}): the window
@@ -75,7 +79,7 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
         stage = StageTracer.of(context, "fanout.conversation");
         rosters = context.getStateStore(FanoutApp.CONVERSATIONS_STORE);
         members = context.getStateStore(FanoutApp.MEMBERS_STORE);
-        receipts = new ReceiptLedger(context, receiptWindow);
+        receipts = new ReceiptLedger(context, FanoutApp.RECEIPT_STORES, receiptWindow);
     }
 
     /** Fans the event out within fanout's conversation span: routing's child, the inbox stage's parent. */
@@ -143,9 +147,9 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
             context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()
                     .setConversationId(conversationId).setSeq(seq).setMemberCount(after).setEvent(event).build()));
             // The actor's inbox does not get a broadcast event: the acceptance goes there instead.
-            CommandResult accepted = recipients.contains(event.getActorId()) ? null : Outcomes.acceptedFromEvent(event);
+            CommandResult accepted = recipients.contains(event.getActorId()) ? null : InboxOutcomes.acceptedFromEvent(event);
             if (accepted != null) {
-                context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) Outcomes.entry(accepted)));
+                context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(accepted)));
             }
         }
         for (String userId : recipients) {

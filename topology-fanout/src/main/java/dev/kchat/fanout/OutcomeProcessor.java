@@ -1,6 +1,7 @@
 package dev.kchat.fanout;
 
 import dev.kchat.events.chat.CommandResult;
+import dev.kchat.routing.InboxOutcomes;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.streams.RecordValues;
 import org.apache.avro.specific.SpecificRecord;
@@ -10,7 +11,7 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * {@code chat.command.results} to the sender's inbox: each rejection and each repeated command
- * becomes an unsequenced inbox entry for its sender (see {@link Outcomes}), numbered by the inbox
+ * becomes an unsequenced inbox entry for its sender (see {@link InboxOutcomes}), numbered by the inbox
  * sequencer like every other entry, so all the sender's devices get it, also after reconnecting.
  * First-time acceptances pass: their event reports them.
  */
@@ -31,8 +32,8 @@ final class OutcomeProcessor implements Processor<String, byte[], String, Specif
     @Override
     public void process(Record<String, byte[]> record) {
         CommandResult result = RecordValues.decode(results, record);
-        if (Outcomes.needsEntry(result)) {
-            context.forward(record.withKey(result.getSenderId()).withValue((SpecificRecord) Outcomes.entry(result)));
+        if (InboxOutcomes.needsEntry(result)) {
+            context.forward(record.withKey(result.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(result)));
         }
     }
 }

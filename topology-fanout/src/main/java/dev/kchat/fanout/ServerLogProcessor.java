@@ -13,6 +13,7 @@ import dev.kchat.events.chat.ServerMemberLeft;
 import dev.kchat.fanout.state.ChannelReadPosition;
 import dev.kchat.fanout.state.ChannelState;
 import dev.kchat.fanout.state.ServerState;
+import dev.kchat.routing.InboxOutcomes;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.service.tracing.SpanAttributes;
@@ -235,9 +236,9 @@ final class ServerLogProcessor implements Processor<String, byte[], String, Spec
 
     /** The acceptance of the actor's command, for their inbox, unless the event itself goes there. */
     private void accepted(Record<String, byte[]> record, ConversationEvent event, boolean needed) {
-        CommandResult accepted = needed ? Outcomes.acceptedFromEvent(event) : null;
+        CommandResult accepted = needed ? InboxOutcomes.acceptedFromEvent(event) : null;
         if (accepted != null) {
-            context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) Outcomes.entry(accepted)));
+            context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(accepted)));
         }
     }
 

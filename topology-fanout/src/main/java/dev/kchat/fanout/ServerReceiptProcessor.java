@@ -8,6 +8,7 @@ import dev.kchat.events.chat.Receipt;
 import dev.kchat.fanout.state.ChannelReadPosition;
 import dev.kchat.fanout.state.ChannelState;
 import dev.kchat.fanout.state.ServerState;
+import dev.kchat.routing.InboxOutcomes;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.streams.RecordValues;
@@ -67,12 +68,12 @@ final class ServerReceiptProcessor implements Processor<String, byte[], String, 
         ServerState state = servers.get(serverId);
         ChannelState channel = state == null ? null : state.getChannels().get(channelId);
         if (channel == null) {
-            refuse(record, receipt, read, Outcomes.CONVERSATION_NOT_FOUND, "channel " + channelId + " does not exist");
+            refuse(record, receipt, read, InboxOutcomes.CONVERSATION_NOT_FOUND, "channel " + channelId + " does not exist");
             return;
         }
         String roles = members.get(ServerLogProcessor.memberKey(serverId, userId));
         if (roles == null) {
-            refuse(record, receipt, read, Outcomes.NOT_A_MEMBER, userId + " is not a member of " + serverId);
+            refuse(record, receipt, read, InboxOutcomes.NOT_A_MEMBER, userId + " is not a member of " + serverId);
             return;
         }
         if (!new ChannelAccess(serverId, state, channelId).canView(userId, ServerMembers.roles(roles))) {
@@ -99,8 +100,8 @@ final class ServerReceiptProcessor implements Processor<String, byte[], String, 
         if (!Ids.isUserId(receipt.getUserId())) {
             return;
         }
-        CommandResult refused = Outcomes.readRefused(receipt.getConversationId(), receipt.getUserId(), receipt.getDeviceId(), read,
+        CommandResult refused = InboxOutcomes.readRefused(receipt.getConversationId(), receipt.getUserId(), receipt.getDeviceId(), read,
                 Instant.ofEpochMilli(cause.timestamp()), code, reason);
-        context.forward(new Record<String, SpecificRecord>(receipt.getUserId(), Outcomes.entry(refused), cause.timestamp(), cause.headers()));
+        context.forward(new Record<String, SpecificRecord>(receipt.getUserId(), InboxOutcomes.entry(refused), cause.timestamp(), cause.headers()));
     }
 }

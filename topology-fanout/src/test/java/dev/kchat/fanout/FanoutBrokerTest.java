@@ -17,6 +17,7 @@ import dev.kchat.events.chat.ReadPositionChanged;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.localkafka.KafkaBroker;
+import dev.kchat.routing.InboxOutcomes;
 import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
@@ -128,10 +129,10 @@ class FanoutBrokerTest {
                                     .setReadSeq(EVENTS_PER_CONVERSATION).setUnread(0).build(),
                             "alice:" + readBy("g-one", EVENTS_PER_CONVERSATION, "bob"),
                             "carol:" + readBy("g-one", EVENTS_PER_CONVERSATION - 1, "bob"),
-                            "dave:" + Outcomes.entry(Outcomes.readRefused("g-two", "dave", "phone",
+                            "dave:" + InboxOutcomes.entry(InboxOutcomes.readRefused("g-two", "dave", "phone",
                                     ReadUpTo.newBuilder().setSeq(EVENTS_PER_CONVERSATION).build(), refusedAt(inbox, "dave"),
                                     "not_a_member", "dave is not a member of g-two")).getItem(),
-                            "alice:" + Outcomes.entry(Events.rejected("g-two", "alice", "r-1", "forbidden")).getItem());
+                            "alice:" + InboxOutcomes.entry(Events.rejected("g-two", "alice", "r-1", "forbidden")).getItem());
             assertThat(inbox.values()).hasSize(total + 5);
         }
     }

@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.routing;
 
 import dev.kchat.events.chat.CommandAccepted;
 import dev.kchat.events.chat.CommandRejected;
@@ -21,15 +21,18 @@ import java.time.Instant;
  * send or create: no new event) and accepted commands whose event is broadcast (read diffusion),
  * where the actor's inbox does not get it. Outcome entries carry no conversation seq, so the inbox
  * sequencer does not take them for replays of the conversation's events.
+ *
+ * <p>{@link Outcomes} builds the results themselves; this class turns them into inbox entries (it was
+ * fanout's {@code Outcomes} until issue 12's step 3 moved it here).
  */
-final class Outcomes {
+public final class InboxOutcomes {
 
     /** Machine code of a read refused because the reader is not a member. */
-    static final String NOT_A_MEMBER = "not_a_member";
+    public static final String NOT_A_MEMBER = "not_a_member";
     /** Machine code of a read refused because the conversation does not exist. */
-    static final String CONVERSATION_NOT_FOUND = "conversation_not_found";
+    public static final String CONVERSATION_NOT_FOUND = "conversation_not_found";
 
-    private Outcomes() {
+    private InboxOutcomes() {
     }
 
     /**
@@ -37,7 +40,7 @@ final class Outcomes {
      * acceptance is reported by its event (see {@link #acceptedFromEvent} for read diffusion).
      * Results of commands not issued by a user (a {@code system:} actor) reach nobody's inbox.
      */
-    static boolean needsEntry(CommandResult result) {
+    public static boolean needsEntry(CommandResult result) {
         if (!Ids.isUserId(result.getSenderId())) {
             return false;
         }
@@ -49,7 +52,7 @@ final class Outcomes {
      * The acceptance of the command that produced a broadcast event, for its actor's inbox; null if
      * the actor is not a user.
      */
-    static CommandResult acceptedFromEvent(ConversationEvent event) {
+    public static CommandResult acceptedFromEvent(ConversationEvent event) {
         if (!Ids.isUserId(event.getActorId())) {
             return null;
         }
@@ -69,7 +72,7 @@ final class Outcomes {
     }
 
     /** The refusal of a read (a {@code ReadUpTo} receipt) by someone who may not read there. */
-    static CommandResult readRefused(String conversationId, String userId, String deviceId, ReadUpTo read, Instant at,
+    public static CommandResult readRefused(String conversationId, String userId, String deviceId, ReadUpTo read, Instant at,
             String code, String reason) {
         return CommandResult.newBuilder()
                 .setCommandId("read:" + conversationId + ":" + read.getSeq())
@@ -83,7 +86,7 @@ final class Outcomes {
     }
 
     /** An unsequenced inbox entry (inbox_seq 0) carrying an outcome to its sender's inbox. */
-    static InboxEntry entry(CommandResult result) {
+    public static InboxEntry entry(CommandResult result) {
         return InboxEntry.newBuilder()
                 .setUserId(result.getSenderId())
                 .setInboxSeq(0)

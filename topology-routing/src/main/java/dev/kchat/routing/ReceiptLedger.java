@@ -1,12 +1,12 @@
-package dev.kchat.fanout;
+package dev.kchat.routing;
 
 import dev.kchat.events.chat.MemberLeft;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.common.Member;
-import dev.kchat.fanout.Receipts.Position;
-import dev.kchat.fanout.Receipts.WindowEntry;
-import dev.kchat.fanout.state.AuthorStatus;
-import dev.kchat.fanout.state.ReceiptPosition;
+import dev.kchat.routing.Receipts.Position;
+import dev.kchat.routing.Receipts.WindowEntry;
+import dev.kchat.routing.state.AuthorStatus;
+import dev.kchat.routing.state.ReceiptPosition;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -17,16 +17,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The receipt state of the conversations of one task, shared by the two processors of the
- * per-conversation sub-topology: {@link MembershipProcessor} keeps it in step with the log (messages
- * enter the window, joiners get a position, leavers lose theirs), {@link ReceiptProcessor} moves
- * positions and counts. Both run on the task's thread, one record at a time, so they never race.
+ * per-conversation stage: the processor that applies the log (fanout's {@code MembershipProcessor}
+ * today) keeps it in step with the conversation ({@link #onLogEvent}: messages enter the window,
+ * joiners get a position, leavers lose theirs), {@link ReceiptProcessor} moves positions and counts.
+ * Both run on the task's thread, one record at a time, so they never race.
  *
- * <p>Stores: {@link FanoutApp#RECEIPT_POSITIONS_STORE}, {@link FanoutApp#RECEIPT_WINDOW_STORE},
- * {@link FanoutApp#RECEIPT_AUTHORS_STORE}, and {@link FanoutApp#RECEIPT_UNREPORTED_STORE}, an
- * in-memory index (no changelog) of the authors whose {@code AuthorStatus.unreported} is set, rebuilt
- * from the authors store when the task starts ({@link #indexUnreported}).
+ * <p>Stores: the four of {@link ReceiptStores}, named by the app that owns them; {@code unreported}
+ * is an in-memory index (no changelog) of the authors whose {@code AuthorStatus.unreported} is set,
+ * rebuilt from the authors store when the task starts ({@link #indexUnreported}).
  */
-final class ReceiptLedger {
+public final class ReceiptLedger {
 
     private static final StringSerializer KEYS = new StringSerializer();
 
@@ -36,11 +36,12 @@ final class ReceiptLedger {
     private final KeyValueStore<String, String> unreported;
     private final int windowSize;
 
-    ReceiptLedger(ProcessingContext context, int windowSize) {
-        this.positions = context.getStateStore(FanoutApp.RECEIPT_POSITIONS_STORE);
-        this.window = context.getStateStore(FanoutApp.RECEIPT_WINDOW_STORE);
-        this.authors = context.getStateStore(FanoutApp.RECEIPT_AUTHORS_STORE);
-        this.unreported = context.getStateStore(FanoutApp.RECEIPT_UNREPORTED_STORE);
+    /** Opens the ledger over the task's {@code stores}; {@code windowSize}: the last seqs whose receipts are counted. */
+    public ReceiptLedger(ProcessingContext context, ReceiptStores stores, int windowSize) {
+        this.positions = context.getStateStore(stores.positions());
+        this.window = context.getStateStore(stores.window());
+        this.authors = context.getStateStore(stores.authors());
+        this.unreported = context.getStateStore(stores.unreported());
         this.windowSize = windowSize;
     }
 
@@ -56,12 +57,12 @@ final class ReceiptLedger {
      * @param joining         the users this event makes members
      * @param counts          whether the conversation (after the event) reports statuses as counts
      */
-    void onLogEvent(String conversationId, long previousLastSeq, long seq, String actorId, Object payload,
+    public void onLogEvent(String conversationId, long previousLastSeq, long seq, String actorId, Object payload,
             List<Member> joining, boolean counts) {
         slideWindow(conversationId, previousLastSeq, seq);
         if (payload instanceof MessagePosted) {
             window.put(windowKey(conversationId, seq), actorId);
-            String authorKey = MembershipProcessor.memberKey(conversationId, actorId);
+            String authorKey = StoreKeys.member(conversationId, actorId);
             // The counts are about the author's latest message; nobody's position can be at or
             // above a seq that was just appended (positions are clamped to the last seq), so zero is exact.
             // A status still waiting for the previous message is superseded by this one.
@@ -87,10 +88,10 @@ final class ReceiptLedger {
             return;
         }
         // A range, not a point delete per seq: only messages have entries, and a gap in the log
-        // (logged by MembershipProcessor) may make several seqs leave at once.
+        // (logged by the log's processor) may make several seqs leave at once.
         for (WindowEntry e : entries(conversationId, leaving[0] - 1, leaving[1])) {
             window.delete(windowKey(conversationId, e.seq()));
-            String authorKey = MembershipProcessor.memberKey(conversationId, e.author());
+            String authorKey = StoreKeys.member(conversationId, e.author());
             AuthorStatus status = authors.get(authorKey);
             if (status != null && status.getLatestSeq() == e.seq()) {
                 // The author's latest message left the window: its counts can no longer be updated.
@@ -101,7 +102,7 @@ final class ReceiptLedger {
     }
 
     private void onLeft(String conversationId, String userId, boolean counts) {
-        String key = MembershipProcessor.memberKey(conversationId, userId);
+        String key = StoreKeys.member(conversationId, userId);
         ReceiptPosition gone = positions.delete(key);
         authors.delete(key);
         unreported.delete(key);
@@ -109,7 +110,7 @@ final class ReceiptLedger {
         // The counts are of current members: take back what the leaver contributed. Bounded by the
         // authors with a message in the window.
         List<KeyValue<String, AuthorStatus>> changed = new ArrayList<>();
-        try (KeyValueIterator<String, AuthorStatus> it = authors.prefixScan(conversationId + FanoutApp.KEY_SEPARATOR, KEYS)) {
+        try (KeyValueIterator<String, AuthorStatus> it = authors.prefixScan(conversationId + StoreKeys.SEPARATOR, KEYS)) {
             while (it.hasNext()) {
                 KeyValue<String, AuthorStatus> kv = it.next();
                 AuthorStatus s = kv.value;
@@ -134,12 +135,12 @@ final class ReceiptLedger {
 
     /** The member's position; {@link Position#INITIAL} for a member since creation without one stored. */
     Position position(String conversationId, String userId) {
-        ReceiptPosition stored = positions.get(MembershipProcessor.memberKey(conversationId, userId));
+        ReceiptPosition stored = positions.get(StoreKeys.member(conversationId, userId));
         return stored == null ? Position.INITIAL : toPosition(stored);
     }
 
     void putPosition(String conversationId, String userId, Position position) {
-        positions.put(MembershipProcessor.memberKey(conversationId, userId), ReceiptPosition.newBuilder()
+        positions.put(StoreKeys.member(conversationId, userId), ReceiptPosition.newBuilder()
                 .setReadSeq(position.read()).setDeliveredSeq(position.delivered()).setJoinedSeq(position.joined()).build());
     }
 
@@ -149,7 +150,7 @@ final class ReceiptLedger {
         if (toInclusive <= fromExclusive) {
             return out;
         }
-        String prefix = conversationId + FanoutApp.KEY_SEPARATOR;
+        String prefix = conversationId + StoreKeys.SEPARATOR;
         try (KeyValueIterator<String, String> it = window.range(windowKey(conversationId, fromExclusive + 1),
                 windowKey(conversationId, toInclusive))) {
             it.forEachRemaining(kv -> out.add(new WindowEntry(Long.parseLong(kv.key.substring(prefix.length())), kv.value)));
@@ -158,12 +159,12 @@ final class ReceiptLedger {
     }
 
     AuthorStatus author(String conversationId, String authorId) {
-        return authors.get(MembershipProcessor.memberKey(conversationId, authorId));
+        return authors.get(StoreKeys.member(conversationId, authorId));
     }
 
     /** Stores an author's status; one whose {@code unreported} is set waits for the next status flush. */
     void putAuthor(String conversationId, String authorId, AuthorStatus status) {
-        putAuthor(MembershipProcessor.memberKey(conversationId, authorId), status);
+        putAuthor(StoreKeys.member(conversationId, authorId), status);
     }
 
     private void putAuthor(String authorKey, AuthorStatus status) {
@@ -187,7 +188,7 @@ final class ReceiptLedger {
      * or null if it is gone.
      */
     AuthorStatus takeUnreported(String conversationId, String authorId) {
-        String key = MembershipProcessor.memberKey(conversationId, authorId);
+        String key = StoreKeys.member(conversationId, authorId);
         unreported.delete(key);
         AuthorStatus status = authors.get(key);
         if (status != null && status.getUnreported()) {
@@ -214,7 +215,7 @@ final class ReceiptLedger {
 
     /** {@code conversation|author} back into its two ids: user ids never contain the separator. */
     private static String[] splitAuthorKey(String key) {
-        int at = key.lastIndexOf(FanoutApp.KEY_SEPARATOR);
+        int at = key.lastIndexOf(StoreKeys.SEPARATOR);
         return new String[] {key.substring(0, at), key.substring(at + 1)};
     }
 
@@ -223,7 +224,7 @@ final class ReceiptLedger {
     }
 
     /** {@code conversation|seq}, the seq zero-padded to 19 digits so that byte order is seq order. */
-    static String windowKey(String conversationId, long seq) {
-        return conversationId + FanoutApp.KEY_SEPARATOR + String.format("%019d", seq);
+    public static String windowKey(String conversationId, long seq) {
+        return StoreKeys.message(conversationId, seq);
     }
 }

@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.routing;
 
 import dev.kchat.events.chat.DeliveryStatus;
 import dev.kchat.events.chat.InboxEntry;
@@ -7,12 +7,10 @@ import dev.kchat.events.chat.ReadPositionChanged;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.CommandResult;
-import dev.kchat.events.common.ConversationKind;
-import dev.kchat.fanout.Receipts.Covered;
-import dev.kchat.fanout.Receipts.Position;
-import dev.kchat.fanout.Receipts.WindowEntry;
-import dev.kchat.fanout.state.AuthorStatus;
-import dev.kchat.fanout.state.Roster;
+import dev.kchat.routing.Receipts.Covered;
+import dev.kchat.routing.Receipts.Position;
+import dev.kchat.routing.Receipts.WindowEntry;
+import dev.kchat.routing.state.AuthorStatus;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.streams.RecordValues;
 import java.time.Duration;
@@ -20,20 +18,23 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Per conversation ({@code chat.receipts} is keyed and partitioned like the log, and this processor
- * shares the log's stores, so one task sees a conversation's messages and receipts in order): moves
- * each member's read and delivered positions and tells users about it through their inboxes.
+ * shares the stores of the processor that applies the log, so one task sees a conversation's messages
+ * and receipts): moves each member's read and delivered positions and tells users about it through
+ * their inboxes. The conversations come from a {@link ConversationLookup} over the owning app's stores,
+ * the receipt state from its {@link ReceiptStores} (see {@link ReceiptLedger}).
  *
  * <ul>
  *   <li>A read move of user U to S: one {@link ReadPositionChanged} to U ({@code unread = last - S}),
@@ -46,34 +47,43 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Every output is an unsequenced {@link InboxEntry} keyed by user, numbered downstream by
- * {@link InboxSequencer} like any other entry. Receipts at or below the current position (duplicates,
+ * the inbox sequencer like any other entry. Receipts at or below the current position (duplicates,
  * replays, a stale device) change nothing and emit nothing. A receipt for an unknown conversation or
  * from a non-member is dropped (debug log, metric {@code dropped-total}): not a processing failure; a
- * refused read ({@code ReadUpTo}) is also answered to the reader's inbox ({@link Outcomes}).
+ * refused read ({@code ReadUpTo}) is also answered to the reader's inbox ({@link InboxOutcomes}).
  * A receipt that cannot be decoded or is invalid is thrown to the error topic handler.
  */
-final class ReceiptProcessor implements Processor<String, byte[], String, SpecificRecord> {
+public final class ReceiptProcessor implements Processor<String, byte[], String, SpecificRecord> {
 
     /** Metric scope: group {@code stream-kchat-receipts-metrics}. */
-    static final String METRICS_SCOPE = "kchat-receipts";
-    static final String DROPPED_NOT_A_MEMBER = "not-a-member";
-    static final String DROPPED_UNKNOWN_CONVERSATION = "unknown-conversation";
+    public static final String METRICS_SCOPE = "kchat-receipts";
+    public static final String DROPPED_NOT_A_MEMBER = "not-a-member";
+    public static final String DROPPED_UNKNOWN_CONVERSATION = "unknown-conversation";
 
     private static final Logger log = LoggerFactory.getLogger(ReceiptProcessor.class);
 
     private final Topic<String, Receipt> receipts;
+    private final ReceiptStores stores;
+    private final Function<ProcessingContext, ConversationLookup> lookup;
     private final int perRecipientMax;
     private final int windowSize;
     private final Duration statusInterval;
     private ProcessorContext<String, SpecificRecord> context;
-    private KeyValueStore<String, Roster> rosters;
-    private KeyValueStore<String, String> members;
+    private ConversationLookup conversations;
     private ReceiptLedger ledger;
     private Sensor droppedNotAMember;
     private Sensor droppedUnknownConversation;
 
-    ReceiptProcessor(Topic<String, Receipt> receipts, int perRecipientMax, int windowSize, Duration statusInterval) {
+    /**
+     * @param stores the owning app's receipt stores (the processor must be connected to them)
+     * @param lookup opens the conversation lookup over the task's stores (connected as well)
+     */
+    public ReceiptProcessor(Topic<String, Receipt> receipts, ReceiptStores stores,
+            Function<ProcessingContext, ConversationLookup> lookup, int perRecipientMax, int windowSize,
+            Duration statusInterval) {
         this.receipts = receipts;
+        this.stores = stores;
+        this.lookup = lookup;
         this.perRecipientMax = perRecipientMax;
         this.windowSize = windowSize;
         this.statusInterval = statusInterval;
@@ -82,9 +92,8 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        rosters = context.getStateStore(FanoutApp.CONVERSATIONS_STORE);
-        members = context.getStateStore(FanoutApp.MEMBERS_STORE);
-        ledger = new ReceiptLedger(context, windowSize);
+        conversations = lookup.apply(context);
+        ledger = new ReceiptLedger(context, stores, windowSize);
         ledger.indexUnreported();
         droppedNotAMember = context.metrics().addRateTotalSensor(METRICS_SCOPE, DROPPED_NOT_A_MEMBER, "dropped",
                 Sensor.RecordingLevel.INFO);
@@ -104,20 +113,20 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
             // A receipt under another key may sit on a partition whose task does not own the conversation.
             throw new IllegalArgumentException("receipt of " + conversationId + " under key " + record.key());
         }
-        Roster roster = rosters.get(conversationId);
-        if (roster == null) {
+        ConversationLookup.Conversation conversation = conversations.find(conversationId);
+        if (conversation == null) {
             droppedUnknownConversation.record();
             log.debug("dropping receipt of {} for unknown conversation {}", userId, conversationId);
-            refuseRead(record, receipt, Outcomes.CONVERSATION_NOT_FOUND, "conversation " + conversationId + " does not exist");
+            refuseRead(record, receipt, InboxOutcomes.CONVERSATION_NOT_FOUND, "conversation " + conversationId + " does not exist");
             return;
         }
-        if (members.get(MembershipProcessor.memberKey(conversationId, userId)) == null) {
+        if (!conversations.isMember(conversationId, userId)) {
             droppedNotAMember.record();
             log.debug("dropping receipt of non-member {} in {}", userId, conversationId);
-            refuseRead(record, receipt, Outcomes.NOT_A_MEMBER, userId + " is not a member of " + conversationId);
+            refuseRead(record, receipt, InboxOutcomes.NOT_A_MEMBER, userId + " is not a member of " + conversationId);
             return;
         }
-        long lastSeq = roster.getLastSeq();
+        long lastSeq = conversation.lastSeq();
         Position before = ledger.position(conversationId, userId);
         Position after = Receipts.apply(before, receipt.getReceipt(), lastSeq);
         if (after.equals(before)) {
@@ -134,8 +143,7 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
                     .setUnread(Receipts.unread(lastSeq, after.read()))
                     .build());
         }
-        boolean perRecipient = Receipts.perRecipient(ConversationKind.valueOf(roster.getKind()), roster.getMemberCount(),
-                perRecipientMax);
+        boolean perRecipient = Receipts.perRecipient(conversation.kind(), conversation.memberCount(), perRecipientMax);
         List<WindowEntry> moved = new ArrayList<>();
         for (long[] range : Receipts.movedRanges(before, after)) {
             moved.addAll(ledger.entries(conversationId, range[0], range[1]));
@@ -144,7 +152,7 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
         for (Map.Entry<String, Covered> e : covered.entrySet()) {
             String authorId = e.getKey();
             Covered c = e.getValue();
-            boolean member = members.get(MembershipProcessor.memberKey(conversationId, authorId)) != null;
+            boolean member = conversations.isMember(conversationId, authorId);
             updateCounts(conversationId, authorId, before, after, !perRecipient && member);
             if (perRecipient && member) {
                 // READ subsumes DELIVERED: a read move covers every message its delivered move covers.
@@ -191,7 +199,7 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
             String conversationId = unreported[0];
             String authorId = unreported[1];
             AuthorStatus status = ledger.takeUnreported(conversationId, authorId);
-            if (status == null || members.get(MembershipProcessor.memberKey(conversationId, authorId)) == null) {
+            if (status == null || !conversations.isMember(conversationId, authorId)) {
                 continue;
             }
             forward(new Record<>(authorId, null, now), authorId, conversationId, at, MessageStatusChanged.newBuilder()
@@ -215,9 +223,9 @@ final class ReceiptProcessor implements Processor<String, byte[], String, Specif
      */
     private void refuseRead(Record<?, ?> cause, Receipt receipt, String code, String reason) {
         if (receipt.getReceipt() instanceof ReadUpTo read && dev.kchat.schemas.Ids.isUserId(receipt.getUserId())) {
-            CommandResult refused = Outcomes.readRefused(receipt.getConversationId(), receipt.getUserId(), receipt.getDeviceId(),
+            CommandResult refused = InboxOutcomes.readRefused(receipt.getConversationId(), receipt.getUserId(), receipt.getDeviceId(),
                     read, Instant.ofEpochMilli(cause.timestamp()), code, reason);
-            context.forward(new Record<String, SpecificRecord>(receipt.getUserId(), Outcomes.entry(refused), cause.timestamp(),
+            context.forward(new Record<String, SpecificRecord>(receipt.getUserId(), InboxOutcomes.entry(refused), cause.timestamp(),
                     cause.headers()));
         }
     }

@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,9 +7,9 @@ import dev.kchat.events.chat.Delivered;
 import dev.kchat.events.chat.DeliveryStatus;
 import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.common.ConversationKind;
-import dev.kchat.fanout.Receipts.Covered;
-import dev.kchat.fanout.Receipts.Position;
-import dev.kchat.fanout.Receipts.WindowEntry;
+import dev.kchat.routing.Receipts.Covered;
+import dev.kchat.routing.Receipts.Position;
+import dev.kchat.routing.Receipts.WindowEntry;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

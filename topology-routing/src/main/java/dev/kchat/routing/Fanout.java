@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.routing;
 
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.MemberJoined;
@@ -15,7 +15,7 @@ import java.util.Set;
  * The fan-out rules as plain functions over values: which users an event concerns and whether a
  * conversation is read-diffused.
  */
-final class Fanout {
+public final class Fanout {
 
     private Fanout() {
     }
@@ -25,12 +25,12 @@ final class Fanout {
      * inbox: always for channels, and for any conversation whose members as of the event (those
      * joining included, those leaving not yet removed) outnumber the threshold.
      */
-    static boolean readDiffused(ConversationKind kind, int membersAsOfEvent, int threshold) {
+    public static boolean readDiffused(ConversationKind kind, int membersAsOfEvent, int threshold) {
         return kind == ConversationKind.CHANNEL || membersAsOfEvent > threshold;
     }
 
     /** Members an event brings in: the initial members of a creation, the joiners of a join. */
-    static List<Member> incoming(Object payload) {
+    public static List<Member> incoming(Object payload) {
         if (payload instanceof ConversationCreated created) {
             return created.getMembers();
         }
@@ -44,7 +44,7 @@ final class Fanout {
      * Users whose own membership an event changes. In a read-diffused conversation they still get
      * the event in their inbox, so that a user learns they joined, left or changed role.
      */
-    static Set<String> affectedUsers(Object payload) {
+    public static Set<String> affectedUsers(Object payload) {
         Set<String> users = new LinkedHashSet<>();
         incoming(payload).forEach(m -> users.add(m.getUserId()));
         if (payload instanceof MemberLeft left) {

@@ -1,4 +1,4 @@
-package dev.kchat.fanout;
+package dev.kchat.routing;
 
 import dev.kchat.events.chat.Delivered;
 import dev.kchat.events.chat.DeliveryStatus;
@@ -14,7 +14,7 @@ import java.util.Map;
  * authors' messages a move covers, and how statuses are reported. {@link ReceiptProcessor} and
  * {@link ReceiptLedger} apply them to the stores.
  */
-final class Receipts {
+public final class Receipts {
 
     private Receipts() {
     }
@@ -139,7 +139,7 @@ final class Receipts {
      * Whether the authors of a conversation learn the status of their messages per recipient (direct
      * chats and groups of at most {@code perRecipientMax} members) or as counts.
      */
-    static boolean perRecipient(ConversationKind kind, int memberCount, int perRecipientMax) {
+    public static boolean perRecipient(ConversationKind kind, int memberCount, int perRecipientMax) {
         return kind == ConversationKind.DIRECT || memberCount <= perRecipientMax;
     }
 

@@ -1,0 +1,21 @@
+package dev.kchat.routing;
+
+import dev.kchat.events.common.ConversationKind;
+
+/**
+ * What {@link ReceiptProcessor} needs to know of a conversation, over whichever stores of the task
+ * hold it: fanout's roster and members today, routing's conversations and members once routing
+ * owns the receipts (issue 12's plan, step 4). Read on the task's thread, one record at a time.
+ */
+public interface ConversationLookup {
+
+    /** The conversation as of the last event the task applied, or null if the task does not know it. */
+    Conversation find(String conversationId);
+
+    /** Whether the user is a member as of the last event the task applied. */
+    boolean isMember(String conversationId, String userId);
+
+    /** A conversation's kind, its last seq and its number of members. */
+    record Conversation(ConversationKind kind, long lastSeq, int memberCount) {
+    }
+}
