@@ -131,6 +131,9 @@ public final class Samples {
         out.put(Topics.INBOX, Map.entry(BOB, InboxEntry.newBuilder()
                 .setUserId(BOB).setInboxSeq(3).setConversationId(CONVERSATION).setConvSeq(7L)
                 .setCreatedAt(T1).setItem(posted).build()));
+        out.put(Topics.INBOX_UNSEQUENCED, Map.entry(BOB, InboxEntry.newBuilder()
+                .setUserId(BOB).setInboxSeq(0).setConversationId(CONVERSATION).setConvSeq(7L)
+                .setCreatedAt(T1).setItem(posted).build()));
         out.put(Topics.BROADCAST, Map.entry(CONVERSATION, BroadcastEntry.newBuilder()
                 .setConversationId(CONVERSATION).setSeq(7).setMemberCount(12_000).setEvent(posted).build()));
         out.put(Topics.TYPING, Map.entry(CONVERSATION, TypingEvent.newBuilder()

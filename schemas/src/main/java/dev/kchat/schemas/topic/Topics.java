@@ -41,7 +41,8 @@ import org.apache.kafka.common.serialization.Serdes;
  *
  * <p>Co-partitioned topics must keep equal partition counts: {@code chat.commands},
  * {@code chat.conversation.log}, {@code chat.command.results} and {@code chat.receipts} (all keyed
- * by conversation, a server and its channels by the server id); {@code social.graph} and {@code moments.events} (keyed by user).
+ * by conversation, a server and its channels by the server id); {@code social.graph} and {@code moments.events} (keyed by user);
+ * {@code chat.inbox.unsequenced} and {@code moments.notifications} (keyed by user, numbered together by fanout's inbox sequencer).
  *
  * <p>Immutable. Build one per process from its registry client; tests build their own.
  */
@@ -53,6 +54,11 @@ public final class Topics {
     public static final String COMMAND_REPLIES = "chat.command.replies";
     public static final String RECEIPTS = "chat.receipts";
     public static final String INBOX = "chat.inbox";
+    /**
+     * Unsequenced {@code chat.inbox} entries (inbox_seq 0) of conversations, keyed by recipient: the
+     * per-conversation stage writes them, topology-fanout's per-user sequencer numbers them.
+     */
+    public static final String INBOX_UNSEQUENCED = "chat.inbox.unsequenced";
     public static final String BROADCAST = "chat.broadcast";
     /**
      * Every event of every server and its channels, keyed by server id: edges read the partitions of
@@ -115,6 +121,7 @@ public final class Topics {
     private final Topic<String, CommandResult> commandReplies;
     private final Topic<String, Receipt> receipts;
     private final Topic<String, InboxEntry> inbox;
+    private final Topic<String, InboxEntry> inboxUnsequenced;
     private final Topic<String, BroadcastEntry> broadcast;
     private final Topic<String, ServerBroadcast> serverBroadcast;
     private final Topic<String, TypingEvent> typing;
@@ -148,6 +155,8 @@ public final class Topics {
                 "conversation_id (the partition is the waiting ingress instance's, not the key's)");
         receipts = b.topic(RECEIPTS, Receipt.class, conv, CleanupPolicy.DELETE, ONE_WEEK, ROUTING_KEY);
         inbox = b.topic(INBOX, InboxEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
+        // A topic of its own, not a repartition: it must outlive a stopped fanout (no purge on commit).
+        inboxUnsequenced = b.topic(INBOX_UNSEQUENCED, InboxEntry.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         broadcast = b.topic(BROADCAST, BroadcastEntry.class, Math.max(1, conv / 2), CleanupPolicy.DELETE, ONE_DAY, "conversation_id");
         serverBroadcast = b.topic(SERVER_BROADCAST, ServerBroadcast.class, serverBroadcastPartitions, CleanupPolicy.DELETE, ONE_DAY, "server_id");
         typing = b.topic(TYPING, TypingEvent.class, Math.max(1, conv / 2), CleanupPolicy.DELETE,
@@ -171,7 +180,7 @@ public final class Topics {
         pushOutcomes = b.topic(PUSH_OUTCOMES, PushOutcome.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
-        all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, broadcast, typing,
+        all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, inboxUnsequenced, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed, momentsNotifications,
                 moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, pushSettings, pushRequests,
                 pushOutcomes, mediaEvents, serverBroadcast, errors);
@@ -219,6 +228,11 @@ public final class Topics {
 
     public Topic<String, InboxEntry> inbox() {
         return inbox;
+    }
+
+    /** Unsequenced conversation entries for topology-fanout's inbox sequencer; see {@link #INBOX_UNSEQUENCED}. */
+    public Topic<String, InboxEntry> inboxUnsequenced() {
+        return inboxUnsequenced;
     }
 
     public Topic<String, BroadcastEntry> broadcast() {

@@ -26,6 +26,8 @@ class TopicsTest {
         assertThat(counts).containsExactly(12);
         assertThat(topics.socialGraph().partitions()).isEqualTo(topics.momentsEvents().partitions()).isEqualTo(24);
         assertThat(topics.inbox().partitions()).isEqualTo(24);
+        assertThat(topics.inboxUnsequenced().partitions()).as("numbered together by fanout's inbox sequencer")
+                .isEqualTo(topics.momentsNotifications().partitions()).isEqualTo(24);
         assertThat(topics.serverBroadcast().partitions()).as("not co-partitioned: its own setting")
                 .isEqualTo(Topics.DEFAULT_SERVER_BROADCAST_PARTITIONS);
         assertThat(Topics.create(registry, 12, 24, 64).serverBroadcast().partitions()).isEqualTo(64);
@@ -35,7 +37,7 @@ class TopicsTest {
     void shouldHaveUniqueNamesAndADocumentedValueSchemaForEveryTopic() {
         Topics topics = Topics.create(registry);
 
-        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(25);
+        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(26);
         for (Topic<?, ?> t : topics.all()) {
             Schema schema = ((AvroSerde<?>) t.valueSerde()).schema();
             assertThat(schema.getDoc()).as("doc of %s", t.name()).contains(t.name());
@@ -59,7 +61,7 @@ class TopicsTest {
 
         Map<String, Integer> ids = TopicProvisioner.registerSchemas(registry, topics);
 
-        assertThat(ids).hasSize(25).containsKey("chat.inbox-value");
+        assertThat(ids).hasSize(26).containsKey("chat.inbox-value");
         assertThat(registry.compatibility("chat.inbox-value")).isEqualTo(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(TopicProvisioner.registerSchemas(registry, topics)).as("idempotent").isEqualTo(ids);
     }
