@@ -42,8 +42,10 @@ import org.apache.kafka.streams.state.Stores;
  * log and emits one entry per recipient, re-keyed by user; {@link ReceiptProcessor}, on the same
  * stores, turns {@code chat.receipts} into read positions and message statuses for users' inboxes;
  * {@link OutcomeProcessor} turns refusals and repeats on {@code chat.command.results} into entries
- * for their senders' inboxes; {@link NotificationIntake} takes the Moments app's unsequenced
- * notifications from {@code moments.notifications}. Records keyed by a server id (a server's log and
+ * for their senders' inboxes; {@link UnsequencedIntake} takes the Moments app's unsequenced
+ * notifications from {@code moments.notifications} and unsequenced conversation entries from
+ * {@code chat.inbox.unsequenced} (which nothing writes in a default deployment until issue 12's
+ * switch; see docs/plans/issue-12-one-less-hop.md). Records keyed by a server id (a server's log and
  * its channels', and their receipts) go to {@link ServerLogProcessor} and {@link ServerReceiptProcessor}
  * instead: one {@code ServerBroadcast} per event to {@code chat.server.broadcast}, mention entries and
  * read positions to inboxes.
@@ -103,6 +105,8 @@ public final class FanoutApp extends StreamsApp {
     static final String OUTCOME_PROCESSOR = "fanout-outcomes";
     static final String MOMENTS_SOURCE = "fanout-moments-source";
     static final String NOTIFICATION_INTAKE = "fanout-moments-notifications";
+    static final String ENTRIES_SOURCE = "fanout-entries-source";
+    static final String ENTRY_INTAKE = "fanout-entry-intake";
     static final String SERVER_LOG_PROCESSOR = "fanout-server-log";
     static final String SERVER_RECEIPT_PROCESSOR = "fanout-server-receipts";
     static final String SERVER_BROADCAST_SINK = "fanout-server-broadcast-sink";
@@ -178,10 +182,16 @@ public final class FanoutApp extends StreamsApp {
         KStream<String, SpecificRecord> fromMoments = builder
                 .stream(momentsNotifications.name(), Consumed.with(momentsNotifications.keySerde(), Serdes.ByteArray())
                         .withName(MOMENTS_SOURCE))
-                .process(() -> new NotificationIntake(momentsNotifications), Named.as(NOTIFICATION_INTAKE));
+                .process(() -> UnsequencedIntake.momentNotifications(momentsNotifications), Named.as(NOTIFICATION_INTAKE));
+        // Conversation entries another stage numbered nothing of (inbox_seq 0, keyed by recipient), likewise.
+        Topic<String, InboxEntry> unsequenced = topics.inboxUnsequenced();
+        KStream<String, SpecificRecord> fromEntries = builder
+                .stream(unsequenced.name(), Consumed.with(unsequenced.keySerde(), Serdes.ByteArray()).withName(ENTRIES_SOURCE))
+                .process(() -> UnsequencedIntake.conversationEntries(unsequenced), Named.as(ENTRY_INTAKE));
         fromLog.merge(fromReceipts, Named.as("fanout-log-and-receipts"))
                 .merge(fromResults, Named.as("fanout-and-outcomes"))
                 .merge(fromMoments, Named.as("fanout-and-moments"))
+                .merge(fromEntries, Named.as("fanout-and-unsequenced-entries"))
                 .merge(fromServers, Named.as("fanout-and-servers"))
                 .merge(fromServerReceipts, Named.as("fanout-and-server-receipts"))
                 .split(Named.as("fanout-output-"))
