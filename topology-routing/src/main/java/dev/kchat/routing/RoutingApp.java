@@ -38,6 +38,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.BranchedKStream;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -58,6 +59,11 @@ import org.apache.kafka.streams.state.Stores;
  * keyed by the server id ({@code Ids.routingKey}): one task owns the server's whole permission state
  * and decides its commands with {@link ServerRules}, without reading another partition. Store names are constants: they
  * name the changelog topics ({@code <application.id>-<store>-changelog}), which must not change.
+ *
+ * <p>With {@code routing.fanout.enabled} (off by default; issue 12's plan, step 4) the conversation
+ * decisions also go through {@link FanoutStage}: unsequenced inbox entries to
+ * {@code chat.inbox.unsequenced}, broadcasts to {@code chat.broadcast}, and {@code chat.receipts}
+ * into the same task. Off, the topology is exactly the one without it.
  */
 public final class RoutingApp extends StreamsApp {
 
@@ -169,9 +175,15 @@ public final class RoutingApp extends StreamsApp {
                 .defaultBranch(Branched.as("conversation"));
         KStream<String, SpecificRecord> serverDecided = byKey.get("routing-commands-server")
                 .process(() -> new ServerCommandProcessor(config, commands), Named.as(SERVER_PROCESSOR), ServerCommandProcessor.storeNames());
-        byKey.get("routing-commands-conversation")
+        KStream<String, SpecificRecord> conversationDecided = byKey.get("routing-commands-conversation")
                 .process(() -> new CommandProcessor(config, commands), Named.as(PROCESSOR),
-                        CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, DEDUPE_EXPIRY_STORE, MESSAGES_STORE, MESSAGES_EXPIRY_STORE)
+                        CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, DEDUPE_EXPIRY_STORE, MESSAGES_STORE, MESSAGES_EXPIRY_STORE);
+        boolean fanout = config.fanout().enabled();
+        if (fanout) {
+            // Off by default, and then none of it is in the topology (FanoutStage).
+            conversationDecided = FanoutStage.attach(builder, conversationDecided, config.fanout(), topics);
+        }
+        BranchedKStream<String, SpecificRecord> outputs = conversationDecided
                 .merge(serverDecided, Named.as("routing-decided"))
                 .split(Named.as("routing-output-"))
                 .branch((conversationId, out) -> out instanceof ConversationEvent, Branched.withConsumer(events -> events
@@ -186,8 +198,11 @@ public final class RoutingApp extends StreamsApp {
                     asResults.filter((conversationId, result) -> result.getReplyPartition() != null, Named.as("routing-awaited"))
                             .to(replies.name(), Produced.with(replies.keySerde(), replies.valueSerde())
                                     .withStreamPartitioner(RoutingApp::replyPartition).withName(REPLIES_SINK));
-                }, "results"))
-                .noDefaultBranch();
+                }, "results"));
+        if (fanout) {
+            outputs = FanoutStage.addSinks(outputs, topics);
+        }
+        outputs.noDefaultBranch();
 
         // Moderation actions into what this app enforces (ModerationRelay).
         Topic<String, ModerationAction> actions = topics.moderationActions();

@@ -3,6 +3,7 @@ package dev.kchat.routing;
 import dev.kchat.service.Settings;
 import dev.kchat.streams.StreamsAppSettings;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param messageRetention    how long a message's author and time are kept for edit, recall,
  *                            delete and reactions; older targets are {@code target_not_found}
  * @param cleanupInterval     wall-clock period of the punctuator that prunes the bounded stores
+ * @param fanout              the optional fan-out stage ({@code routing.fanout.enabled}, off by
+ *                            default) and its {@code fanout.*} settings: see {@link RoutingFanoutConfig}
  */
 public record RoutingConfig(
         StreamsAppSettings app,
@@ -27,7 +30,8 @@ public record RoutingConfig(
         Duration editWindow,
         Duration recallWindow,
         Duration messageRetention,
-        Duration cleanupInterval) {
+        Duration cleanupInterval,
+        RoutingFanoutConfig fanout) {
 
     /** Keys of the settings every Streams app has, under {@code routing.}: see {@link StreamsAppSettings}. */
     public static final StreamsAppSettings.Keys KEYS = StreamsAppSettings.Keys.of("routing");
@@ -46,15 +50,22 @@ public record RoutingConfig(
     public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofMinutes(1);
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
-    static final List<String[]> DOCUMENTED = StreamsAppSettings.documented(KEYS, DEFAULT_APPLICATION_ID, DEFAULT_ADMIN_PORT, List.of(
-            new String[] {DEDUPE_WINDOW, "24h", "how long a client_msg_id is remembered for de-duplication"},
-            new String[] {EDIT_WINDOW, "15m", "edit window after posting"},
-            new String[] {RECALL_WINDOW, "2m", "recall window after posting"},
-            new String[] {MESSAGE_RETENTION, "30d", "how long message authors are kept for edit/recall/delete/reactions"},
-            new String[] {CLEANUP_INTERVAL, "1m", "wall-clock period of the store cleanup"}));
+    static final List<String[]> DOCUMENTED = StreamsAppSettings.documented(KEYS, DEFAULT_APPLICATION_ID, DEFAULT_ADMIN_PORT, rows());
+
+    private static List<String[]> rows() {
+        List<String[]> rows = new ArrayList<>(List.of(
+                new String[] {DEDUPE_WINDOW, "24h", "how long a client_msg_id is remembered for de-duplication"},
+                new String[] {EDIT_WINDOW, "15m", "edit window after posting"},
+                new String[] {RECALL_WINDOW, "2m", "recall window after posting"},
+                new String[] {MESSAGE_RETENTION, "30d", "how long message authors are kept for edit/recall/delete/reactions"},
+                new String[] {CLEANUP_INTERVAL, "1m", "wall-clock period of the store cleanup"}));
+        rows.addAll(RoutingFanoutConfig.DOCUMENTED);
+        return rows;
+    }
 
     public RoutingConfig {
         Objects.requireNonNull(app, "app");
+        Objects.requireNonNull(fanout, "fanout");
         StreamsAppSettings.requirePositive(DEDUPE_WINDOW, dedupeWindow);
         StreamsAppSettings.requirePositive(EDIT_WINDOW, editWindow);
         StreamsAppSettings.requirePositive(RECALL_WINDOW, recallWindow);
@@ -73,16 +84,18 @@ public record RoutingConfig(
                 settings.duration(EDIT_WINDOW, DEFAULT_EDIT_WINDOW),
                 settings.duration(RECALL_WINDOW, DEFAULT_RECALL_WINDOW),
                 settings.duration(MESSAGE_RETENTION, DEFAULT_MESSAGE_RETENTION),
-                settings.duration(CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL));
+                settings.duration(CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL),
+                RoutingFanoutConfig.from(settings));
     }
 
     /** The {@code --help} text: every setting with its environment variable and default. */
     public static String help() {
         return StreamsAppSettings.help("""
-                kchat topology-routing: chat.commands -> chat.conversation.log + chat.command.results.
+                kchat topology-routing: chat.commands -> chat.conversation.log + chat.command.results;
+                with routing.fanout.enabled also chat.receipts -> chat.inbox.unsequenced + chat.broadcast.
 
                 Usage: java dev.kchat.routing.RoutingApp [--help]
 
-                """, DOCUMENTED, 28, 36);
+                """, DOCUMENTED, 34, 40);
     }
 }

@@ -1,0 +1,169 @@
+package dev.kchat.routing;
+
+import dev.kchat.events.chat.BroadcastEntry;
+import dev.kchat.events.chat.CommandResult;
+import dev.kchat.events.chat.ConversationEvent;
+import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MemberLeft;
+import dev.kchat.events.chat.MessagePosted;
+import dev.kchat.events.common.ConversationKind;
+import dev.kchat.events.common.Member;
+import dev.kchat.routing.state.ConversationMeta;
+import dev.kchat.routing.state.MemberState;
+import dev.kchat.service.tracing.SpanAttributes;
+import dev.kchat.streams.StageTracer;
+import io.opentelemetry.api.trace.Span;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Routing's fan-out stage (issue 12's plan, step 4; only with {@code routing.fanout.enabled}),
+ * chained after {@link CommandProcessor} in the same task: passes the decided event and result on
+ * unchanged and adds, keyed by user, one unsequenced {@link InboxEntry} ({@code inbox_seq} 0) per
+ * recipient for fanout's inbox sequencer, and, keyed by conversation, a {@link BroadcastEntry} for
+ * read-diffused conversations with the acceptance for its actor's inbox ({@link InboxOutcomes}); a
+ * refusal or a repeat becomes an entry for its sender ({@link InboxOutcomes#needsEntry}). Also keeps
+ * the receipt state in step with the conversation ({@link ReceiptLedger#onLogEvent}).
+ *
+ * <p>It reads the state <em>after</em> the decision (the command processor applies its changes
+ * before forwarding), so "the members as of seq N" are the members in {@code routing-members} now,
+ * plus the leaver of a {@code MemberLeft} (who gets their own leave); joiners are in the store
+ * already. The order of the recipients is fanout's: members by id, the leaver among them, joiners
+ * last in the event's order. Read diffusion is decided on the members as of the event, the leaver
+ * still counted ({@link Fanout#readDiffused}); a broadcast carries the count after it. No replay
+ * check: there is no log input, and routing's dedupe keeps a retried command from making a second event.
+ *
+ * <p>Tracing: the span {@code fanout.conversation} (a child of {@code routing.decide}), parent of the
+ * entries and broadcasts. The event goes on to the log before the span writes its context into the
+ * record's headers, so the log write stays {@code routing.decide}'s child.
+ */
+final class ConversationFanout implements Processor<String, SpecificRecord, String, SpecificRecord> {
+
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final RoutingFanoutConfig config;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, ConversationMeta> conversations;
+    private KeyValueStore<String, MemberState> members;
+    private ReceiptLedger receipts;
+    private StageTracer stage;
+
+    ConversationFanout(RoutingFanoutConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        stage = StageTracer.of(context, "fanout.conversation");
+        conversations = context.getStateStore(RoutingApp.CONVERSATIONS_STORE);
+        members = context.getStateStore(RoutingApp.MEMBERS_STORE);
+        receipts = new ReceiptLedger(context, FanoutStage.RECEIPT_STORES, config.receiptsWindow());
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        SpecificRecord value = record.value();
+        // A copy (its own headers) goes on, before the span below writes into this record's headers.
+        context.forward(record.withValue(value));
+        if (value instanceof ConversationEvent event) {
+            stage.trace(record, (traced, span) -> fanOut(traced, event, span));
+        } else if (value instanceof CommandResult result && InboxOutcomes.needsEntry(result)) {
+            context.forward(record.withKey(result.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(result)));
+        }
+    }
+
+    private void fanOut(Record<String, SpecificRecord> record, ConversationEvent event, Span span) {
+        String conversationId = event.getConversationId();
+        long seq = event.getSeq();
+        Object payload = event.getPayload();
+        ConversationMeta meta = conversations.get(conversationId);
+        if (meta == null) {
+            throw new IllegalStateException("event at seq " + seq + " of " + conversationId + " without its conversation");
+        }
+        ConversationKind kind = ConversationKind.valueOf(meta.getKind());
+        int after = meta.getMemberCount();
+        String leaver = payload instanceof MemberLeft left ? left.getUserId() : null;
+        // Routing puts only new members into a creation or a join.
+        List<Member> joining = Fanout.incoming(payload);
+        boolean broadcast = Fanout.readDiffused(kind, after + (leaver == null ? 0 : 1), config.broadcastThreshold());
+        Set<String> recipients;
+        if (broadcast) {
+            recipients = Fanout.affectedUsers(payload);
+            // A mention in a large group still reaches the mentioned member's inbox.
+            if (payload instanceof MessagePosted posted) {
+                for (String mentioned : posted.getMentions()) {
+                    if (members.get(StoreKeys.member(conversationId, mentioned)) != null) {
+                        recipients.add(mentioned);
+                    }
+                }
+            }
+        } else {
+            recipients = membersAsOf(conversationId, joining, leaver);
+        }
+        if (span.isRecording()) {
+            span.setAttribute(SpanAttributes.CONVERSATION_ID, conversationId);
+            span.setAttribute(SpanAttributes.SEQ, seq);
+            span.setAttribute(SpanAttributes.RECIPIENTS, (long) recipients.size());
+        }
+        receipts.onLogEvent(conversationId, seq - 1, seq, event.getActorId(), payload, joining,
+                !Receipts.perRecipient(kind, after, config.receiptsPerRecipientMax()));
+
+        if (broadcast) {
+            context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()
+                    .setConversationId(conversationId).setSeq(seq).setMemberCount(after).setEvent(event).build()));
+            // The actor's inbox does not get a broadcast event: the acceptance goes there instead.
+            CommandResult accepted = recipients.contains(event.getActorId()) ? null : InboxOutcomes.acceptedFromEvent(event);
+            if (accepted != null) {
+                context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(accepted)));
+            }
+        }
+        for (String userId : recipients) {
+            context.forward(record.withKey(userId).withValue((SpecificRecord) InboxEntry.newBuilder()
+                    .setUserId(userId)
+                    .setInboxSeq(0)
+                    .setConversationId(conversationId)
+                    .setConvSeq(seq)
+                    .setCreatedAt(event.getOccurredAt())
+                    .setItem(event)
+                    .build()));
+        }
+    }
+
+    /**
+     * The members as of the event, from the state after it: the members by id (the leaver of a
+     * {@code MemberLeft} among them), then the joiners in the event's order.
+     */
+    private Set<String> membersAsOf(String conversationId, List<Member> joining, String leaver) {
+        Set<String> joiners = new LinkedHashSet<>();
+        joining.forEach(m -> joiners.add(m.getUserId()));
+        Set<String> users = new LinkedHashSet<>();
+        boolean leaverPlaced = leaver == null;
+        String prefix = conversationId + StoreKeys.SEPARATOR;
+        try (KeyValueIterator<String, MemberState> it = members.prefixScan(prefix, KEYS)) {
+            while (it.hasNext()) {
+                String userId = it.next().key.substring(prefix.length());
+                if (!leaverPlaced && leaver.compareTo(userId) < 0) {
+                    users.add(leaver);
+                    leaverPlaced = true;
+                }
+                if (!joiners.contains(userId)) {
+                    users.add(userId);
+                }
+            }
+        }
+        if (!leaverPlaced) {
+            users.add(leaver);
+        }
+        users.addAll(joiners);
+        return users;
+    }
+}
