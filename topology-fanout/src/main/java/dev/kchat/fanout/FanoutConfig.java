@@ -1,5 +1,6 @@
 package dev.kchat.fanout;
 
+import dev.kchat.routing.RoutingFanoutConfig;
 import dev.kchat.service.Settings;
 import dev.kchat.streams.StreamsAppSettings;
 import java.time.Duration;
@@ -65,18 +66,8 @@ public record FanoutConfig(
 
     public FanoutConfig {
         Objects.requireNonNull(app, "app");
-        if (broadcastThreshold < 2) {
-            throw new Settings.ConfigException(BROADCAST_THRESHOLD, "must be >= 2 so direct chats use inboxes, was " + broadcastThreshold);
-        }
-        if (receiptsPerRecipientMax < 1) {
-            throw new Settings.ConfigException(RECEIPTS_PER_RECIPIENT_MAX, "must be >= 1, was " + receiptsPerRecipientMax);
-        }
-        if (receiptsStatusInterval == null || receiptsStatusInterval.toMillis() < 1) {
-            throw new Settings.ConfigException(RECEIPTS_STATUS_INTERVAL, "must be at least 1ms, was " + receiptsStatusInterval);
-        }
-        if (receiptsWindow < 1) {
-            throw new Settings.ConfigException(RECEIPTS_WINDOW, "must be >= 1, was " + receiptsWindow);
-        }
+        // The same keys and bounds as routing's fan-out stage (issue 12, until step 5 moves them there).
+        RoutingFanoutConfig.check(broadcastThreshold, receiptsPerRecipientMax, receiptsStatusInterval, receiptsWindow);
     }
 
     /** Reads the settings, applying the documented defaults. */

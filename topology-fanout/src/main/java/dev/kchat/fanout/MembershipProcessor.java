@@ -1,12 +1,10 @@
 package dev.kchat.fanout;
 
 import dev.kchat.events.chat.BroadcastEntry;
-import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberLeft;
-import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.OwnershipTransferred;
 import dev.kchat.events.chat.RoleChanged;
 import dev.kchat.events.common.ConversationKind;
@@ -28,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -118,16 +117,7 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
         boolean broadcast = Fanout.readDiffused(kind, before + joining.size(), threshold);
         Set<String> recipients;
         if (broadcast) {
-            recipients = Fanout.affectedUsers(payload);
-            // A mention in a large group still reaches the mentioned member's inbox (and so every
-            // device of theirs, with a badge), though the group itself is read-diffused.
-            if (payload instanceof MessagePosted posted) {
-                for (String mentioned : posted.getMentions()) {
-                    if (members.get(memberKey(conversationId, mentioned)) != null) {
-                        recipients.add(mentioned);
-                    }
-                }
-            }
+            recipients = Fanout.broadcastRecipients(payload, user -> members.get(memberKey(conversationId, user)) != null);
         } else {
             recipients = currentMembers(conversationId);
             joining.forEach(m -> recipients.add(m.getUserId()));
@@ -143,24 +133,8 @@ final class MembershipProcessor implements Processor<String, byte[], String, Spe
         receipts.onLogEvent(conversationId, roster == null ? 0 : roster.getLastSeq(), seq, event.getActorId(), payload, joining,
                 !Receipts.perRecipient(kind, after, perRecipientMax));
 
-        if (broadcast) {
-            context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()
-                    .setConversationId(conversationId).setSeq(seq).setMemberCount(after).setEvent(event).build()));
-            // The actor's inbox does not get a broadcast event: the acceptance goes there instead.
-            CommandResult accepted = recipients.contains(event.getActorId()) ? null : InboxOutcomes.acceptedFromEvent(event);
-            if (accepted != null) {
-                context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(accepted)));
-            }
-        }
-        for (String userId : recipients) {
-            context.forward(record.withKey(userId).withValue((SpecificRecord) InboxEntry.newBuilder()
-                    .setUserId(userId)
-                    .setInboxSeq(0)
-                    .setConversationId(conversationId)
-                    .setConvSeq(seq)
-                    .setCreatedAt(event.getOccurredAt())
-                    .setItem(event)
-                    .build()));
+        for (KeyValue<String, SpecificRecord> out : Fanout.deliveries(event, recipients, broadcast, after)) {
+            context.forward(record.withKey(out.key).withValue(out.value));
         }
     }
 

@@ -1,11 +1,8 @@
 package dev.kchat.routing;
 
-import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
-import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.MemberLeft;
-import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.common.Member;
 import dev.kchat.routing.state.ConversationMeta;
@@ -18,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,8 +25,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Routing's fan-out stage (issue 12's plan, step 4; only with {@code routing.fanout.enabled}),
  * chained after {@link CommandProcessor} in the same task: passes the decided event and result on
- * unchanged and adds, keyed by user, one unsequenced {@link InboxEntry} ({@code inbox_seq} 0) per
- * recipient for fanout's inbox sequencer, and, keyed by conversation, a {@link BroadcastEntry} for
+ * unchanged and adds, keyed by user, one unsequenced {@code InboxEntry} ({@code inbox_seq} 0) per
+ * recipient for fanout's inbox sequencer, and, keyed by conversation, a {@code BroadcastEntry} for
  * read-diffused conversations with the acceptance for its actor's inbox ({@link InboxOutcomes}); a
  * refusal or a repeat becomes an entry for its sender ({@link InboxOutcomes#needsEntry}). Also keeps
  * the receipt state in step with the conversation ({@link ReceiptLedger#onLogEvent}).
@@ -95,20 +93,9 @@ final class ConversationFanout implements Processor<String, SpecificRecord, Stri
         // Routing puts only new members into a creation or a join.
         List<Member> joining = Fanout.incoming(payload);
         boolean broadcast = Fanout.readDiffused(kind, after + (leaver == null ? 0 : 1), config.broadcastThreshold());
-        Set<String> recipients;
-        if (broadcast) {
-            recipients = Fanout.affectedUsers(payload);
-            // A mention in a large group still reaches the mentioned member's inbox.
-            if (payload instanceof MessagePosted posted) {
-                for (String mentioned : posted.getMentions()) {
-                    if (members.get(StoreKeys.member(conversationId, mentioned)) != null) {
-                        recipients.add(mentioned);
-                    }
-                }
-            }
-        } else {
-            recipients = membersAsOf(conversationId, joining, leaver);
-        }
+        Set<String> recipients = broadcast
+                ? Fanout.broadcastRecipients(payload, user -> members.get(StoreKeys.member(conversationId, user)) != null)
+                : membersAsOf(conversationId, joining, leaver);
         if (span.isRecording()) {
             span.setAttribute(SpanAttributes.CONVERSATION_ID, conversationId);
             span.setAttribute(SpanAttributes.SEQ, seq);
@@ -116,25 +103,8 @@ final class ConversationFanout implements Processor<String, SpecificRecord, Stri
         }
         receipts.onLogEvent(conversationId, seq - 1, seq, event.getActorId(), payload, joining,
                 !Receipts.perRecipient(kind, after, config.receiptsPerRecipientMax()));
-
-        if (broadcast) {
-            context.forward(record.withValue((SpecificRecord) BroadcastEntry.newBuilder()
-                    .setConversationId(conversationId).setSeq(seq).setMemberCount(after).setEvent(event).build()));
-            // The actor's inbox does not get a broadcast event: the acceptance goes there instead.
-            CommandResult accepted = recipients.contains(event.getActorId()) ? null : InboxOutcomes.acceptedFromEvent(event);
-            if (accepted != null) {
-                context.forward(record.withKey(accepted.getSenderId()).withValue((SpecificRecord) InboxOutcomes.entry(accepted)));
-            }
-        }
-        for (String userId : recipients) {
-            context.forward(record.withKey(userId).withValue((SpecificRecord) InboxEntry.newBuilder()
-                    .setUserId(userId)
-                    .setInboxSeq(0)
-                    .setConversationId(conversationId)
-                    .setConvSeq(seq)
-                    .setCreatedAt(event.getOccurredAt())
-                    .setItem(event)
-                    .build()));
+        for (KeyValue<String, SpecificRecord> out : Fanout.deliveries(event, recipients, broadcast, after)) {
+            context.forward(record.withKey(out.key).withValue(out.value));
         }
     }
 

@@ -4,8 +4,8 @@ import dev.kchat.events.common.ConversationKind;
 
 /**
  * What {@link ReceiptProcessor} needs to know of a conversation, over whichever stores of the task
- * hold it: fanout's roster and members today, routing's conversations and members once routing
- * owns the receipts (issue 12's plan, step 4). Read on the task's thread, one record at a time.
+ * hold it: fanout's roster and members ({@code RosterLookup}), or routing's conversations and members
+ * ({@link MemberStoreLookup}, with {@code routing.fanout.enabled}). Read on the task's thread, one record at a time.
  */
 public interface ConversationLookup {
 

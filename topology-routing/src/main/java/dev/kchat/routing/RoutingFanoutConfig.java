@@ -55,6 +55,16 @@ public record RoutingFanoutConfig(
                     "with the fan-out: last seqs per conversation whose message authors are kept for statuses"});
 
     public RoutingFanoutConfig {
+        check(broadcastThreshold, receiptsPerRecipientMax, receiptsStatusInterval, receiptsWindow);
+    }
+
+    /**
+     * Checks the four {@code fanout.*} settings, for this record and for topology-fanout's
+     * {@code FanoutConfig}, which reads the same keys until issue 12's step 5.
+     *
+     * @throws Settings.ConfigException naming the first key out of range
+     */
+    public static void check(int broadcastThreshold, int receiptsPerRecipientMax, Duration receiptsStatusInterval, int receiptsWindow) {
         if (broadcastThreshold < 2) {
             throw new Settings.ConfigException(BROADCAST_THRESHOLD, "must be >= 2 so direct chats use inboxes, was " + broadcastThreshold);
         }
