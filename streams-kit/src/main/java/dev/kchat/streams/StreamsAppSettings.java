@@ -63,6 +63,13 @@ public record StreamsAppSettings(
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
     /** Commit interval under exactly-once unless {@code <prefix>.streams.commit.interval.ms} says otherwise. */
     public static final long EXACTLY_ONCE_COMMIT_INTERVAL_MS = 10;
+    /**
+     * Kafka Streams' {@code poll.ms} under exactly-once unless {@code <prefix>.streams.poll.ms} says
+     * otherwise: as long as the commit interval, so a record processed before a commit was due is
+     * committed within about one interval, not after the thread's next poll returns (Kafka Streams'
+     * default 100 ms, when no new record arrives sooner).
+     */
+    public static final long EXACTLY_ONCE_POLL_MS = EXACTLY_ONCE_COMMIT_INTERVAL_MS;
 
     /**
      * The keys of one app's settings, all under its prefix: {@link #of Keys.of("routing")} gives
@@ -190,7 +197,8 @@ public record StreamsAppSettings(
      * The Kafka Streams properties of the app: application id, bootstrap servers, guarantee,
      * threads, standbys, state dir, the error topic handlers (their records' {@code app_id} is
      * {@code appName}), the commit interval ({@value #EXACTLY_ONCE_COMMIT_INTERVAL_MS} ms under
-     * exactly-once, Kafka Streams' default otherwise), then any {@code <prefix>.streams.*} overrides.
+     * exactly-once, Kafka Streams' default otherwise) and the poll time ({@value #EXACTLY_ONCE_POLL_MS}
+     * ms under exactly-once), then any {@code <prefix>.streams.*} overrides.
      *
      * <p>Why {@value #EXACTLY_ONCE_COMMIT_INTERVAL_MS} ms: under exactly-once an app's output is
      * readable ({@code read_committed}) only after its transaction commits, so each hop of a chat
@@ -199,6 +207,12 @@ public record StreamsAppSettings(
      * commit costs the broker a marker per partition the transaction touched, and a busy thread
      * commits at most once per interval, so under load the batches grow and the cost per message
      * falls again (docs/benchmarks.md, "Commit interval").
+     *
+     * <p>Why the poll time too: a stream thread commits only between polls, once the interval has
+     * passed, and it polls for up to {@code poll.ms} when no record is waiting. A record processed less
+     * than an interval after the last commit therefore waited for the next record or for Kafka
+     * Streams' 100 ms poll. At 20 msg/s that was most of the p99. An idle thread now wakes every
+     * {@value #EXACTLY_ONCE_POLL_MS} ms instead of every 100 (docs/benchmarks.md, "The poll time").
      */
     public Properties streamsProperties(String appName) {
         Properties p = new Properties();
@@ -214,6 +228,7 @@ public record StreamsAppSettings(
         p.put(ErrorTopicHandler.REGISTRY_URL_CONFIG, schemaRegistryUrl);
         if (exactlyOnce()) {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
+            p.put(StreamsConfig.POLL_MS_CONFIG, EXACTLY_ONCE_POLL_MS);
         }
         p.putAll(streamsOverrides);
         return p;

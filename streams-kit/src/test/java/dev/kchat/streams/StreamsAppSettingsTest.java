@@ -89,6 +89,19 @@ class StreamsAppSettingsTest {
     }
 
     @Test
+    void shouldPollNoLongerThanTheCommitIntervalUnderExactlyOnceUnlessOverridden() {
+        Properties exactlyOnce = read(Map.of()).streamsProperties("topology-demo");
+        Properties overridden = read(Map.of("demo.streams.poll.ms", "100")).streamsProperties("topology-demo");
+        Properties atLeastOnce = read(Map.of("demo.processing.guarantee", "at_least_once")).streamsProperties("topology-demo");
+
+        assertThat(exactlyOnce).containsEntry(StreamsConfig.POLL_MS_CONFIG, 10L)
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, exactlyOnce.get(StreamsConfig.POLL_MS_CONFIG));
+        assertThat(overridden).containsEntry(StreamsConfig.POLL_MS_CONFIG, "100");
+        // At-least-once output is visible before its commit: Kafka Streams' own poll time
+        assertThat(atLeastOnce).doesNotContainKey(StreamsConfig.POLL_MS_CONFIG);
+    }
+
+    @Test
     void shouldDocumentTheSharedSettingsAroundTheAppsOwn() {
         List<String[]> rows = StreamsAppSettings.documented(KEYS, "kchat-demo", 9499,
                 List.<String[]>of(new String[] {"demo.own", "1", "the app's own setting"}));
