@@ -12,6 +12,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +87,11 @@ public final class LocalCluster implements AutoCloseable {
             Map<String, String> shared = sharedSettings(infrastructure, overrides);
             // Every port the instances listen on, distinct: per instance an admin port, and presence's query
             // port, ingress's HTTP and upload ports, the edge's WebSocket port, push delivery's admin port.
-            java.util.Iterator<Integer> ports = freePorts(instances * (ClusterApp.values().length + 4)).iterator();
+            // The configured ports are skipped: the kernel hands out a port again once its probe socket closed,
+            // and an admin port picked here would then take the edge's or ingress's before that app starts.
+            java.util.Iterator<Integer> ports = freePorts(instances * (ClusterApp.values().length + 4),
+                    Set.copyOf(List.of(config.kafkaPort(), config.registryPort(), config.ingressPort(), config.edgePort())))
+                    .iterator();
             List<Integer> presenceQueryPorts = new ArrayList<>();
             for (int i = 1; i <= instances; i++) {
                 presenceQueryPorts.add(ports.next());
@@ -238,14 +243,22 @@ public final class LocalCluster implements AutoCloseable {
         stopped.await();
     }
 
-    /** {@code n} distinct free ports: all held open at once while they are picked, then released. */
-    static List<Integer> freePorts(int n) {
+    /**
+     * {@code n} distinct free ports, none of them in {@code reserved}: all held open at once while they are
+     * picked, then released.
+     */
+    static List<Integer> freePorts(int n, Set<Integer> reserved) {
         List<ServerSocket> held = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
-                held.add(new ServerSocket(0));
+            List<Integer> picked = new ArrayList<>();
+            while (picked.size() < n) {
+                ServerSocket socket = new ServerSocket(0);
+                held.add(socket); // a reserved port stays held too, so the kernel does not offer it again
+                if (!reserved.contains(socket.getLocalPort())) {
+                    picked.add(socket.getLocalPort());
+                }
             }
-            return held.stream().map(ServerSocket::getLocalPort).toList();
+            return picked;
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
         } finally {
