@@ -47,6 +47,8 @@ public final class FanoutStateMigration {
     static final Map<String, String> STORES = stores();
     /** FanoutApp.BY_USER_REPARTITION: the per-user stage's input, which must be drained too. */
     static final String BY_USER_REPARTITION = "fanout-by-user";
+    /** Kafka clients' default request timeout; shorter when {@code migrate.timeout} is. */
+    private static final int REQUEST_TIMEOUT_MS = 30_000;
 
     private static Map<String, String> stores() {
         Map<String, String> stores = new LinkedHashMap<>();
@@ -96,27 +98,55 @@ public final class FanoutStateMigration {
     }
 
     /**
-     * Checks, then (unless {@code dryRun}) copies the changelogs and sets routing's offsets.
+     * How to run.
      *
-     * @param force copy even onto targets that hold records, and replace routing's offsets on chat.receipts
+     * @param dryRun      check and plan, write nothing
+     * @param force       copy even onto targets that hold records, and replace routing's offsets on chat.receipts
+     * @param offsetsOnly the reset alternative: set routing's offsets on chat.receipts, copy no changelog
+     *                    (routing's receipt stores start empty; docs/operations.md says what that costs)
+     */
+    public record Options(boolean dryRun, boolean force, boolean offsetsOnly) {
+
+        /** Check, copy, set the offsets; refuse where a target holds records. */
+        public static final Options DEFAULT = new Options(false, false, false);
+    }
+
+    /**
+     * Checks, then (unless a dry run) copies the changelogs and sets routing's offsets.
+     *
      * @throws MigrationRefusedException if it is not safe; nothing was written
      * @throws IllegalStateException     if the cluster fails or does not answer (a run that failed while
      *                                   copying is finished by running again with {@code --force})
      */
-    public Outcome run(boolean dryRun, boolean force) {
+    public Outcome run(Options options) {
+        int timeoutMs = (int) Math.min(config.timeout().toMillis(), Integer.MAX_VALUE);
         try (Admin admin = Admin.create(clientProperties(Map.of(
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis())))) {
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs, REQUEST_TIMEOUT_MS))))) {
             ClusterProbe cluster = new ClusterProbe(admin, this::consumer, config.timeout());
-            MigrationPlan plan = new MigrationChecks(cluster, config).plan(force);
-            if (dryRun) {
+            MigrationPlan plan;
+            try {
+                plan = new MigrationChecks(cluster, config).plan(options.force(), options.offsetsOnly());
+            } catch (MigrationRefusedException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("failed while checking, nothing written: " + e.getMessage(), e);
+            }
+            if (options.dryRun()) {
                 return new Outcome(plan, true, List.of(), new TreeMap<>());
             }
             List<ChangelogCopier.Copied> copied = new ArrayList<>();
-            try (KafkaProducer<byte[], byte[]> producer = producer()) {
-                ChangelogCopier copier = new ChangelogCopier(cluster, producer);
-                plan.copies().forEach(c -> copied.add(copier.copy(c)));
+            try {
+                try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                    ChangelogCopier copier = new ChangelogCopier(cluster, producer);
+                    plan.copies().forEach(c -> copied.add(copier.copy(c)));
+                }
+                return new Outcome(plan, false, copied, setReceiptOffsets(cluster, plan));
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("failed while writing, after copying " + copied.size() + " of "
+                        + plan.copies().size() + " changelogs: fix the cause, then run again with --force to finish"
+                        + " (records copied twice are harmless: the later copy wins on restore): " + e.getMessage(), e);
             }
-            return new Outcome(plan, false, copied, setReceiptOffsets(cluster, plan));
         }
     }
 

@@ -34,10 +34,12 @@ public final class MigrateFanoutStateApp {
     static int run(String[] args, Settings settings) {
         boolean dryRun = false;
         boolean force = false;
+        boolean offsetsOnly = false;
         for (String arg : args) {
             switch (arg) {
                 case "--dry-run" -> dryRun = true;
                 case "--force" -> force = true;
+                case "--offsets-only" -> offsetsOnly = true;
                 default -> {
                     log.error("unknown argument {} (--help lists them)", arg);
                     return WRONG_SETTING;
@@ -51,11 +53,12 @@ public final class MigrateFanoutStateApp {
             log.error("{} (--help lists the settings)", e.getMessage());
             return WRONG_SETTING;
         }
-        log.info("moving the receipt state of {} to {} on {}{}{}", config.fanoutApplicationId(),
-                config.routingApplicationId(), config.bootstrapServers(), dryRun ? " (dry run: nothing is written)" : "",
-                force ? " (forced)" : "");
+        FanoutStateMigration.Options options = new FanoutStateMigration.Options(dryRun, force, offsetsOnly);
+        log.info("moving the receipt {} of {} to {} on {}{}{}", offsetsOnly ? "offsets" : "state",
+                config.fanoutApplicationId(), config.routingApplicationId(), config.bootstrapServers(),
+                dryRun ? " (dry run: nothing is written)" : "", force ? " (forced)" : "");
         try {
-            FanoutStateMigration.Outcome outcome = new FanoutStateMigration(config).run(dryRun, force);
+            FanoutStateMigration.Outcome outcome = new FanoutStateMigration(config).run(options);
             outcome.describe().forEach(line -> log.info("{}", line));
             log.info(dryRun ? "dry run: safe to run, nothing written" : "done: start fanout, then routing");
             return DONE;
@@ -64,7 +67,7 @@ public final class MigrateFanoutStateApp {
             log.error("nothing was written");
             return REFUSED;
         } catch (RuntimeException e) {
-            log.error("the migration failed (run it again with --force once the cause is fixed)", e);
+            log.error("the migration failed: {}", e.getMessage(), e);
             return FAILED;
         }
     }

@@ -63,7 +63,7 @@ public record MigrateFanoutStateConfig(String bootstrapServers, String routingAp
 
     public static String help() {
         return String.format("""
-                Usage: migrate-fanout-state [--dry-run] [--force]
+                Usage: migrate-fanout-state [--dry-run] [--force] [--offsets-only]
 
                 Moves fanout's receipt state to routing, once, in the upgrade that gives routing the
                 conversation fan-out and the receipts (docs/operations.md, "Upgrades"). With routing and
@@ -80,9 +80,12 @@ public record MigrateFanoutStateConfig(String bootstrapServers, String routingAp
                 the copied records come last, so they win on restore; use it to finish a run that failed
                 half-way).
 
-                  --dry-run   check and print what it would do; write nothing
-                  --force     copy even if a target changelog holds records or routing's group has
-                              offsets on chat.receipts
+                  --dry-run       check and print what it would do; write nothing
+                  --force         copy even if a target changelog holds records or routing's group
+                                  has offsets on chat.receipts
+                  --offsets-only  copy no changelog, only the offsets on chat.receipts: the reset
+                                  alternative (routing's receipt stores start empty; operations.md
+                                  says what that loses)
 
                 Exit status: 0 done (or, with --dry-run, would be done); 1 the cluster failed or did not
                 answer; 2 a setting or an argument is wrong; 3 refused (not safe: the log says why).

@@ -46,11 +46,12 @@ final class MigrationChecks {
     }
 
     /**
-     * @param force accept targets that hold records and routing offsets on chat.receipts
+     * @param force       accept targets that hold records and routing offsets on chat.receipts
+     * @param offsetsOnly plan no copy, so check no changelog
      * @throws MigrationRefusedException with every reason found
      * @throws IllegalStateException     if the cluster fails or does not answer
      */
-    MigrationPlan plan(boolean force) {
+    MigrationPlan plan(boolean force, boolean offsetsOnly) {
         List<String> refusals = new ArrayList<>();
         String fanout = config.fanoutApplicationId();
         String routing = config.routingApplicationId();
@@ -86,7 +87,7 @@ final class MigrationChecks {
 
         int tasks = topics.get(Topics.COMMANDS).partitions().size();
         List<ChangelogCopy> copies = new ArrayList<>();
-        for (int i = 0; i < sources.size(); i++) {
+        for (int i = 0; i < sources.size() && !offsetsOnly; i++) {
             copy(sources.get(i), targets.get(i), topics, tasks, force, refusals).ifPresent(copies::add);
         }
 

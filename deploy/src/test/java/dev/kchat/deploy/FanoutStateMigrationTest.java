@@ -106,16 +106,17 @@ class FanoutStateMigrationTest {
         Map<TopicPartition, OffsetAndMetadata> fanoutReceipts = receiptOffsets(apps.fanout(), Map.of(0, 4L, 1, 7L, 2, 10L));
 
         // When
-        FanoutStateMigration.Outcome outcome = new FanoutStateMigration(apps.config()).run(false, false);
+        FanoutStateMigration.Outcome outcome = new FanoutStateMigration(apps.config()).run(FanoutStateMigration.Options.DEFAULT);
 
         // Then: each target holds the source's records per partition: keys, values, tombstones,
         // timestamps and headers; the aborted records stay behind
         for (String store : List.of("receipt-positions", "receipt-window", "receipt-authors")) {
             String source = apps.source("fanout-" + store);
             String target = apps.target("routing-" + store);
+            Map<Integer, List<String>> copied = read(target);
+            Map<Integer, List<String>> original = read(source);
             for (int p = 0; p < PARTITIONS; p++) {
-                List<String> copied = read(target, p);
-                assertThat(copied).as(target + "-" + p).isEqualTo(read(source, p)).hasSize(7)
+                assertThat(copied.get(p)).as(target + "-" + p).isEqualTo(original.get(p)).hasSize(7)
                         .anyMatch(r -> r.contains("value=null"))
                         .anyMatch(r -> r.contains("headers=[traceparent=00-abc]"))
                         .noneMatch(r -> r.contains(hex("aborted")));
@@ -136,7 +137,7 @@ class FanoutStateMigrationTest {
                 .isEqualTo("set group " + apps.routing() + "'s offsets on chat.receipts to 0:4, 1:7, 2:10");
 
         // When / Then: a second run refuses, names every target and routing's offsets, and writes nothing
-        assertThatThrownBy(() -> new FanoutStateMigration(apps.config()).run(false, false))
+        assertThatThrownBy(() -> new FanoutStateMigration(apps.config()).run(FanoutStateMigration.Options.DEFAULT))
                 .isInstanceOf(MigrationRefusedException.class)
                 .satisfies(e -> assertThat(((MigrationRefusedException) e).reasons())
                         .contains(apps.target("routing-receipt-positions") + " already holds records (partitions [0, 1, 2]):"
@@ -146,7 +147,7 @@ class FanoutStateMigrationTest {
                         .anyMatch(r -> r.startsWith(apps.target("routing-receipt-authors") + " already holds records"))
                         .anyMatch(r -> r.startsWith("group " + apps.routing() + " already has offsets on chat.receipts")));
         assertThat(MigrateFanoutStateApp.run(new String[0], apps.settings())).isEqualTo(MigrateFanoutStateApp.REFUSED);
-        assertThat(read(apps.target("routing-receipt-window"), 0)).hasSize(7);
+        assertThat(read(apps.target("routing-receipt-window")).get(0)).hasSize(7);
     }
 
     @Test
@@ -163,7 +164,7 @@ class FanoutStateMigrationTest {
         Map<TopicPartition, Long> ends = ends(Topics.COMMAND_RESULTS);
 
         // When / Then: refused, naming exactly the two partitions with their offsets
-        assertThatThrownBy(() -> new FanoutStateMigration(apps.config()).run(false, false))
+        assertThatThrownBy(() -> new FanoutStateMigration(apps.config()).run(FanoutStateMigration.Options.DEFAULT))
                 .isInstanceOf(MigrationRefusedException.class)
                 .satisfies(e -> assertThat(((MigrationRefusedException) e).reasons()).containsExactly(
                         "group " + apps.fanout() + " has not processed everything: chat.command.results-1 (committed "
@@ -195,7 +196,7 @@ class FanoutStateMigrationTest {
             });
 
             // When / Then
-            assertThatThrownBy(() -> new FanoutStateMigration(apps.config()).run(false, false))
+            assertThatThrownBy(() -> new FanoutStateMigration(apps.config()).run(FanoutStateMigration.Options.DEFAULT))
                     .isInstanceOf(MigrationRefusedException.class)
                     .satisfies(e -> assertThat(((MigrationRefusedException) e).reasons()).singleElement().asString()
                             .startsWith("group " + apps.routing() + " has 1 active member: routing-instance-1 at /")
@@ -213,7 +214,7 @@ class FanoutStateMigrationTest {
         receiptOffsets(apps.fanout(), Map.of(1, 3L));
 
         // When
-        FanoutStateMigration.Outcome outcome = new FanoutStateMigration(apps.config()).run(true, false);
+        FanoutStateMigration.Outcome outcome = new FanoutStateMigration(apps.config()).run(new FanoutStateMigration.Options(true, false, false));
         int status = MigrateFanoutStateApp.run(new String[] {"--dry-run"}, apps.settings());
 
         // Then
@@ -226,6 +227,23 @@ class FanoutStateMigrationTest {
         assertThat(admin.listTopics().names().get()).doesNotContain(apps.target("routing-receipt-positions"),
                 apps.target("routing-receipt-window"), apps.target("routing-receipt-authors"));
         assertThat(committed(apps.routing(), Topics.RECEIPTS)).isEmpty();
+    }
+
+    @Test
+    void shouldSetOnlyTheReceiptOffsetsWhenAskedForTheResetAlternative() throws Exception {
+        // Given
+        Apps apps = Apps.fresh();
+        seedFanout(apps);
+        Map<TopicPartition, OffsetAndMetadata> fanoutReceipts = receiptOffsets(apps.fanout(), Map.of(0, 2L, 2, 9L));
+
+        // When
+        int status = MigrateFanoutStateApp.run(new String[] {"--offsets-only"}, apps.settings());
+
+        // Then: routing continues the receipts where fanout stopped, and no changelog was copied
+        assertThat(status).isEqualTo(MigrateFanoutStateApp.DONE);
+        assertThat(committed(apps.routing(), Topics.RECEIPTS)).isEqualTo(fanoutReceipts);
+        assertThat(admin.listTopics().names().get()).doesNotContain(apps.target("routing-receipt-positions"),
+                apps.target("routing-receipt-window"), apps.target("routing-receipt-authors"));
     }
 
     @Test
@@ -337,29 +355,29 @@ class FanoutStateMigrationTest {
         return out;
     }
 
-    /** Every committed record of a partition, as text: key, value (null: a tombstone), timestamp, headers. */
-    private static List<String> read(String topic, int partition) throws Exception {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        long end = ends(topic).get(tp);
-        List<String> out = new ArrayList<>();
+    /** Every committed record of a topic by partition, as text: key, value (null: a tombstone), timestamp, headers. */
+    private static Map<Integer, List<String>> read(String topic) throws Exception {
+        Map<TopicPartition, Long> ends = ends(topic);
+        Map<Integer, List<String>> out = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            consumer.assign(ends.keySet());
+            consumer.seekToBeginning(ends.keySet());
+            ends.keySet().forEach(tp -> out.put(tp.partition(), new ArrayList<>()));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     List<String> headers = new ArrayList<>();
                     for (Header h : r.headers()) {
                         headers.add(h.key() + "=" + new String(h.value(), StandardCharsets.UTF_8));
                     }
-                    out.add("key=" + HexFormat.of().formatHex(r.key()) + " value="
+                    out.get(r.partition()).add("key=" + HexFormat.of().formatHex(r.key()) + " value="
                             + (r.value() == null ? "null" : HexFormat.of().formatHex(r.value()))
                             + " timestamp=" + r.timestamp() + " headers=" + headers);
                 }
-                return consumer.position(tp) >= end;
+                return ends.keySet().stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
             });
         }
         return out;
