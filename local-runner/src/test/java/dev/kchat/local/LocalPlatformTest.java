@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kchat.schemas.registry.HttpSchemaRegistryClient;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -24,8 +23,8 @@ class LocalPlatformTest {
     void shouldBringUpBrokerRegistryAndTopicsAndKeepSchemaIdsAcrossARestart() throws Exception {
         LocalConfig config = LocalConfig.from(Settings.of(Map.of(
                 "local.data.dir", dataDir.toString(),
-                "local.kafka.port", String.valueOf(freePort()),
-                "local.registry.port", String.valueOf(freePort()))));
+                "local.kafka.port", String.valueOf(FreePorts.next()),
+                "local.registry.port", String.valueOf(FreePorts.next()))));
         int inboxId;
         try (LocalPlatform platform = LocalPlatform.start(config)) {
             inboxId = new HttpSchemaRegistryClient("http://127.0.0.1:" + config.registryPort()).latest("chat.inbox-value").id();
@@ -41,12 +40,6 @@ class LocalPlatformTest {
         try (LocalPlatform restarted = LocalPlatform.start(config)) {
             assertThat(new HttpSchemaRegistryClient("http://127.0.0.1:" + config.registryPort()).latest("chat.inbox-value").id())
                     .isEqualTo(inboxId);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

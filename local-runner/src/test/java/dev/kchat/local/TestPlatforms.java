@@ -2,16 +2,11 @@ package dev.kchat.local;
 
 import dev.kchat.service.Settings;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -115,27 +110,8 @@ final class TestPlatforms {
         }
     }
 
-    /** Ports this JVM has handed out; never handed out twice. */
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up on Linux), handed out once per JVM. A
-     * port from {@code new ServerSocket(0)} is released at once and may be handed out again to the next
-     * component that binds port 0 (the CQL server, Flink, an admin port) before the app it was picked for
-     * starts; below the ephemeral range only the ports picked here are ever used.
-     */
+    /** A port for the platform to listen on: see {@link FreePorts}. */
     static int freePort() {
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-            if (!HANDED_OUT.add(port)) {
-                continue;
-            }
-            try (ServerSocket s = new ServerSocket(port)) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                // in use: try another
-            }
-        }
-        throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
+        return FreePorts.next();
     }
 }
