@@ -7,6 +7,7 @@ import dev.kchat.presence.state.LiveSession;
 import dev.kchat.presence.state.UserState;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.streams.RecordValues;
+import dev.kchat.streams.SortableKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,16 +164,12 @@ final class PresenceProcessor implements Processor<String, byte[], String, Prese
         }
 
         static String key(long epochMillis, String userId) {
-            return padded(Math.max(0, epochMillis)) + SEPARATOR + userId;
+            return SortableKeys.padded(Math.max(0, epochMillis)) + SEPARATOR + userId;
         }
 
         /** Exclusive upper bound of the keys whose time is at or before {@code epochMillis}. */
         static String upperBound(long epochMillis) {
-            return padded(Math.max(0, epochMillis) + 1) + SEPARATOR;
-        }
-
-        private static String padded(long n) {
-            return String.format("%019d", n);
+            return SortableKeys.padded(Math.max(0, epochMillis) + 1) + SEPARATOR;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.kchat.routing;
 
+import dev.kchat.streams.SortableKeys;
+
 /**
  * Keys of the routing stores. {@code |} never occurs in user or conversation ids (see
  * {@code dev.kchat.schemas.Ids}), so the parts cannot run into each other; a client_msg_id may
@@ -67,6 +69,6 @@ final class StoreKeys {
     }
 
     static String padded(long n) {
-        return String.format("%019d", n);
+        return SortableKeys.padded(n);
     }
 }
