@@ -10,8 +10,10 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * What {@link FanoutStateMigration} does once {@link MigrationChecks} found it safe.
  *
- * @param copies         one per receipt store
- * @param receiptOffsets fanout's committed offsets on chat.receipts, which routing's group takes
+ * @param copies         one per changelogged receipt store (none for {@code --offsets-only})
+ * @param receiptOffsets fanout's committed offsets on chat.receipts by partition, which routing's group takes
+ * @param receiptsTopic  chat.receipts
+ * @param routingGroup   routing's application id, its consumer group
  */
 public record MigrationPlan(List<ChangelogCopy> copies, SortedMap<Integer, OffsetAndMetadata> receiptOffsets,
         String receiptsTopic, String routingGroup) {
