@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -36,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * A running Kafka Streams app with what every long-running component has: Prometheus metrics
  * (JVM and Kafka Streams), an admin server whose readiness is "state is RUNNING", a stream thread
  * replaced on an infrastructure failure, and a close that leaves the group so the partitions move
- * at once. Each {@link StreamsApp} (routing, fanout, presence) owns one.
+ * at once; and, for an app that names them, a start refused while topics it needs co-partitioned have
+ * different partition counts ({@link CopartitionGuard}). Each {@link StreamsApp} (routing, fanout,
+ * presence) owns one.
  */
 public final class StreamsService implements AutoCloseable {
 
@@ -67,19 +71,32 @@ public final class StreamsService implements AutoCloseable {
      * start timeout of an app's {@link StreamsAppSettings}.
      */
     public static StreamsService start(String appName, Topology topology, Properties properties, StreamsAppSettings app) {
-        return start(appName, topology, properties, app.adminHost(), app.adminPort(), app.startTimeout(),
-                Metrics.newRegistry(appName), Tracing.start(app.tracing()));
+        return start(appName, topology, properties, app, List.of());
     }
 
     /**
-     * As {@link #start(String, Topology, Properties, StreamsAppSettings)}, for a topology that counts
+     * As {@link #start(String, Topology, Properties, StreamsAppSettings)}, after checking that each group
+     * of {@code copartitioned} topics has one partition count ({@link CopartitionGuard}): an app whose
+     * processors share stores across topics names them here.
+     *
+     * @throws IllegalStateException naming the topics and their counts if a group's counts differ (nothing
+     *                               is started then), or as the other forms
+     */
+    public static StreamsService start(String appName, Topology topology, Properties properties, StreamsAppSettings app,
+            List<List<String>> copartitioned) {
+        return start(appName, topology, properties, app.adminHost(), app.adminPort(), app.startTimeout(),
+                Metrics.newRegistry(appName), Tracing.start(app.tracing()), copartitioned);
+    }
+
+    /**
+     * As {@link #start(String, Topology, Properties, StreamsAppSettings, List)}, for a topology that counts
      * into the app's registry (e.g. routing's decisions): {@code topology} is built with it.
      */
     public static StreamsService start(String appName, Function<MeterRegistry, Topology> topology, Properties properties,
-            StreamsAppSettings app) {
+            StreamsAppSettings app, List<List<String>> copartitioned) {
         PrometheusMeterRegistry metrics = Metrics.newRegistry(appName);
         return start(appName, topology.apply(metrics), properties, app.adminHost(), app.adminPort(), app.startTimeout(), metrics,
-                Tracing.start(app.tracing()));
+                Tracing.start(app.tracing()), copartitioned);
     }
 
     /**
@@ -91,11 +108,19 @@ public final class StreamsService implements AutoCloseable {
      */
     public static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
             int adminPort, Duration startTimeout) {
-        return start(appName, topology, properties, adminHost, adminPort, startTimeout, Metrics.newRegistry(appName), Tracing.off());
+        return start(appName, topology, properties, adminHost, adminPort, startTimeout, Metrics.newRegistry(appName), Tracing.off(),
+                List.of());
     }
 
     private static StreamsService start(String appName, Topology topology, Properties properties, String adminHost,
-            int adminPort, Duration startTimeout, PrometheusMeterRegistry metrics, Tracing tracing) {
+            int adminPort, Duration startTimeout, PrometheusMeterRegistry metrics, Tracing tracing, List<List<String>> copartitioned) {
+        try {
+            checkCopartitioned(properties, copartitioned, startTimeout);
+        } catch (RuntimeException e) {
+            metrics.close();
+            tracing.close();
+            throw e;
+        }
         Properties props = new Properties();
         props.putAll(properties);
         // The stages' spans (StageTracer) find the app's tracing here, as the error handler finds its topics.
@@ -157,6 +182,17 @@ public final class StreamsService implements AutoCloseable {
         } catch (ExecutionException | RuntimeException e) {
             stopAll(appName, streams, metrics, streamsMetrics, admin, tracing);
             throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start " + appName, e);
+        }
+    }
+
+    /** Refuses to start if a group of topics that must be co-partitioned is not ({@link CopartitionGuard}); one short-lived admin client. */
+    private static void checkCopartitioned(Properties properties, List<List<String>> copartitioned, Duration timeout) {
+        if (copartitioned.isEmpty()) {
+            return;
+        }
+        StreamsConfig config = new StreamsConfig(properties);
+        try (Admin admin = Admin.create(config.getAdminConfigs(config.getString(StreamsConfig.APPLICATION_ID_CONFIG) + "-copartition-check"))) {
+            CopartitionGuard.check(admin, copartitioned, timeout);
         }
     }
 

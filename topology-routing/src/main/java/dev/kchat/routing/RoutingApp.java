@@ -29,6 +29,7 @@ import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -260,11 +261,20 @@ public final class RoutingApp extends StreamsApp {
      * server ({@code /health/ready} is up while the state is RUNNING). Returns once RUNNING.
      *
      * @throws IllegalStateException if RUNNING is not reached within {@link StreamsAppSettings#startTimeout()}
-     *                               or Kafka Streams fails first; everything started is closed again
+     *                               or Kafka Streams fails first, or if {@link #copartitioned} topics have
+     *                               different partition counts; everything started is closed again
      */
     public static RoutingApp start(RoutingConfig config, Topics topics) {
         return new RoutingApp(StreamsService.start(APP_NAME, metrics -> buildTopology(config, topics, metrics),
-                ErrorTopicHandler.bind(streamsConfig(config), topics), config.app()));
+                ErrorTopicHandler.bind(streamsConfig(config), topics), config.app(), copartitioned(topics)));
+    }
+
+    /**
+     * The topics one task reads together, which must have one partition count: a conversation's commands
+     * and its receipts (the receipt processor reads the stores the command processor writes).
+     */
+    static List<List<String>> copartitioned(Topics topics) {
+        return List.of(List.of(topics.commands().name(), topics.receipts().name()));
     }
 
     /** Runs the app from {@code KCHAT_*} settings until the process is stopped; {@code --help} lists them. */
