@@ -82,8 +82,8 @@ public record IngressConfig(
      * @param maxMembers      conversations with more current members are refused
      *                        ({@code 422 conversation_too_large}) after a bounded scan
      * @param parallelism     per-member position reads in flight for one request
-     * @param perRecipientMax the fanout's {@code fanout.receipts.per.recipient.max} (same key): up to this
-     *                        many members (and in direct chats) fanout sends per-recipient statuses, the
+     * @param perRecipientMax routing's {@code fanout.receipts.per.recipient.max} (same key): up to this
+     *                        many members (and in direct chats) routing sends per-recipient statuses, the
      *                        only source of stored delivered positions, so only there is "delivered"
      *                        known per member
      */
@@ -105,11 +105,11 @@ public record IngressConfig(
 
     public static final String RECEIPTS_MAX_MEMBERS = "ingress.receipts.max.members";
     public static final String RECEIPTS_PARALLELISM = "ingress.receipts.parallelism";
-    /** The fanout's key, read here too so one setting configures both. */
+    /** Routing's key (its fan-out stage's, named {@code fanout.*}), read here too so one setting configures both. */
     public static final String RECEIPTS_PER_RECIPIENT_MAX = "fanout.receipts.per.recipient.max";
     public static final int DEFAULT_RECEIPTS_MAX_MEMBERS = 1_000;
     public static final int DEFAULT_RECEIPTS_PARALLELISM = 32;
-    /** Equal to the fanout's default (topology-fanout's FanoutConfig). */
+    /** Equal to routing's default (topology-routing's RoutingFanoutConfig). */
     public static final int DEFAULT_RECEIPTS_PER_RECIPIENT_MAX = 2;
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
@@ -128,7 +128,7 @@ public record IngressConfig(
             new String[] {RECEIPTS_PARALLELISM, String.valueOf(DEFAULT_RECEIPTS_PARALLELISM),
                     "GET .../receipts: member position reads in flight per request"},
             new String[] {RECEIPTS_PER_RECIPIENT_MAX, String.valueOf(DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
-                    "the fanout's setting (keep them equal): where delivered positions are stored per member"},
+                    "routing's setting (keep them equal): where delivered positions are stored per member"},
             new String[] {WAIT_MAX, DEFAULT_WAIT_MAX_SECONDS + "s",
                     "longest Prefer: wait granted for routing's decision on a command (1 s to 60 s)"},
             new String[] {REPLIES_GROUP, DEFAULT_REPLIES_GROUP,

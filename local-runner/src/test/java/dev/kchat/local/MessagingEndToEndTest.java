@@ -92,14 +92,15 @@ class MessagingEndToEndTest {
         assertThat(door.attribute("kchat.conversation_id")).isEqualTo(group);
 
         // And every stage's span is in that trace, the child of the one upstream of it: routing's decision,
-        // fanout's conversation stage, an inbox span per member (gus's and hana's), the sink's writes of the
-        // log record and of hana's entry, and the edge's delivery of hana's entry to her phone
+        // the conversation fan-out (in routing since issue 12's step 5), fanout's inbox span per member
+        // (gus's and hana's), the sink's writes of the log record and of hana's entry, and the edge's
+        // delivery of hana's entry to her phone
         await().atMost(DEADLINE).untilAsserted(() -> {
             List<OtlpReceiver.ReceivedSpan> trace = otlp.trace(door.traceId());
             OtlpReceiver.ReceivedSpan routing = child(trace, door, "kchat-routing", "routing.decide", Map.of(
                     "kchat.conversation_id", group, "kchat.command_id", commandId, "kchat.outcome", "accepted"));
             String seq = String.valueOf(routing.attribute("kchat.seq"));
-            OtlpReceiver.ReceivedSpan fanout = child(trace, routing, "kchat-fanout", "fanout.conversation",
+            OtlpReceiver.ReceivedSpan fanout = child(trace, routing, "kchat-routing", "fanout.conversation",
                     Map.of("kchat.seq", seq, "kchat.recipients", "2"));
             OtlpReceiver.ReceivedSpan hanasEntry = child(trace, fanout, "kchat-fanout", "fanout.inbox",
                     Map.of("kchat.user_id", "hana", "kchat.seq", seq));

@@ -14,19 +14,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per user (after the repartition by user id): numbers the user's inbox, {@code inbox_seq = last + 1},
- * gap-free across all their conversations, and emits the entry to {@code chat.inbox}.
+ * Per user (the unsequenced entries of {@code chat.inbox.unsequenced} and {@code moments.notifications},
+ * keyed by user): numbers the user's inbox, {@code inbox_seq = last + 1}, gap-free across all their
+ * conversations, and emits the entry to {@code chat.inbox}.
  *
  * <p>Under at-least-once it also remembers, per (user, conversation), the last conversation seq
  * delivered: an entry at or below it is a replay (this task crashed after writing the entry's inbox
  * record but before committing its input offset) and gets no second inbox seq. The position is
  * dropped when the user's own MemberLeft is delivered, so the store holds one entry per current
- * membership. Entries without a conversation seq (message statuses, read positions from
- * {@link ReceiptProcessor}) are numbered without that check.
+ * membership. Entries without a conversation seq (message statuses, read positions, outcomes) are
+ * numbered without that check.
  *
  * <p>Under exactly-once there is no such replay: the inbox seq store, the output and the input offset
- * commit together, and the per-conversation stage skips re-delivered log events before they are
- * re-keyed. The guard would cost a changelog record per recipient of every message (a sixth of a
+ * commit together, and routing writes each event's entries in the transaction that decides it (its
+ * dedupe keeps a retried command from making them twice). The guard would cost a changelog record per recipient of every message (a sixth of a
  * message's Kafka records in a group of 10, docs/benchmarks.md) for nothing, so it is off.
  */
 final class InboxSequencer implements Processor<String, InboxEntry, String, InboxEntry> {
@@ -53,8 +54,9 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
     }
 
     /**
-     * Numbers the entry within fanout's inbox span, one per recipient: a child of the conversation
-     * stage's span (or of routing's, for a refusal), the parent of the entry's readers (sink, edge).
+     * Numbers the entry within fanout's inbox span, one per recipient: a child of the span of the stage
+     * that wrote it (routing's {@code fanout.conversation} for a conversation's events), the parent of the
+     * entry's readers (sink, edge).
      */
     @Override
     public void process(Record<String, InboxEntry> record) {
@@ -90,8 +92,7 @@ final class InboxSequencer implements Processor<String, InboxEntry, String, Inbo
         Long last = inboxSeqs.get(userId);
         long inboxSeq = last == null ? 1 : last + 1;
         inboxSeqs.put(userId, inboxSeq);
-        // Numbered in place: the entry was just decoded from the repartition topic and nothing else
-        // holds it, and a builder copy would deep-copy the whole event for every recipient.
+        // Numbered in place: the entry was just decoded by the intake and nothing else holds it, and a builder copy would deep-copy the whole event for every recipient.
         entry.setInboxSeq(inboxSeq);
         if (span.isRecording()) {
             span.setAttribute(SpanAttributes.USER_ID, userId);

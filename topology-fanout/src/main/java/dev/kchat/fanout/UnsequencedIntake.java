@@ -5,29 +5,27 @@ import dev.kchat.events.social.MomentNotification;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.streams.RecordValues;
 import java.util.function.Predicate;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * A topic of unsequenced inbox entries (inbox_seq 0, keyed by recipient) into users' inboxes: this
- * intake decodes each entry and passes it to the same repartition by user and {@link InboxSequencer}
- * as the conversation stage's entries, so one sequencer numbers each inbox and the sequence is never
- * forked. An entry that is already numbered, keyed by another user than its own, or of an item the
- * topic does not carry goes to the error topic.
+ * intake decodes each entry and passes it to {@link InboxSequencer}, which numbers the entries of both
+ * topics in one sequence per user, so the sequence is never forked. An entry that is already numbered,
+ * keyed by another user than its own, or of an item the topic does not carry goes to the error topic.
  *
- * <p>Two topics: {@code moments.notifications} ({@link #momentNotifications}: the Moments app's
- * {@code MomentNotification} entries only, anything else would bypass the per-conversation replay
- * check) and {@code chat.inbox.unsequenced} ({@link #conversationEntries}: every item a conversation
- * produces, written by routing's fan-out stage, whose dedupe is the replay guard).
+ * <p>Two topics, keyed by user and co-partitioned: {@code moments.notifications}
+ * ({@link #momentNotifications}: the Moments app's {@code MomentNotification} entries only) and
+ * {@code chat.inbox.unsequenced} ({@link #conversationEntries}: every item a conversation produces,
+ * written by routing's fan-out stage, whose dedupe is the replay guard, and by this app's server stage).
  */
-final class UnsequencedIntake implements Processor<String, byte[], String, SpecificRecord> {
+final class UnsequencedIntake implements Processor<String, byte[], String, InboxEntry> {
 
     private final Topic<String, InboxEntry> topic;
     private final Predicate<Object> takesItem;
     private final String items;
-    private ProcessorContext<String, SpecificRecord> context;
+    private ProcessorContext<String, InboxEntry> context;
 
     private UnsequencedIntake(Topic<String, InboxEntry> topic, Predicate<Object> takesItem, String items) {
         this.topic = topic;
@@ -46,7 +44,7 @@ final class UnsequencedIntake implements Processor<String, byte[], String, Speci
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, InboxEntry> context) {
         this.context = context;
     }
 
@@ -60,6 +58,6 @@ final class UnsequencedIntake implements Processor<String, byte[], String, Speci
             throw new IllegalArgumentException(topic.name() + " takes unsequenced " + items + " only, got inbox_seq "
                     + entry.getInboxSeq() + " with " + entry.getItem().getClass().getSimpleName());
         }
-        context.forward(record.withValue((SpecificRecord) entry));
+        context.forward(record.withValue(entry));
     }
 }

@@ -2,12 +2,9 @@ package dev.kchat.fanout;
 
 import dev.kchat.events.chat.ConversationCreated;
 import dev.kchat.events.chat.ConversationEvent;
-import dev.kchat.events.chat.Delivered;
 import dev.kchat.events.chat.MemberJoined;
 import dev.kchat.events.chat.MemberLeft;
 import dev.kchat.events.chat.MessagePosted;
-import dev.kchat.events.chat.ReadUpTo;
-import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.common.Member;
 import dev.kchat.events.common.MemberRole;
@@ -16,7 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Builders of conversation log events, as routing writes them, and of receipts, as edges write them. */
+/** Builders of conversation log events and command results, as routing writes them. */
 final class Events {
 
     static final Instant T0 = Samples.T0;
@@ -61,33 +58,6 @@ final class Events {
 
     static ConversationEvent left(String conversationId, long seq, String userId) {
         return event(conversationId, seq, userId, MemberLeft.newBuilder().setUserId(userId).setRemoved(false).build());
-    }
-
-    /** A device of {@code userId} read the conversation up to {@code seq}. */
-    static Receipt read(String conversationId, String userId, String deviceId, long seq) {
-        return receipt(conversationId, userId, deviceId, ReadUpTo.newBuilder().setSeq(seq).build());
-    }
-
-    /** A device of {@code userId} acknowledged the inbox entry carrying conversation seq {@code seq}. */
-    static Receipt delivered(String conversationId, String userId, String deviceId, long inboxSeq, long seq) {
-        return receipt(conversationId, userId, deviceId, Delivered.newBuilder().setInboxSeq(inboxSeq).setSeq(seq).build());
-    }
-
-    private static Receipt receipt(String conversationId, String userId, String deviceId, Object receipt) {
-        return Receipt.newBuilder()
-                .setConversationId(conversationId)
-                .setUserId(userId)
-                .setDeviceId(deviceId)
-                .setAt(T0.plusSeconds(1_000))
-                .setReceipt(receipt)
-                .build();
-    }
-
-    /** Routing's acceptance of bob's send {@code requestId} at {@code seq}. */
-    static dev.kchat.events.chat.CommandResult accepted(String conversationId, String senderId, String requestId, long seq,
-            boolean duplicate) {
-        return result(conversationId, senderId, requestId, dev.kchat.events.chat.CommandAccepted.newBuilder()
-                .setSeq(seq).setMessageId("m-" + requestId).setDuplicate(duplicate).build());
     }
 
     static dev.kchat.events.chat.CommandResult rejected(String conversationId, String senderId, String requestId, String code) {

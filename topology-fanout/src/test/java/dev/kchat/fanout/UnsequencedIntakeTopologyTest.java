@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Unsequenced entries through fanout's inbox sequencer: Moments notifications from
- * {@code moments.notifications} and conversation entries from {@code chat.inbox.unsequenced} (what
- * routing's fan-out stage writes) are numbered in the same gap-free sequence as the entries of
- * fanout's own conversation stage.
+ * The two intakes of fanout's inbox sequencer: Moments notifications from {@code moments.notifications}
+ * and conversation entries from {@code chat.inbox.unsequenced} (what routing's fan-out stage and fanout's
+ * server stage write) are numbered in one gap-free sequence per user; each topic takes only its own kind
+ * of unsequenced, correctly keyed entry.
  */
 class UnsequencedIntakeTopologyTest {
 
@@ -45,7 +45,6 @@ class UnsequencedIntakeTopologyTest {
     Path stateDir;
 
     private TopologyTestDriver driver;
-    private TestInputTopic<String, ConversationEvent> log;
     private TestInputTopic<String, InboxEntry> notifications;
     private TestInputTopic<String, InboxEntry> unsequenced;
     private TestOutputTopic<String, InboxEntry> inbox;
@@ -59,8 +58,6 @@ class UnsequencedIntakeTopologyTest {
                 FanoutConfig.KEYS.stateDir(), stateDir.toString())));
         Properties props = ErrorTopicHandler.bind(FanoutApp.streamsConfig(config), topics);
         driver = new TopologyTestDriver(FanoutApp.buildTopology(config, topics), props, Events.T0);
-        log = driver.createInputTopic(Topics.CONVERSATION_LOG, topics.conversationLog().keySerde().serializer(),
-                topics.conversationLog().valueSerde().serializer());
         notifications = driver.createInputTopic(Topics.MOMENTS_NOTIFICATIONS, topics.momentsNotifications().keySerde().serializer(),
                 topics.momentsNotifications().valueSerde().serializer());
         unsequenced = driver.createInputTopic(Topics.INBOX_UNSEQUENCED, topics.inboxUnsequenced().keySerde().serializer(),
@@ -77,10 +74,8 @@ class UnsequencedIntakeTopologyTest {
     @Test
     void shouldNumberAMomentNotificationInTheSameInboxSequenceAsConversationEntries() {
         // Given: bob has two conversation entries (inbox_seq 1, 2)
-        ConversationEvent dm = created("dm:alice:bob", ConversationKind.DIRECT, ALICE, BOB);
-        log.pipeInput(dm.getConversationId(), dm);
-        ConversationEvent message = posted("dm:alice:bob", 2, ALICE);
-        log.pipeInput(message.getConversationId(), message);
+        unsequenced.pipeInput(BOB, entry(BOB, 0, created("dm:alice:bob", ConversationKind.DIRECT, ALICE, BOB)));
+        unsequenced.pipeInput(BOB, entry(BOB, 0, posted("dm:alice:bob", 2, ALICE)));
 
         // When: alice liked bob's post
         notifications.pipeInput(BOB, notification(BOB, 0));
@@ -116,14 +111,12 @@ class UnsequencedIntakeTopologyTest {
     }
 
     @Test
-    void shouldNumberUnsequencedConversationEntriesAfterTheUsersConversationEntries() {
-        // Given: bob has two entries from fanout's own conversation stage (inbox_seq 1, 2)
-        ConversationEvent dm = created("dm:alice:bob", ConversationKind.DIRECT, ALICE, BOB);
-        log.pipeInput(dm.getConversationId(), dm);
-        ConversationEvent message = posted("dm:alice:bob", 2, ALICE);
-        log.pipeInput(message.getConversationId(), message);
+    void shouldNumberUnsequencedConversationEntriesAfterTheUsersMomentNotificationsAndCarryThemAsTheyCame() {
+        // Given: bob has two Moments notifications (inbox_seq 1, 2)
+        notifications.pipeInput(BOB, notification(BOB, 0));
+        notifications.pipeInput(BOB, notification(BOB, 0));
 
-        // When: a message of another conversation and a refusal arrive unsequenced
+        // When: a message of a conversation and a refusal arrive unsequenced
         ConversationEvent inGroup = posted(GROUP, 5, ALICE);
         unsequenced.pipeInput(BOB, entry(BOB, 0, inGroup));
         unsequenced.pipeInput(BOB, entry(BOB, 0, rejected(GROUP, BOB, "r1", "not_a_member")));

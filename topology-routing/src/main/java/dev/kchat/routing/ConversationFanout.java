@@ -23,8 +23,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Routing's fan-out stage (issue 12's plan, step 4; only with {@code routing.fanout.enabled}),
- * chained after {@link CommandProcessor} in the same task: passes the decided event and result on
+ * Routing's fan-out stage (issue 12's plan, docs/plans/issue-12-one-less-hop.md), chained after {@link CommandProcessor} in the same task: passes the decided event and result on
  * unchanged and adds, keyed by user, one unsequenced {@code InboxEntry} ({@code inbox_seq} 0) per
  * recipient for fanout's inbox sequencer, and, keyed by conversation, a {@code BroadcastEntry} for
  * read-diffused conversations with the acceptance for its actor's inbox ({@link InboxOutcomes}); a

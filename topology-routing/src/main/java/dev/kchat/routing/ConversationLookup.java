@@ -4,8 +4,8 @@ import dev.kchat.events.common.ConversationKind;
 
 /**
  * What {@link ReceiptProcessor} needs to know of a conversation, over whichever stores of the task
- * hold it: fanout's roster and members ({@code RosterLookup}), or routing's conversations and members
- * ({@link MemberStoreLookup}, with {@code routing.fanout.enabled}). Read on the task's thread, one record at a time.
+ * hold it: routing's conversations and members ({@link MemberStoreLookup}; fanout's roster, until issue
+ * 12's step 5, was the other). Read on the task's thread, one record at a time.
  */
 public interface ConversationLookup {
 

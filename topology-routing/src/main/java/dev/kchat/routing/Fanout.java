@@ -22,9 +22,9 @@ import org.apache.kafka.streams.KeyValue;
 
 /**
  * The fan-out rules as plain functions over values: which users an event concerns, whether a
- * conversation is read-diffused, and what an event becomes for its readers. Shared by the two
- * per-conversation stages (fanout's {@code MembershipProcessor}, routing's {@link ConversationFanout})
- * until issue 12's step 5 leaves routing's alone.
+ * conversation is read-diffused, and what an event becomes for its readers, for routing's
+ * {@link ConversationFanout} (topology-fanout's {@code MembershipProcessor} shared them until issue 12's
+ * step 5).
  */
 public final class Fanout {
 

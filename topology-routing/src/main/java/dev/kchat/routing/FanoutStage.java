@@ -19,8 +19,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * Routing's optional fan-out stage (issue 12's plan, step 4), added to the topology only with
- * {@code routing.fanout.enabled}: {@link ConversationFanout} after the command processor,
+ * Routing's fan-out stage (issue 12's plan, docs/plans/issue-12-one-less-hop.md): {@link ConversationFanout} after the command processor,
  * {@link ReceiptProcessor} over {@code chat.receipts} (conversation keys; a server's receipts stay
  * fanout's until the plan's phase 2) with routing's conversations through {@link MemberStoreLookup},
  * the four {@code routing-receipt-*} stores, and sinks to {@code chat.inbox.unsequenced} and

@@ -17,9 +17,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The receipt state of the conversations of one task, shared by the two processors of the
- * per-conversation stage: the processor that applies the conversation's events (fanout's
- * {@code MembershipProcessor}, or routing's {@link ConversationFanout} with {@code routing.fanout.enabled})
- * keeps it in step with the conversation ({@link #onLogEvent}: messages enter the window,
+ * per-conversation stage: the processor that applies the conversation's events (routing's
+ * {@link ConversationFanout}) keeps it in step with the conversation ({@link #onLogEvent}: messages enter the window,
  * joiners get a position, leavers lose theirs), {@link ReceiptProcessor} moves positions and counts.
  * Both run on the task's thread, one record at a time, so they never race.
  *

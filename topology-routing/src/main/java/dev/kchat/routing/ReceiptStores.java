@@ -11,7 +11,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The names of the four receipt stores of one app, which {@link ReceiptLedger} and
  * {@link ReceiptProcessor} share. The names are the app's: they name changelog topics, which must
- * not change (fanout's are {@code fanout-receipt-*}).
+ * not change (routing's are {@code routing-receipt-*}; topology-fanout's were {@code fanout-receipt-*}
+ * until issue 12's step 5).
  *
  * @param positions  conversation|user -> {@link ReceiptPosition}: read and delivered seqs of each member
  * @param window     conversation|19-digit seq -> author of that message, for the last {@code windowSize} seqs

@@ -61,10 +61,14 @@ import org.apache.kafka.streams.state.Stores;
  * and decides its commands with {@link ServerRules}, without reading another partition. Store names are constants: they
  * name the changelog topics ({@code <application.id>-<store>-changelog}), which must not change.
  *
- * <p>With {@code routing.fanout.enabled} (off by default; issue 12's plan, step 4) the conversation
- * decisions also go through {@link FanoutStage}: unsequenced inbox entries to
- * {@code chat.inbox.unsequenced}, broadcasts to {@code chat.broadcast}, and {@code chat.receipts}
- * into the same task. Off, the topology is exactly the one without it.
+ * <p>The conversation decisions then go through the fan-out stage ({@link FanoutStage}): each event's
+ * recipients get an unsequenced inbox entry on {@code chat.inbox.unsequenced} (keyed by user; fanout's
+ * inbox sequencer numbers them), large groups and channels a {@code chat.broadcast} record, and
+ * {@code chat.receipts} (conversation keys) become read positions and message statuses in the same task,
+ * from the same stores, in the same transaction as the events they name (issue 12's plan,
+ * docs/plans/issue-12-one-less-hop.md). A server's receipts are still fanout's (the plan's phase 2).
+ * {@code chat.commands} and {@code chat.receipts} must therefore be co-partitioned: {@link #start} refuses
+ * to start otherwise.
  */
 public final class RoutingApp extends StreamsApp {
 
@@ -179,11 +183,7 @@ public final class RoutingApp extends StreamsApp {
         KStream<String, SpecificRecord> conversationDecided = byKey.get("routing-commands-conversation")
                 .process(() -> new CommandProcessor(config, commands), Named.as(PROCESSOR),
                         CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, DEDUPE_EXPIRY_STORE, MESSAGES_STORE, MESSAGES_EXPIRY_STORE);
-        boolean fanout = config.fanout().enabled();
-        if (fanout) {
-            // Off by default, and then none of it is in the topology (FanoutStage).
-            conversationDecided = FanoutStage.attach(builder, conversationDecided, config.fanout(), topics);
-        }
+        conversationDecided = FanoutStage.attach(builder, conversationDecided, config.fanout(), topics);
         BranchedKStream<String, SpecificRecord> outputs = conversationDecided
                 .merge(serverDecided, Named.as("routing-decided"))
                 .split(Named.as("routing-output-"))
@@ -200,10 +200,7 @@ public final class RoutingApp extends StreamsApp {
                             .to(replies.name(), Produced.with(replies.keySerde(), replies.valueSerde())
                                     .withStreamPartitioner(RoutingApp::replyPartition).withName(REPLIES_SINK));
                 }, "results"));
-        if (fanout) {
-            outputs = FanoutStage.addSinks(outputs, topics);
-        }
-        outputs.noDefaultBranch();
+        FanoutStage.addSinks(outputs, topics).noDefaultBranch();
 
         // Moderation actions into what this app enforces (ModerationRelay).
         Topic<String, ModerationAction> actions = topics.moderationActions();

@@ -21,8 +21,7 @@ import java.util.Objects;
  * @param messageRetention    how long a message's author and time are kept for edit, recall,
  *                            delete and reactions; older targets are {@code target_not_found}
  * @param cleanupInterval     wall-clock period of the punctuator that prunes the bounded stores
- * @param fanout              the optional fan-out stage ({@code routing.fanout.enabled}, off by
- *                            default) and its {@code fanout.*} settings: see {@link RoutingFanoutConfig}
+ * @param fanout              the fan-out stage's {@code fanout.*} settings: see {@link RoutingFanoutConfig}
  */
 public record RoutingConfig(
         StreamsAppSettings app,
@@ -91,8 +90,9 @@ public record RoutingConfig(
     /** The {@code --help} text: every setting with its environment variable and default. */
     public static String help() {
         return StreamsAppSettings.help("""
-                kchat topology-routing: chat.commands -> chat.conversation.log + chat.command.results;
-                with routing.fanout.enabled also chat.receipts -> chat.inbox.unsequenced + chat.broadcast.
+                kchat topology-routing: chat.commands -> chat.conversation.log + chat.command.results,
+                chat.inbox.unsequenced (per recipient) or chat.broadcast (large groups, channels);
+                chat.receipts -> read positions and message statuses in chat.inbox.unsequenced.
 
                 Usage: java dev.kchat.routing.RoutingApp [--help]
 

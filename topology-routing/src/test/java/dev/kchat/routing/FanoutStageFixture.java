@@ -43,7 +43,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Routing with its fan-out stage on ({@code routing.fanout.enabled}) under {@link TopologyTestDriver},
+ * Routing with its fan-out stage under {@link TopologyTestDriver},
  * built by the same {@link RoutingApp#buildTopology}, driven by commands and receipts: the inputs,
  * the outputs ({@code chat.inbox.unsequenced}, {@code chat.broadcast}, the log, the results, the
  * error topic) and the stores the fan-out tests assert. Each command is stamped one second after the
@@ -66,13 +66,12 @@ final class FanoutStageFixture implements AutoCloseable {
     private Instant commandTime = Commands.T0;
     private Instant receiptTime = Commands.T0.plusSeconds(1_000);
 
-    /** Starts routing with the fan-out on, with {@code settings} over the test's application id and state dir. */
+    /** Starts routing with {@code settings} over the test's application id and state dir. */
     FanoutStageFixture(Path stateDir, Map<String, String> settings) {
         Topics topics = Topics.create(new InMemorySchemaRegistry());
         Map<String, String> all = new HashMap<>(Map.of(
                 RoutingConfig.KEYS.applicationId(), "routing-fanout-test",
-                RoutingConfig.KEYS.stateDir(), stateDir.toString(),
-                RoutingFanoutConfig.ENABLED, "true"));
+                RoutingConfig.KEYS.stateDir(), stateDir.toString()));
         all.putAll(settings);
         RoutingConfig config = RoutingConfig.from(Settings.of(all));
         Properties props = ErrorTopicHandler.bind(RoutingApp.streamsConfig(config), topics);

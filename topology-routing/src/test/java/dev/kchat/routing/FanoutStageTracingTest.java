@@ -60,8 +60,7 @@ class FanoutStageTracingTest {
         Topics topics = Topics.create(new InMemorySchemaRegistry());
         RoutingConfig config = RoutingConfig.from(Settings.of(Map.of(
                 RoutingConfig.KEYS.applicationId(), "routing-tracing-test",
-                RoutingConfig.KEYS.stateDir(), stateDir.toString(),
-                RoutingFanoutConfig.ENABLED, "true")));
+                RoutingConfig.KEYS.stateDir(), stateDir.toString())));
         Properties props = ErrorTopicHandler.bind(RoutingApp.streamsConfig(config), topics);
         props.put(StageTracer.TRACING_CONFIG, tracing);
         try (TopologyTestDriver driver = new TopologyTestDriver(RoutingApp.buildTopology(config, topics), props, Commands.T0)) {

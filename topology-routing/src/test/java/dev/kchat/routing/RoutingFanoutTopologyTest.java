@@ -20,7 +20,6 @@ import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.schemas.Ids;
-import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,18 +27,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Routing's fan-out stage ({@code routing.fanout.enabled}) under {@link org.apache.kafka.streams.TopologyTestDriver},
+ * Routing's fan-out stage under {@link org.apache.kafka.streams.TopologyTestDriver},
  * driven by commands (threshold 3 so the switch to broadcast is visible): the port of fanout's
  * {@code FanoutTopologyTest}, with the same recipients, broadcasts, counts and refusals, asserted on
  * {@code chat.inbox.unsequenced} (numbering is fanout's sequencer's, tested there) and
@@ -345,61 +340,7 @@ class RoutingFanoutTopologyTest {
         return out;
     }
 
-    @Test
-    void shouldAddTheStageToTheCommandsSubTopologyOnlyWhenEnabled(@TempDir Path otherStateDir) {
-        // Given: the same app with the fan-out off (the default)
-        TopologyDescription off = RoutingApp.buildTopology(RoutingTopologyTest.config(otherStateDir),
-                Topics.create(new InMemorySchemaRegistry())).describe();
-        TopologyDescription on = routing.topology.describe();
-
-        // Then: off, exactly today's topology; on, the same plus the stage, receipts in the commands' sub-topology
-        assertThat(nodes(off)).containsExactlyInAnyOrderElementsOf(TODAYS_NODES);
-        assertThat(stores(off)).containsExactlyInAnyOrderElementsOf(TODAYS_STORES);
-        assertThat(off.subtopologies()).hasSize(2);
-        assertThat(off.globalStores()).hasSize(2);
-        Set<String> added = new TreeSet<>(nodes(on));
-        added.removeAll(TODAYS_NODES);
-        assertThat(added).containsExactlyInAnyOrder(FanoutStage.FANOUT_PROCESSOR, "routing-fanout-and-receipts", FanoutStage.RECEIPTS_SOURCE,
-                "routing-conversation-receipt-records", FanoutStage.RECEIPT_PROCESSOR, "routing-output-unsequenced", "routing-as-entry",
-                FanoutStage.UNSEQUENCED_SINK, "routing-output-broadcast", "routing-as-broadcast", FanoutStage.BROADCAST_SINK);
-        assertThat(nodes(on)).containsAll(TODAYS_NODES);
-        Set<String> addedStores = new TreeSet<>(stores(on));
-        addedStores.removeAll(TODAYS_STORES);
-        assertThat(addedStores).containsExactlyInAnyOrder(FanoutStage.RECEIPT_POSITIONS_STORE, FanoutStage.RECEIPT_WINDOW_STORE,
-                FanoutStage.RECEIPT_AUTHORS_STORE, FanoutStage.RECEIPT_UNREPORTED_STORE);
-        assertThat(on.subtopologies()).hasSize(2);
-        assertThat(on.subtopologies()).filteredOn(s -> names(s).contains(RoutingApp.PROCESSOR))
-                .singleElement().satisfies(s -> assertThat(names(s)).contains(FanoutStage.RECEIPTS_SOURCE, FanoutStage.FANOUT_PROCESSOR));
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    /** Every node of routing's topology before the fan-out stage (issue 12, step 3). */
-    private static final Set<String> TODAYS_NODES = Set.of(
-            RoutingApp.SOURCE, "routing-commands-", "routing-commands-server", "routing-commands-conversation", RoutingApp.SERVER_PROCESSOR,
-            RoutingApp.PROCESSOR, "routing-decided", "routing-output-", "routing-output-log", "routing-as-event", RoutingApp.LOG_SINK,
-            "routing-output-results", "routing-as-result", "routing-count-outcomes", RoutingApp.RESULTS_SINK, "routing-awaited",
-            RoutingApp.REPLIES_SINK, RoutingApp.ACTIONS_SOURCE, RoutingApp.RELAY, "routing-relay-", "routing-relay-redactions", "routing-as-redaction",
-            RoutingApp.REDACTIONS_SINK, "routing-relay-mutes", "routing-as-mute", RoutingApp.MUTES_SINK);
-    private static final Set<String> TODAYS_STORES = Set.of(
-            RoutingApp.CONVERSATIONS_STORE, RoutingApp.MEMBERS_STORE, RoutingApp.DEDUPE_STORE, RoutingApp.DEDUPE_EXPIRY_STORE,
-            RoutingApp.MESSAGES_STORE, RoutingApp.MESSAGES_EXPIRY_STORE, RoutingApp.SERVERS_STORE, RoutingApp.SERVER_MEMBERS_STORE,
-            RoutingApp.SERVER_ROLES_STORE, RoutingApp.SERVER_CHANNELS_STORE, RoutingApp.SERVER_OVERWRITES_STORE,
-            RoutingApp.SERVER_INVITES_STORE, RoutingApp.SERVER_BANS_STORE, RoutingApp.SNOWFLAKES_STORE);
-
-    private static Set<String> nodes(TopologyDescription description) {
-        return description.subtopologies().stream().flatMap(s -> names(s).stream()).collect(Collectors.toSet());
-    }
-
-    private static Set<String> names(TopologyDescription.Subtopology subtopology) {
-        return subtopology.nodes().stream().map(TopologyDescription.Node::name).collect(Collectors.toSet());
-    }
-
-    private static Set<String> stores(TopologyDescription description) {
-        return description.subtopologies().stream().flatMap(s -> s.nodes().stream())
-                .filter(n -> n instanceof TopologyDescription.Processor)
-                .flatMap(n -> ((TopologyDescription.Processor) n).stores().stream()).collect(Collectors.toSet());
-    }
 
     private static <T> T single(List<T> items) {
         assertThat(items).hasSize(1);

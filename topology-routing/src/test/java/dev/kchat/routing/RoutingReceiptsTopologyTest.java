@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Receipts through routing's fan-out stage ({@code routing.fanout.enabled}) under
+ * Receipts through routing's fan-out stage under
  * {@link org.apache.kafka.streams.TopologyTestDriver}, driven by commands and receipts: the port of
  * fanout's {@code ReceiptsTopologyTest}, with the same statuses, counts, positions and refusals.
  * Per-recipient statuses up to {@value #PER_RECIPIENT_MAX} members, counts above, read diffusion

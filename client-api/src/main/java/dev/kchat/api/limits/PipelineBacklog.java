@@ -24,13 +24,14 @@ import org.slf4j.LoggerFactory;
  * named (routing's and fanout's Streams application ids) and each topic it consumes, the records between
  * the group's committed offsets and the partitions' ends, and how far those committed offsets advanced
  * over the last {@code rateWindow}, read from the brokers every {@code checkInterval} with the Admin API.
- * That covers the commands routing has not sequenced, the log events fanout has not expanded and the
- * repartitioned entries it has not numbered, whoever produced them, so every door instance sees the same
- * numbers without talking to the others.
+ * That covers the commands (and receipts) routing has not processed and the unsequenced entries fanout
+ * has not numbered ({@code chat.inbox.unsequenced}, with Moments notifications and, for servers, the log
+ * its server stage reads), whoever produced them, so every door instance sees the same numbers without
+ * talking to the others.
  *
  * <p>The expected wait is the sum, over those (group, topic) stages, of each one's backlog over its own
  * clearing rate: a message crosses them one after the other, and their rates differ by an order of
- * magnitude (fanout's repartition topic carries one record per member, routing's commands one per
+ * magnitude ({@code chat.inbox.unsequenced} carries one record per member, routing's commands one per
  * message), so one ratio of all backlogs over all rates would take the fast stage's rate for the slow
  * one's queue. (The first version did, and admitted waits three times its high mark under a surge.)
  * Topics a group reads beside the message path (receipts, say) are counted as stages too: their records

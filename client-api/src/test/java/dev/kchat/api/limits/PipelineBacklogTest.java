@@ -98,9 +98,9 @@ class PipelineBacklogTest {
             long s = 1_000_000_000L;
             // Given routing clearing 100 commands a second with 600 queued, and fanout 1,000 entries a
             // second with 1,000 queued (one message is ten entries)
-            backlog.observe(0, Map.of("routing/commands", new long[] {600, 0}, "fanout/repartition", new long[] {1_000, 0}));
+            backlog.observe(0, Map.of("routing/commands", new long[] {600, 0}, "fanout/unsequenced", new long[] {1_000, 0}));
             backlog.observe(10 * s, Map.of("routing/commands", new long[] {600, 1_000},
-                    "fanout/repartition", new long[] {1_000, 10_000}));
+                    "fanout/unsequenced", new long[] {1_000, 10_000}));
             // Then a message admitted now waits 6 s in routing and 1 s in fanout: 7 s (1,600 records over
             // 1,100 a second would say 1.45 s)
             assertThat(backlog.records()).isEqualTo(1_600);
@@ -109,11 +109,11 @@ class PipelineBacklogTest {
             assertThat(backlog.expectedWaitSeconds()).isEqualTo(7.0);
             // And a stage that holds a queue and clears nothing makes the wait endless; empty stages add nothing
             backlog.observe(20 * s, Map.of("routing/commands", new long[] {5, 1_000},
-                    "fanout/repartition", new long[] {0, 20_000}));
+                    "fanout/unsequenced", new long[] {0, 20_000}));
             assertThat(backlog.expectedWait()).isGreaterThan(Duration.ofDays(365));
             assertThat(backlog.expectedWaitSeconds()).isEqualTo(86_400.0);
             backlog.observe(30 * s, Map.of("routing/commands", new long[] {0, 1_005},
-                    "fanout/repartition", new long[] {0, 20_000}));
+                    "fanout/unsequenced", new long[] {0, 20_000}));
             assertThat(backlog.expectedWait()).isZero();
         }
     }
