@@ -8,6 +8,7 @@ import dev.kchat.events.push.PushRequest;
 import dev.kchat.events.push.PushSettingsEvent;
 import dev.kchat.push.decide.PushRules.Notable;
 import dev.kchat.push.state.PendingPush;
+import dev.kchat.push.state.PushCursor;
 import dev.kchat.push.state.PushDevice;
 import dev.kchat.push.state.PushUser;
 import dev.kchat.schemas.topic.Topics;
@@ -25,13 +26,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Per user (its three inputs are keyed by user id and co-partitioned): keeps the user's
- * {@link PushUser} from {@code push.settings} and {@code presence.sessions}, and for each
- * {@code chat.inbox} entry decides with {@link PushRules} whether it opens or joins a burst in
- * {@value PushDeciderApp#PENDING_STORE}. A wall-clock punctuator flushes bursts that are due: one
- * {@link PushRequest} per device with a token, unless the user has connected or silenced the
- * conversation meanwhile, or the device is over its rate.
+ * {@link PushUser} from {@code push.settings} and {@code presence.sessions}, moves the user's unread
+ * positions by each {@code chat.inbox} entry ({@link UnreadPositions}), and decides with
+ * {@link PushRules} whether the entry opens or joins a burst in {@value PushDeciderApp#PENDING_STORE}.
+ * A wall-clock punctuator flushes bursts that are due: one {@link PushRequest} per device with a
+ * token, unless the user has connected or silenced the conversation meanwhile, or the device is over
+ * its rate.
  *
- * <p><b>Once per entry.</b> The user's {@code last_inbox_seq} is kept with the state: an entry at or
+ * <p><b>What an entry writes.</b> Its user's cursor and at most one conversation's position, a few
+ * dozen bytes: the {@code PushUser} (devices, sessions, settings) is read only for an entry that
+ * deserves a notification and written only when settings, sessions or a device's rate bucket change.
+ *
+ * <p><b>Once per entry.</b> The user's {@code last_inbox_seq} is kept in the cursor: an entry at or
  * below it is a replay (a restart under at-least-once, a re-read after a rebalance) and changes
  * nothing. Under exactly-once (the default) state, output and offsets commit together, so a flushed
  * burst is written once and its pending record deleted in the same transaction.
@@ -47,6 +53,7 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
     private ProcessorContext<String, PushRequest> context;
     private KeyValueStore<String, PushUser> users;
     private KeyValueStore<String, PendingPush> pending;
+    private UnreadPositions unread;
 
     PushDecider(Topics topics, DeciderConfig config, DeciderMetrics metrics) {
         this.topics = topics;
@@ -59,6 +66,8 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
         this.context = context;
         users = context.getStateStore(PushDeciderApp.USERS_STORE);
         pending = context.getStateStore(PushDeciderApp.PENDING_STORE);
+        unread = new UnreadPositions(context.getStateStore(PushDeciderApp.CURSORS_STORE),
+                context.getStateStore(PushDeciderApp.UNREAD_STORE));
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::flushDue);
     }
 
@@ -78,42 +87,49 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
                 SessionEvent event = decode(topics.presenceSessions().valueSerde().deserializer().deserialize(topic, record.value()),
                         SessionEvent::getUserId, record.key());
                 PushUser user = user(record.key());
+                PushCursor cursor = cursor(user);
                 PushRules.apply(user, event, now, config.sessionTtl().toMillis());
-                users.put(user.getUserId(), user);
+                save(user, cursor);
             }
             case Topics.PUSH_SETTINGS -> {
                 PushSettingsEvent event = decode(topics.pushSettings().valueSerde().deserializer().deserialize(topic, record.value()),
                         PushSettingsEvent::getUserId, record.key());
                 PushUser user = user(record.key());
+                PushCursor cursor = cursor(user);
                 PushRules.apply(user, event, config.deviceBurst(), now);
-                users.put(user.getUserId(), user);
+                save(user, cursor);
             }
             default -> throw new IllegalStateException("record from unexpected topic " + topic);
         }
     }
 
     private void onEntry(String userId, InboxEntry entry, long now) {
-        PushUser user = user(userId);
-        if (entry.getInboxSeq() <= user.getLastInboxSeq()) {
+        PushCursor cursor = unread.find(userId);
+        if (cursor == null) {
+            // A user seen before only in settings or sessions, or a record of the earlier layout.
+            PushUser stored = users.get(userId);
+            cursor = stored == null ? UnreadPositions.newCursor() : migrate(stored);
+        }
+        if (entry.getInboxSeq() <= cursor.getLastInboxSeq()) {
             metrics.decision("replay");
             return;
         }
-        user.setLastInboxSeq(entry.getInboxSeq());
-        PushRules.count(user, entry);
+        cursor.setLastInboxSeq(entry.getInboxSeq());
+        unread.count(userId, cursor, entry);
+        unread.put(userId, cursor);
         String conversation = entry.getConversationId();
-        if (conversation != null) {
+        Long removed = PushRules.removedSeq(entry);
+        if (conversation != null && removed != null) {
             PendingPush waiting = pending.get(pendingKey(userId, conversation));
-            if (waiting != null) {
-                PushRules.forgetRemoved(waiting, entry);
+            if (waiting != null && PushRules.forgetRemoved(waiting, removed)) {
                 pending.put(pendingKey(userId, conversation), waiting);
             }
         }
-        users.put(userId, user);
         Notable notable = PushRules.notable(entry);
         if (notable == null) {
             return;
         }
-        String outcome = decide(user, notable, now);
+        String outcome = decide(user(userId), notable, now);
         metrics.decision(outcome);
         if (!outcome.equals("collapsed") && !outcome.equals("opened")) {
             return;
@@ -161,6 +177,7 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
 
     private void flush(PendingPush burst, long now) {
         PushUser user = user(burst.getUserId());
+        PushCursor cursor = cursor(user);
         if (PushRules.connected(user, now, config.sessionTtl().toMillis())) {
             metrics.flush("connected");
             return;
@@ -169,7 +186,7 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
             metrics.flush("silenced");
             return;
         }
-        long badge = PushRules.badge(user);
+        long badge = unread.badge(user.getUserId(), cursor);
         for (PushDevice device : user.getDevices()) {
             if (!PushRules.take(device, now, config.deviceBurst(), config.devicePerMinute())) {
                 metrics.flush("rate_limited");
@@ -179,7 +196,7 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
             context.forward(new Record<>(user.getUserId(), request, now));
             metrics.flush("requested");
         }
-        users.put(user.getUserId(), user);
+        save(user, cursor);
     }
 
     private static PushRequest request(PushUser user, PushDevice device, PendingPush burst, long badge, long now) {
@@ -200,6 +217,28 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
     private PushUser user(String userId) {
         PushUser user = users.get(userId);
         return user != null ? user : PushRules.newUser(userId);
+    }
+
+    /** The user's cursor; the first time the decider touches a user, moves what a record of the earlier layout holds into it. */
+    private PushCursor cursor(PushUser user) {
+        PushCursor cursor = unread.find(user.getUserId());
+        return cursor != null ? cursor : migrate(user);
+    }
+
+    /** Gives the user a cursor (see {@link UnreadPositions#migrate}) and, if it moved anything, writes the user without it. */
+    private PushCursor migrate(PushUser user) {
+        boolean holdsCounts = !user.getConversations().isEmpty() || user.getMomentsUnread() != 0;
+        PushCursor cursor = unread.migrate(user);
+        if (holdsCounts) {
+            save(user, cursor);
+        }
+        return cursor;
+    }
+
+    /** Writes the user, with the cursor's last inbox seq as of now (the cursor stays the replay guard). */
+    private void save(PushUser user, PushCursor cursor) {
+        user.setLastInboxSeq(cursor.getLastInboxSeq());
+        users.put(user.getUserId(), user);
     }
 
     /** The store key of a user's burst: user ids have no '|' (see Ids.USER_ID). */

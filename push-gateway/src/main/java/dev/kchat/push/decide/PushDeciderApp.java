@@ -1,7 +1,9 @@
 package dev.kchat.push.decide;
 
 import dev.kchat.push.state.PendingPush;
+import dev.kchat.push.state.PushCursor;
 import dev.kchat.push.state.PushUser;
+import dev.kchat.push.state.UnreadPosition;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.events.push.PushRequest;
@@ -21,15 +23,20 @@ import org.apache.kafka.streams.state.Stores;
  * {@code push.settings} (all keyed by user and co-partitioned, so one task sees everything about a
  * user, in timestamp order) to {@code push.requests}, one record per device and collapsed burst;
  * records that cannot be read or processed go to {@code platform.errors}. The rules are in
- * {@link PushRules}, stores and timers in {@link PushDecider}.
+ * {@link PushRules}, stores and timers in {@link PushDecider}, the per-entry unread state in
+ * {@link UnreadPositions}.
  *
  * <p>Store names are constants: they name changelog topics, which must not change.
  */
 public final class PushDeciderApp extends StreamsApp {
 
     public static final String APP_NAME = "push-decider";
-    /** user -> {@link PushUser}: devices, settings, sessions, unread positions, last inbox seq decided. */
+    /** user -> {@link PushUser}: devices, settings, sessions; written when those change, not per inbox entry. */
     public static final String USERS_STORE = "push-users";
+    /** user -> {@link PushCursor}: last inbox seq decided (the replay guard), Moments unread, positions held. */
+    public static final String CURSORS_STORE = "push-cursors";
+    /** user|conversation -> {@link UnreadPosition}: last seq seen and read seq, summed into the badge. */
+    public static final String UNREAD_STORE = "push-unread";
     /** user|collapse key -> {@link PendingPush}: bursts being collapsed. */
     public static final String PENDING_STORE = "push-pending";
 
@@ -53,6 +60,10 @@ public final class PushDeciderApp extends StreamsApp {
         topology.addProcessor(PROCESSOR, () -> new PushDecider(topics, config, metrics), INBOX_SOURCE, SESSIONS_SOURCE, SETTINGS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USERS_STORE),
                 Serdes.String(), StateSerde.of(PushUser.class)), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CURSORS_STORE),
+                Serdes.String(), StateSerde.of(PushCursor.class)), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNREAD_STORE),
+                Serdes.String(), StateSerde.of(UnreadPosition.class)), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), StateSerde.of(PendingPush.class)), PROCESSOR);
         Topic<String, PushRequest> requests = topics.pushRequests();

@@ -27,14 +27,14 @@ import dev.kchat.push.state.UnreadPosition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The push decisions as functions over one user's {@link PushUser} and values: which inbox entry
- * deserves a notification and what it says, how settings and sessions change the user, whether the
- * user is connected or silenced, the badge, how a burst collapses, and the per-device rate limit.
- * No stores, no clock: callers pass their wall-clock time, so tests call these directly.
- * Methods that change a {@code PushUser} or {@code PendingPush} change the caller's decoded copy.
+ * deserves a notification and what it says, how settings and sessions change the user, how an entry
+ * moves a conversation's {@link UnreadPosition}, whether the user is connected or silenced, how a
+ * burst collapses, and the per-device rate limit. No stores, no clock: callers pass their wall-clock
+ * time, so tests call these directly. Methods that change a {@code PushUser}, {@code UnreadPosition}
+ * or {@code PendingPush} change the caller's decoded copy.
  */
 public final class PushRules {
 
@@ -44,7 +44,7 @@ public final class PushRules {
     public static final int MAX_BODY_CODE_POINTS = 200;
     /** Until-times meaning "until turned off". */
     static final long FOREVER = Long.MAX_VALUE;
-    /** Conversations whose unread position the decider keeps per user; the least recent go first. */
+    /** Conversations whose unread position the decider keeps per user (push-unread); the least recent go first. */
     static final int MAX_CONVERSATIONS = 2_000;
 
     private PushRules() {
@@ -91,48 +91,38 @@ public final class PushRules {
         return null;
     }
 
-    /**
-     * Moves the user's unread positions by an entry: a conversation event raises the conversation's
-     * last seq (one's own message also moves one's read seq: what one sends oneself is read, as the
-     * store counts it); a read position sets the read seq; leaving forgets the conversation; a
-     * Moments notification sets the Moments count it carries.
-     */
-    public static void count(PushUser user, InboxEntry entry) {
-        Object item = entry.getItem();
-        Map<String, UnreadPosition> conversations = user.getConversations();
-        if (item instanceof ConversationEvent event) {
-            String conversation = event.getConversationId();
-            if (event.getPayload() instanceof MemberLeft left && left.getUserId().equals(user.getUserId())) {
-                conversations.remove(conversation);
-                return;
-            }
-            UnreadPosition position = conversations.computeIfAbsent(conversation, c -> new UnreadPosition(0L, 0L));
-            position.setLastSeq(Math.max(position.getLastSeq(), event.getSeq()));
-            if (event.getPayload() instanceof MessagePosted && user.getUserId().equals(event.getActorId())) {
-                position.setReadSeq(Math.max(position.getReadSeq(), event.getSeq()));
-            }
-            if (conversations.size() > MAX_CONVERSATIONS) {
-                // Forget the conversation read longest ago (smallest last seq is a fair stand-in).
-                conversations.entrySet().stream().filter(e -> !e.getKey().equals(conversation))
-                        .min(Map.Entry.comparingByValue((a, b) -> Long.compare(a.getLastSeq(), b.getLastSeq())))
-                        .ifPresent(e -> conversations.remove(e.getKey()));
-            }
-        } else if (item instanceof ReadPositionChanged read) {
-            UnreadPosition position = conversations.computeIfAbsent(read.getConversationId(), c -> new UnreadPosition(0L, 0L));
-            position.setReadSeq(Math.max(position.getReadSeq(), read.getReadSeq()));
-            position.setLastSeq(Math.max(position.getLastSeq(), read.getReadSeq()));
-        } else if (item instanceof MomentNotification n) {
-            user.setMomentsUnread(n.getUnread());
-        }
+    /** True if the event is the user's own leave: the conversation's position is forgotten. */
+    public static boolean leaves(String userId, ConversationEvent event) {
+        return event.getPayload() instanceof MemberLeft left && left.getUserId().equals(userId);
     }
 
-    /** The badge: unread events over all conversations (last seq - read seq) plus unread Moments notifications. */
-    public static long badge(PushUser user) {
-        long sum = user.getMomentsUnread();
-        for (UnreadPosition p : user.getConversations().values()) {
-            sum += Math.max(0, p.getLastSeq() - p.getReadSeq());
+    /**
+     * Moves a conversation's unread position by one of its events (not the user's own leave, see
+     * {@link #leaves}): the event raises the last seq; one's own message also moves one's read seq
+     * (what one sends oneself is read, as the store counts it). True if the position changed.
+     */
+    public static boolean count(String userId, UnreadPosition position, ConversationEvent event) {
+        long last = position.getLastSeq();
+        long read = position.getReadSeq();
+        position.setLastSeq(Math.max(last, event.getSeq()));
+        if (event.getPayload() instanceof MessagePosted && userId.equals(event.getActorId())) {
+            position.setReadSeq(Math.max(read, event.getSeq()));
         }
-        return sum;
+        return position.getLastSeq() != last || position.getReadSeq() != read;
+    }
+
+    /** Moves a conversation's unread position by the user's read position: read up to it, and seen at least that far. True if it changed. */
+    public static boolean count(UnreadPosition position, ReadPositionChanged read) {
+        long before = position.getReadSeq();
+        long last = position.getLastSeq();
+        position.setReadSeq(Math.max(before, read.getReadSeq()));
+        position.setLastSeq(Math.max(last, read.getReadSeq()));
+        return position.getReadSeq() != before || position.getLastSeq() != last;
+    }
+
+    /** A conversation's share of the badge: last seq - read seq, never below 0. The badge adds the Moments unread count. */
+    public static long unread(UnreadPosition position) {
+        return Math.max(0, position.getLastSeq() - position.getReadSeq());
     }
 
     /** Applies what the user (or the delivery side) said: tokens, mutes, do-not-disturb, previews. */
@@ -211,21 +201,27 @@ public final class PushRules {
         }
     }
 
-    /**
-     * A message removed (recalled, deleted, redacted) while its burst waits: if the burst would show
-     * its text, the text goes, so a push never shows what its author took back.
-     */
-    public static void forgetRemoved(PendingPush pending, InboxEntry entry) {
+    /** The conversation seq of the message an entry removes (recalled, deleted, redacted), or null if it removes none. */
+    public static Long removedSeq(InboxEntry entry) {
         if (!(entry.getItem() instanceof ConversationEvent event)) {
-            return;
+            return null;
         }
         Object payload = event.getPayload();
-        Long target = payload instanceof MessageRecalled r ? Long.valueOf(r.getTargetSeq())
+        return payload instanceof MessageRecalled r ? Long.valueOf(r.getTargetSeq())
                 : payload instanceof MessageDeleted d ? Long.valueOf(d.getTargetSeq())
                 : payload instanceof MessageRedacted x ? Long.valueOf(x.getTargetSeq()) : null;
-        if (target != null && target.equals(pending.getBodyConvSeq())) {
-            pending.setBody(null);
+    }
+
+    /**
+     * A message removed (its seq from {@link #removedSeq}) while its burst waits: if the burst would
+     * show its text, the text goes, so a push never shows what its author took back. True if it went.
+     */
+    public static boolean forgetRemoved(PendingPush pending, long removedSeq) {
+        if (pending.getBodyConvSeq() == null || pending.getBodyConvSeq() != removedSeq) {
+            return false;
         }
+        pending.setBody(null);
+        return true;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kchat.push.decide;
 
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.InboxEntry;
+import dev.kchat.events.chat.MemberLeft;
 import dev.kchat.events.chat.MessagePosted;
 import dev.kchat.events.chat.MessageRecalled;
 import dev.kchat.events.chat.ReadPositionChanged;
@@ -27,6 +28,11 @@ import java.util.List;
 final class Entries {
 
     static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
+    static final String BOB = "bob";
+    static final String ALICE = "alice";
+    /** Bob and Alice's direct chat. */
+    static final String CHAT = "d:alice:bob";
+    static final String GROUP = "g-1";
 
     private Entries() {
     }
@@ -44,6 +50,13 @@ final class Entries {
         ConversationEvent event = ConversationEvent.newBuilder().setConversationId(conversation).setSeq(seq)
                 .setEventId("e-" + conversation + "-" + seq).setActorId(sender).setOccurredAt(T0)
                 .setPayload(new MessageRecalled(target)).build();
+        return entry(user, inboxSeq, conversation, seq, event);
+    }
+
+    static InboxEntry left(String user, long inboxSeq, String conversation, long seq) {
+        ConversationEvent event = ConversationEvent.newBuilder().setConversationId(conversation).setSeq(seq)
+                .setEventId("e-" + conversation + "-" + seq).setActorId(user).setOccurredAt(T0)
+                .setPayload(new MemberLeft(user, false)).build();
         return entry(user, inboxSeq, conversation, seq, event);
     }
 
