@@ -66,8 +66,7 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
         this.context = context;
         users = context.getStateStore(PushDeciderApp.USERS_STORE);
         pending = context.getStateStore(PushDeciderApp.PENDING_STORE);
-        unread = new UnreadPositions(context.getStateStore(PushDeciderApp.CURSORS_STORE),
-                context.getStateStore(PushDeciderApp.UNREAD_STORE));
+        unread = new UnreadPositions(context.getStateStore(PushDeciderApp.UNREAD_STORE));
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::flushDue);
     }
 

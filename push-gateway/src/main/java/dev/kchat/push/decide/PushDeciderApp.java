@@ -1,9 +1,8 @@
 package dev.kchat.push.decide;
 
 import dev.kchat.push.state.PendingPush;
-import dev.kchat.push.state.PushCursor;
 import dev.kchat.push.state.PushUser;
-import dev.kchat.push.state.UnreadPosition;
+import dev.kchat.push.state.UnreadState;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.events.push.PushRequest;
@@ -33,9 +32,10 @@ public final class PushDeciderApp extends StreamsApp {
     public static final String APP_NAME = "push-decider";
     /** user -> {@link PushUser}: devices, settings, sessions; written when those change, not per inbox entry. */
     public static final String USERS_STORE = "push-users";
-    /** user -> {@link PushCursor}: last inbox seq decided (the replay guard), Moments unread, positions held. */
-    public static final String CURSORS_STORE = "push-cursors";
-    /** user|conversation -> {@link UnreadPosition}: last seq seen and read seq, summed into the badge. */
+    /**
+     * {@link UnreadState}: user -> its cursor (last inbox seq decided, the replay guard; Moments unread;
+     * positions held), user|conversation -> its unread position (last seq seen, read seq), summed into the badge.
+     */
     public static final String UNREAD_STORE = "push-unread";
     /** user|collapse key -> {@link PendingPush}: bursts being collapsed. */
     public static final String PENDING_STORE = "push-pending";
@@ -60,10 +60,8 @@ public final class PushDeciderApp extends StreamsApp {
         topology.addProcessor(PROCESSOR, () -> new PushDecider(topics, config, metrics), INBOX_SOURCE, SESSIONS_SOURCE, SETTINGS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USERS_STORE),
                 Serdes.String(), StateSerde.of(PushUser.class)), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CURSORS_STORE),
-                Serdes.String(), StateSerde.of(PushCursor.class)), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNREAD_STORE),
-                Serdes.String(), StateSerde.of(UnreadPosition.class)), PROCESSOR);
+                Serdes.String(), StateSerde.of(UnreadState.class)), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), StateSerde.of(PendingPush.class)), PROCESSOR);
         Topic<String, PushRequest> requests = topics.pushRequests();

@@ -7,6 +7,7 @@ import dev.kchat.events.social.MomentNotification;
 import dev.kchat.push.state.PushCursor;
 import dev.kchat.push.state.PushUser;
 import dev.kchat.push.state.UnreadPosition;
+import dev.kchat.push.state.UnreadState;
 import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -14,12 +15,13 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * What every inbox entry of a user moves, in two stores written per entry instead of the whole
- * {@link PushUser}: the user's {@link PushCursor} in {@value PushDeciderApp#CURSORS_STORE} (the
- * replay guard, the Moments count, how many positions the user has) and one
- * {@link UnreadPosition} per conversation in {@value PushDeciderApp#UNREAD_STORE}, keyed
- * {@code user|conversation}. An entry writes its cursor and at most one position; the badge, needed
- * only when a burst is flushed, is a prefix scan over the user's positions.
+ * What every inbox entry of a user moves, in small records written per entry instead of the whole
+ * {@link PushUser}, all in {@value PushDeciderApp#UNREAD_STORE} ({@link UnreadState}): under key
+ * {@code user} the user's {@link PushCursor} (the replay guard, the Moments count, how many positions
+ * the user has), under {@code user|conversation} that conversation's {@link UnreadPosition}. An entry
+ * writes its cursor and at most one position; the badge, needed only when a burst is flushed, is a
+ * prefix scan over {@code user|}, which the cursor's key is not in. One store for both: every store
+ * of a task costs RocksDB writes at each commit, which under exactly-once comes every 10 ms.
  *
  * <p><b>Records written before these stores.</b> A {@code PushUser} of the earlier layout holds the
  * positions, the Moments count and the last inbox seq itself. A user without a cursor is migrated the
@@ -30,17 +32,16 @@ final class UnreadPositions {
 
     private static final StringSerializer KEYS = new StringSerializer();
 
-    private final KeyValueStore<String, PushCursor> cursors;
-    private final KeyValueStore<String, UnreadPosition> positions;
+    private final KeyValueStore<String, UnreadState> store;
 
-    UnreadPositions(KeyValueStore<String, PushCursor> cursors, KeyValueStore<String, UnreadPosition> positions) {
-        this.cursors = cursors;
-        this.positions = positions;
+    UnreadPositions(KeyValueStore<String, UnreadState> store) {
+        this.store = store;
     }
 
-    /** The user's cursor, or null if the user has none yet (never touched since the cursor store existed). */
+    /** The user's cursor, or null if the user has none yet (never touched since the cursor existed). */
     PushCursor find(String userId) {
-        return cursors.get(userId);
+        UnreadState state = store.get(userId);
+        return state == null ? null : (PushCursor) state.getState();
     }
 
     /**
@@ -51,12 +52,12 @@ final class UnreadPositions {
     PushCursor migrate(PushUser user) {
         Map<String, UnreadPosition> old = user.getConversations();
         for (Map.Entry<String, UnreadPosition> e : old.entrySet()) {
-            positions.put(key(user.getUserId(), e.getKey()), e.getValue());
+            putPosition(key(user.getUserId(), e.getKey()), e.getValue());
         }
         PushCursor cursor = new PushCursor(user.getLastInboxSeq(), user.getMomentsUnread(), old.size());
         old.clear();
         user.setMomentsUnread(0L);
-        cursors.put(user.getUserId(), cursor);
+        put(user.getUserId(), cursor);
         return cursor;
     }
 
@@ -67,7 +68,7 @@ final class UnreadPositions {
 
     /** Stores the cursor (after an entry moved it). */
     void put(String userId, PushCursor cursor) {
-        cursors.put(userId, cursor);
+        store.put(userId, new UnreadState(cursor));
     }
 
     /**
@@ -81,10 +82,10 @@ final class UnreadPositions {
         if (item instanceof ConversationEvent event) {
             String conversation = event.getConversationId();
             String key = key(userId, conversation);
-            UnreadPosition position = positions.get(key);
+            UnreadPosition position = position(key);
             if (PushRules.leaves(userId, event)) {
                 if (position != null) {
-                    positions.delete(key);
+                    store.delete(key);
                     cursor.setConversations(cursor.getConversations() - 1);
                 }
                 return;
@@ -92,18 +93,18 @@ final class UnreadPositions {
             boolean isNew = position == null;
             position = added(cursor, position);
             if (PushRules.count(userId, position, event) || isNew) {
-                positions.put(key, position);
+                putPosition(key, position);
             }
             if (cursor.getConversations() > PushRules.MAX_CONVERSATIONS) {
                 forgetOldest(userId, conversation, cursor);
             }
         } else if (item instanceof ReadPositionChanged read) {
             String key = key(userId, read.getConversationId());
-            UnreadPosition position = positions.get(key);
+            UnreadPosition position = position(key);
             boolean isNew = position == null;
             position = added(cursor, position);
             if (PushRules.count(position, read) || isNew) {
-                positions.put(key, position);
+                putPosition(key, position);
             }
         } else if (item instanceof MomentNotification n) {
             cursor.setMomentsUnread(n.getUnread());
@@ -113,9 +114,9 @@ final class UnreadPositions {
     /** The badge: unread events over the user's conversations (last seq - read seq) plus the Moments count. */
     long badge(String userId, PushCursor cursor) {
         long sum = cursor.getMomentsUnread();
-        try (KeyValueIterator<String, UnreadPosition> it = positions.prefixScan(userId + "|", KEYS)) {
+        try (KeyValueIterator<String, UnreadState> it = store.prefixScan(userId + "|", KEYS)) {
             while (it.hasNext()) {
-                sum += PushRules.unread(it.next().value);
+                sum += PushRules.unread((UnreadPosition) it.next().value.getState());
             }
         }
         return sum;
@@ -124,6 +125,15 @@ final class UnreadPositions {
     /** The store key of a user's position: user ids have no '|' (see Ids.USER_ID), so a user's keys share the prefix {@code user|}. */
     static String key(String userId, String conversationId) {
         return userId + "|" + conversationId;
+    }
+
+    private UnreadPosition position(String key) {
+        UnreadState state = store.get(key);
+        return state == null ? null : (UnreadPosition) state.getState();
+    }
+
+    private void putPosition(String key, UnreadPosition position) {
+        store.put(key, new UnreadState(position));
     }
 
     private static UnreadPosition added(PushCursor cursor, UnreadPosition position) {
@@ -141,19 +151,22 @@ final class UnreadPositions {
      */
     private void forgetOldest(String userId, String keep, PushCursor cursor) {
         int count = 0;
-        KeyValue<String, UnreadPosition> oldest = null;
+        String oldest = null;
+        long oldestSeq = Long.MAX_VALUE;
         String keepKey = key(userId, keep);
-        try (KeyValueIterator<String, UnreadPosition> it = positions.prefixScan(userId + "|", KEYS)) {
+        try (KeyValueIterator<String, UnreadState> it = store.prefixScan(userId + "|", KEYS)) {
             while (it.hasNext()) {
-                KeyValue<String, UnreadPosition> next = it.next();
+                KeyValue<String, UnreadState> next = it.next();
+                long lastSeq = ((UnreadPosition) next.value.getState()).getLastSeq();
                 count++;
-                if (!next.key.equals(keepKey) && (oldest == null || next.value.getLastSeq() < oldest.value.getLastSeq())) {
-                    oldest = next;
+                if (!next.key.equals(keepKey) && (oldest == null || lastSeq < oldestSeq)) {
+                    oldest = next.key;
+                    oldestSeq = lastSeq;
                 }
             }
         }
         if (count > PushRules.MAX_CONVERSATIONS && oldest != null) {
-            positions.delete(oldest.key);
+            store.delete(oldest);
             count--;
         }
         cursor.setConversations(count);

@@ -9,6 +9,7 @@ import dev.kchat.push.state.PendingPush;
 import dev.kchat.push.state.PushCursor;
 import dev.kchat.push.state.PushUser;
 import dev.kchat.push.state.UnreadPosition;
+import dev.kchat.push.state.UnreadState;
 import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.Settings;
@@ -81,11 +82,19 @@ final class DeciderDriver implements AutoCloseable {
         return driver.getKeyValueStore(PushDeciderApp.USERS_STORE);
     }
 
-    KeyValueStore<String, PushCursor> cursors() {
-        return driver.getKeyValueStore(PushDeciderApp.CURSORS_STORE);
+    /** The user's cursor in {@value PushDeciderApp#UNREAD_STORE}, or null. */
+    PushCursor cursor(String userId) {
+        UnreadState state = unread().get(userId);
+        return state == null ? null : (PushCursor) state.getState();
     }
 
-    KeyValueStore<String, UnreadPosition> unread() {
+    /** The user's position in a conversation in {@value PushDeciderApp#UNREAD_STORE}, or null. */
+    UnreadPosition position(String userId, String conversationId) {
+        UnreadState state = unread().get(UnreadPositions.key(userId, conversationId));
+        return state == null ? null : (UnreadPosition) state.getState();
+    }
+
+    private KeyValueStore<String, UnreadState> unread() {
         return driver.getKeyValueStore(PushDeciderApp.UNREAD_STORE);
     }
 

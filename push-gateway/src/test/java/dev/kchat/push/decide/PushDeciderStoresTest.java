@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The decider's per-entry state under {@code TopologyTestDriver} ({@link DeciderDriver}): an inbox entry writes its user's
- * cursor ({@value PushDeciderApp#CURSORS_STORE}) and at most one position
- * ({@value PushDeciderApp#UNREAD_STORE}), never the user's {@code PushUser}; the replay guard and the
+ * The decider's per-entry state under {@code TopologyTestDriver} ({@link DeciderDriver}): an inbox
+ * entry writes its user's cursor and at most one position ({@value PushDeciderApp#UNREAD_STORE}),
+ * never the user's {@code PushUser}; the replay guard and the
  * badge work from those stores; a {@code PushUser} of the earlier layout (positions inside) is moved
  * into them the first time the decider touches the user, whichever input touches it first.
  */
@@ -67,7 +67,7 @@ class PushDeciderStoresTest {
         // Given: bob's phone is registered (one PushUser write, and bob's empty cursor)
         decider.settings(token(BOB, "phone", PushPlatform.WEBHOOK, "w-1"));
         int userWrites = decider.changelog(PushDeciderApp.USERS_STORE).readRecordsToList().size();
-        decider.changelog(PushDeciderApp.CURSORS_STORE).readRecordsToList();
+        decider.changelog(PushDeciderApp.UNREAD_STORE).readRecordsToList();
 
         // When: a message, a message elsewhere, a read position, a Moments like
         decider.entry(message(BOB, 1, CHAT, 2, ALICE, "hi"));
@@ -76,14 +76,13 @@ class PushDeciderStoresTest {
         decider.entry(liked(BOB, 4, ALICE, 1));
 
         // Then: the cursor and the positions hold it all; the user's record was not written again
-        assertThat(decider.cursors().get(BOB)).isEqualTo(new PushCursor(4L, 1L, 2));
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, CHAT))).isEqualTo(new UnreadPosition(2L, 2L));
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, GROUP))).isEqualTo(new UnreadPosition(5L, 0L));
+        assertThat(decider.cursor(BOB)).isEqualTo(new PushCursor(4L, 1L, 2));
+        assertThat(decider.position(BOB, CHAT)).isEqualTo(new UnreadPosition(2L, 2L));
+        assertThat(decider.position(BOB, GROUP)).isEqualTo(new UnreadPosition(5L, 0L));
         assertThat(userWrites).isEqualTo(1);
         assertThat(decider.changelog(PushDeciderApp.USERS_STORE).isEmpty()).as("no PushUser written per entry").isTrue();
-        assertThat(decider.changelog(PushDeciderApp.CURSORS_STORE).readRecordsToList()).hasSize(4);
         assertThat(decider.changelog(PushDeciderApp.UNREAD_STORE).readRecordsToList())
-                .as("three positions moved; the like moves none").hasSize(3);
+                .as("the cursor per entry, and three positions moved (the like moves none)").hasSize(4 + 3);
     }
 
     @Test
@@ -95,7 +94,7 @@ class PushDeciderStoresTest {
         decider.advance(WINDOW);
         assertThat(decider.requests.readValuesToList()).hasSize(1);
         decider.entry(left(BOB, 2, CHAT, 3));
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, CHAT))).isNull();
+        assertThat(decider.position(BOB, CHAT)).isNull();
 
         // When: the message comes again (a re-read under at-least-once)
         decider.entry(first);
@@ -103,8 +102,8 @@ class PushDeciderStoresTest {
 
         // Then: nothing pushed, the left conversation not counted again, the cursor where it was
         assertThat(decider.requests.isEmpty()).isTrue();
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, CHAT))).isNull();
-        assertThat(decider.cursors().get(BOB)).isEqualTo(new PushCursor(2L, 0L, 0));
+        assertThat(decider.position(BOB, CHAT)).isNull();
+        assertThat(decider.cursor(BOB)).isEqualTo(new PushCursor(2L, 0L, 0));
         assertThat(decider.metrics.count(DeciderMetrics.DECISIONS, "replay")).isEqualTo(1);
         assertThat(decider.errors.isEmpty()).isTrue();
     }
@@ -191,16 +190,16 @@ class PushDeciderStoresTest {
         for (int i = 0; i < max; i++) {
             decider.entry(message(BOB, i + 1, "c-" + i, i + 1, ALICE, "m"));
         }
-        assertThat(decider.cursors().get(BOB).getConversations()).isEqualTo(max);
+        assertThat(decider.cursor(BOB).getConversations()).isEqualTo(max);
 
         // When: one more conversation
         decider.entry(message(BOB, max + 1, "c-new", 1, ALICE, "m"));
 
         // Then: c-0 is forgotten, the new one (last seq 1, smaller still) is kept, the count stays at the bound
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, "c-0"))).isNull();
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, "c-new"))).isEqualTo(new UnreadPosition(1L, 0L));
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, "c-1"))).isEqualTo(new UnreadPosition(2L, 0L));
-        assertThat(decider.cursors().get(BOB).getConversations()).isEqualTo(max);
+        assertThat(decider.position(BOB, "c-0")).isNull();
+        assertThat(decider.position(BOB, "c-new")).isEqualTo(new UnreadPosition(1L, 0L));
+        assertThat(decider.position(BOB, "c-1")).isEqualTo(new UnreadPosition(2L, 0L));
+        assertThat(decider.cursor(BOB).getConversations()).isEqualTo(max);
     }
 
     /** Bob as the earlier layout stored him: a phone, 2 unread in the chat, none in the group, 3 Moments, last inbox seq 7. */
@@ -222,8 +221,8 @@ class PushDeciderStoresTest {
         assertThat(user.getConversations()).as("moved out of the user's record").isEmpty();
         assertThat(user.getMomentsUnread()).isZero();
         assertThat(user.getDevices()).extracting(PushDevice::getDeviceId).containsExactly("phone");
-        assertThat(decider.cursors().get(BOB)).isEqualTo(new PushCursor(lastInboxSeq, 3L, 2));
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, CHAT))).isEqualTo(chat);
-        assertThat(decider.unread().get(UnreadPositions.key(BOB, GROUP))).isEqualTo(new UnreadPosition(4L, 4L));
+        assertThat(decider.cursor(BOB)).isEqualTo(new PushCursor(lastInboxSeq, 3L, 2));
+        assertThat(decider.position(BOB, CHAT)).isEqualTo(chat);
+        assertThat(decider.position(BOB, GROUP)).isEqualTo(new UnreadPosition(4L, 4L));
     }
 }
