@@ -36,6 +36,7 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -179,7 +180,10 @@ public final class RoutingApp extends StreamsApp {
                 .branch((key, bytes) -> Ids.isServer(key), Branched.as("server"))
                 .defaultBranch(Branched.as("conversation"));
         KStream<String, SpecificRecord> serverDecided = byKey.get("routing-commands-server")
-                .process(() -> new ServerCommandProcessor(config, commands), Named.as(SERVER_PROCESSOR), ServerCommandProcessor.storeNames());
+                .process(() -> new ServerCommandProcessor(config, commands), Named.as(SERVER_PROCESSOR), ServerCommandProcessor.storeNames())
+                // A server command's refusal or repeat goes to its sender's inbox too, as a conversation's does in
+                // ConversationFanout (a server's events are fanned out by fanout's server stage until phase 2).
+                .flatMap(RoutingApp::withSenderEntry, Named.as("routing-server-outcome-entries"));
         KStream<String, SpecificRecord> conversationDecided = byKey.get("routing-commands-conversation")
                 .process(() -> new CommandProcessor(config, commands), Named.as(PROCESSOR),
                         CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, DEDUPE_EXPIRY_STORE, MESSAGES_STORE, MESSAGES_EXPIRY_STORE);
@@ -217,6 +221,17 @@ public final class RoutingApp extends StreamsApp {
                         "mutes"))
                 .noDefaultBranch();
         return builder.build();
+    }
+
+    /**
+     * A decision output, and for a result that needs one ({@link InboxOutcomes#needsEntry}) the
+     * unsequenced entry for its sender, keyed by the sender.
+     */
+    static List<KeyValue<String, SpecificRecord>> withSenderEntry(String key, SpecificRecord out) {
+        if (out instanceof CommandResult result && InboxOutcomes.needsEntry(result)) {
+            return List.of(KeyValue.pair(key, out), KeyValue.pair(result.getSenderId(), InboxOutcomes.entry(result)));
+        }
+        return List.of(KeyValue.pair(key, out));
     }
 
     /** The server stores ({@link ServerCommandProcessor}): changelogged, like every routing store. */

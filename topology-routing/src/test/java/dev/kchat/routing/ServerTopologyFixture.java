@@ -7,6 +7,7 @@ import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandAccepted;
 import dev.kchat.events.chat.CommandRejected;
 import dev.kchat.events.chat.CommandResult;
+import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.common.OverwriteTarget;
 import dev.kchat.events.platform.ProcessingError;
@@ -49,6 +50,7 @@ abstract class ServerTopologyFixture {
     TestOutputTopic<String, ConversationEvent> log;
     TestOutputTopic<String, CommandResult> results;
     TestOutputTopic<String, ProcessingError> errors;
+    TestOutputTopic<String, InboxEntry> unsequenced;
     Instant now = T0;
 
     @BeforeEach
@@ -61,6 +63,8 @@ abstract class ServerTopologyFixture {
         results = driver.createOutputTopic(Topics.COMMAND_RESULTS, topics.commandResults().keySerde().deserializer(),
                 topics.commandResults().valueSerde().deserializer());
         errors = driver.createOutputTopic(Topics.ERRORS, topics.errors().keySerde().deserializer(), topics.errors().valueSerde().deserializer());
+        unsequenced = driver.createOutputTopic(Topics.INBOX_UNSEQUENCED, topics.inboxUnsequenced().keySerde().deserializer(),
+                topics.inboxUnsequenced().valueSerde().deserializer());
     }
 
     @AfterEach

@@ -16,6 +16,7 @@ import dev.kchat.events.chat.ChannelDeleted;
 import dev.kchat.events.chat.ChannelUpdated;
 import dev.kchat.events.chat.ChatCommand;
 import dev.kchat.events.chat.CommandAccepted;
+import dev.kchat.events.chat.CommandRejected;
 import dev.kchat.events.chat.CommandResult;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.MessageDeleted;
@@ -94,6 +95,29 @@ class ServerTopologyTest extends ServerTopologyFixture {
         rejected(ServerCommands.createServer(GENERAL, OWNER, "On a channel"), CommandRules.INVALID_COMMAND);
         rejected(ServerCommands.createServer(SERVER + "x", OWNER, " "), CommandRules.INVALID_COMMAND);
         assertNoMoreRecords();
+    }
+
+    @Test
+    void shouldPutAServerCommandsRefusalAndRepeatIntoItsSendersInbox() {
+        // Given a server, whose creation (an acceptance its event reports) puts nothing into an inbox here
+        ChatCommand create = ServerCommands.createServer(SERVER, OWNER, "Hikers");
+        accepted(create);
+
+        // When the owner repeats the creation and Ann tries to create it too
+        pipe(create);
+        results.readValue();
+        rejected(ServerCommands.createServer(SERVER, ANN, "Mine"), CommandRules.CONVERSATION_EXISTS);
+
+        // Then the repeat is the first unsequenced entry (the acceptance made none), for the owner, and the refusal Ann's
+        var repeat = unsequenced.readKeyValue();
+        assertThat(repeat.key).isEqualTo(OWNER);
+        assertThat(repeat.value.getInboxSeq()).isZero();
+        assertThat(((CommandAccepted) ((CommandResult) repeat.value.getItem()).getOutcome()).getDuplicate()).isTrue();
+        var refusal = unsequenced.readKeyValue();
+        assertThat(refusal.key).isEqualTo(ANN);
+        assertThat(((CommandRejected) ((CommandResult) refusal.value.getItem()).getOutcome()).getCode())
+                .isEqualTo(CommandRules.CONVERSATION_EXISTS);
+        assertThat(unsequenced.isEmpty()).isTrue();
     }
 
     @Test
