@@ -98,7 +98,8 @@ final class FanoutStateFixture implements AutoCloseable {
      * (the first with a header), an aborted transaction, then 2 more committed, the second a tombstone;
      * the log, chat.command.results and the repartition get records, and fanout's group committed
      * offsets at their ends (on the log before the last transaction marker, as a Streams task that
-     * stopped before fetching the marker commits).
+     * stopped before fetching the marker commits). Returns once every seeded transaction is complete
+     * (its markers written), so the ends it read are the ends the migration sees.
      */
     void seedFanout(Apps apps) throws Exception {
         List<NewTopic> topics = new ArrayList<>();
@@ -142,6 +143,23 @@ final class FanoutStateFixture implements AutoCloseable {
                 producer.commitTransaction();
             }
         }
+        // commitTransaction() returns once the coordinator has logged the commit, before the markers
+        // are written; until the last transaction's are, the read_committed end of its partitions (the
+        // log's, the results' and the repartition's last) is still its first offset, and offsets taken
+        // from that put fanout's group before its record: "lagging", e.g. log-2 committed 7, end 10. A
+        // producer with the same transactional id awaits that completion in initTransactions() (its
+        // documented contract); the check after it says so if it did not.
+        try (KafkaProducer<byte[], byte[]> successor = producer(apps.fanout() + "-seed")) {
+            successor.initTransactions();
+        }
+        for (String input : List.of(Topics.CONVERSATION_LOG, Topics.COMMAND_RESULTS, apps.repartition())) {
+            Map<TopicPartition, Long> stable = ends(input);
+            Map<TopicPartition, Long> written = ends(input, IsolationLevel.READ_UNCOMMITTED);
+            if (!stable.equals(written)) {
+                throw new IllegalStateException("a transaction on " + input + " is still open after seeding: ends "
+                        + stable + ", high watermarks " + written);
+            }
+        }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         ends(Topics.CONVERSATION_LOG).forEach((tp, end) -> offsets.put(tp, new OffsetAndMetadata(end - 1)));
         ends(Topics.COMMAND_RESULTS).forEach((tp, end) -> offsets.put(tp, new OffsetAndMetadata(end)));
@@ -174,13 +192,18 @@ final class FanoutStateFixture implements AutoCloseable {
         return out;
     }
 
+    /** The end offsets a read_committed reader sees (the last stable offsets). */
     Map<TopicPartition, Long> ends(String topic) throws Exception {
+        return ends(topic, IsolationLevel.READ_COMMITTED);
+    }
+
+    private Map<TopicPartition, Long> ends(String topic, IsolationLevel isolation) throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
             request.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         Map<TopicPartition, Long> out = new HashMap<>();
-        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+        admin.listOffsets(request, new ListOffsetsOptions(isolation)).all().get()
                 .forEach((tp, info) -> out.put(tp, info.offset()));
         return out;
     }
