@@ -26,6 +26,12 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * @param checkpointInterval    how often state is checkpointed and transactions committed: the
  *                              latency of the job's output for {@code read_committed} readers
  * @param checkpointDir         where checkpoints go (a URI or path); null: the cluster's configuration
+ * @param changelog             checkpoints through Flink's changelog state backend (FLIP-158): each
+ *                              checkpoint uploads the state changes since the last one to the
+ *                              filesystem DSTL under {@code <checkpointDir>/changelog} instead of a
+ *                              full snapshot of the heap state; false: a full snapshot each checkpoint
+ * @param materializationInterval with the changelog: how often the heap state is snapshotted in full
+ *                              (materialized) in the background, after which the log before it is dropped
  * @param parallelism           the job's parallelism; 0: the environment's default
  * @param outOfOrderness        how far event time may go backwards within a partition
  * @param idleness              a partition without records for this long stops holding the watermark back
@@ -45,6 +51,8 @@ public record JobSettings(
         DeliveryGuarantee deliveryGuarantee,
         Duration checkpointInterval,
         String checkpointDir,
+        boolean changelog,
+        Duration materializationInterval,
         int parallelism,
         Duration outOfOrderness,
         Duration idleness,
@@ -63,6 +71,8 @@ public record JobSettings(
     public static final String DELIVERY_GUARANTEE = "moderation.delivery.guarantee";
     public static final String CHECKPOINT_INTERVAL = "moderation.checkpoint.interval";
     public static final String CHECKPOINT_DIR = "moderation.checkpoint.dir";
+    public static final String CHECKPOINT_CHANGELOG = "moderation.checkpoint.changelog";
+    public static final String MATERIALIZATION_INTERVAL = "moderation.checkpoint.materialization.interval";
     public static final String PARALLELISM = "moderation.parallelism";
     public static final String OUT_OF_ORDERNESS = "moderation.watermark.out.of.orderness";
     public static final String IDLENESS = "moderation.watermark.idleness";
@@ -81,6 +91,8 @@ public record JobSettings(
     public static final String DEFAULT_TRANSACTIONAL_ID_PREFIX = "flink-moderation";
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    /** Flink's own default ({@code state.changelog.periodic-materialize.interval}). */
+    public static final Duration DEFAULT_MATERIALIZATION_INTERVAL = Duration.ofMinutes(10);
     public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(5);
     public static final Duration DEFAULT_IDLENESS = Duration.ofSeconds(30);
     public static final Duration DEFAULT_STATS_WINDOW = Duration.ofMinutes(1);
@@ -97,6 +109,8 @@ public record JobSettings(
             new String[] {DELIVERY_GUARANTEE, "exactly-once", "exactly-once (transactions per checkpoint) or at-least-once"},
             new String[] {CHECKPOINT_INTERVAL, "10s", "checkpoint interval: also the output latency for read_committed readers"},
             new String[] {CHECKPOINT_DIR, "(cluster config; local: <tmp>/kchat-moderation/checkpoints)", "checkpoint storage URI or path"},
+            new String[] {CHECKPOINT_CHANGELOG, "true", "changelog state backend: a checkpoint uploads the state changes since the last one (DSTL under <checkpoint dir>/changelog), not a full snapshot"},
+            new String[] {MATERIALIZATION_INTERVAL, "10m", "with the changelog: how often the state is snapshotted in full in the background (the log before it is then dropped)"},
             new String[] {PARALLELISM, "0", "job parallelism; 0 = the environment's default (local mode: 1)"},
             new String[] {OUT_OF_ORDERNESS, "5s", "watermark: how far event time may go backwards"},
             new String[] {IDLENESS, "30s", "watermark: a partition idle this long stops holding it back"},
@@ -119,6 +133,9 @@ public record JobSettings(
         if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
             throw new Settings.ConfigException(TRANSACTION_TIMEOUT, "must be longer than " + CHECKPOINT_INTERVAL
                     + " (a transaction stays open from one checkpoint to the next)");
+        }
+        if (materializationInterval.isNegative() || materializationInterval.isZero()) {
+            throw new Settings.ConfigException(MATERIALIZATION_INTERVAL, "must be positive, was " + materializationInterval);
         }
         if (parallelism < 0) {
             throw new Settings.ConfigException(PARALLELISM, "must be >= 0, was " + parallelism);
@@ -150,6 +167,8 @@ public record JobSettings(
                 guarantee(s.string(DELIVERY_GUARANTEE, "exactly-once")),
                 s.duration(CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL),
                 checkpointDir,
+                s.bool(CHECKPOINT_CHANGELOG, true),
+                s.duration(MATERIALIZATION_INTERVAL, DEFAULT_MATERIALIZATION_INTERVAL),
                 s.integer(PARALLELISM, local ? 1 : 0),
                 s.duration(OUT_OF_ORDERNESS, DEFAULT_OUT_OF_ORDERNESS),
                 s.duration(IDLENESS, DEFAULT_IDLENESS),

@@ -53,7 +53,12 @@ final class KafkaJobFixture implements AutoCloseable {
 
     /** Job settings for a test: 1 s checkpoints under {@code checkpoints}, parallelism 2, short idleness. */
     JobSettings settings(Path checkpoints, String name) {
-        return JobSettings.from(Settings.of(Map.of(
+        return settings(checkpoints, name, Map.of());
+    }
+
+    /** {@link #settings(Path, String)} with some settings added or replaced. */
+    JobSettings settings(Path checkpoints, String name, Map<String, String> overrides) {
+        Map<String, String> all = new HashMap<>(Map.of(
                 JobSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
                 JobSettings.SCHEMA_REGISTRY_URL, registryUrl,
                 JobSettings.GROUP_ID, name,
@@ -63,7 +68,9 @@ final class KafkaJobFixture implements AutoCloseable {
                 JobSettings.CHECKPOINT_DIR, checkpoints.toUri().toString(),
                 JobSettings.PARALLELISM, "2",
                 JobSettings.OUT_OF_ORDERNESS, "1s",
-                JobSettings.IDLENESS, "3s")));
+                JobSettings.IDLENESS, "3s"));
+        all.putAll(overrides);
+        return JobSettings.from(Settings.of(all));
     }
 
     /** Starts the job on a MiniCluster in this JVM, from a checkpoint if given. */

@@ -65,7 +65,7 @@ class ModerationJobThroughputTest {
             JobSettings settings = kafka.settings(checkpoints, "bench");
             settings = new JobSettings(settings.bootstrapServers(), settings.schemaRegistryUrl(), settings.groupId(), settings.offsetReset(),
                     settings.transactionalIdPrefix(), settings.transactionTimeout(), settings.deliveryGuarantee(), settings.checkpointInterval(),
-                    settings.checkpointDir(), 1, settings.outOfOrderness(), settings.idleness(), settings.statsWindow(),
+                    settings.checkpointDir(), settings.changelog(), settings.materializationInterval(), 1, settings.outOfOrderness(), settings.idleness(), settings.statsWindow(),
                     false, false, settings.adminHost(), settings.adminPort());
 
             // When the job reads them all
