@@ -17,6 +17,9 @@ args=(--kafka.bootstrap.servers="${KAFKA_BOOTSTRAP_SERVERS:?set KAFKA_BOOTSTRAP_
 if [ -n "${CHECKPOINT_DIR:-}" ]; then args+=(--moderation.checkpoint.dir="$CHECKPOINT_DIR"); fi
 if [ -n "${PARALLELISM:-}" ]; then args+=(--moderation.parallelism="$PARALLELISM"); fi
 savepoint=()
-if [ -n "${FROM_SAVEPOINT:-}" ]; then savepoint=(-s "$FROM_SAVEPOINT"); fi
+# Claim the savepoint: Flink's default (no_claim) forces a full first checkpoint, which the changelog
+# state backend (moderation.checkpoint.changelog, on by default) refuses. A claimed savepoint is the
+# new job's: Flink deletes it once the job's own checkpoints subsume it (docs/moderation.md).
+if [ -n "${FROM_SAVEPOINT:-}" ]; then savepoint=(-s "$FROM_SAVEPOINT" --claimMode claim); fi
 exec flink run -d -m "$JM" "${savepoint[@]}" -c dev.kchat.moderation.job.ModerationJobMain \
   /opt/kchat/moderation-job.jar "${args[@]}"
