@@ -177,6 +177,9 @@ public final class Samples {
                 .setEvent(dev.kchat.events.push.PushTokenRegistered.newBuilder().setDeviceId("phone")
                         .setPlatform(dev.kchat.events.push.PushPlatform.APNS).setToken("a1b2c3").setAppId("dev.kchat.app").build())
                 .build()));
+        out.put(Topics.PUSH_CANDIDATES, Map.entry(BOB, dev.kchat.events.push.PushCandidate.newBuilder()
+                .setUserId(BOB).setConversationId(CONVERSATION).setSeq(3).setSenderId(ALICE).setPreview("héllo wörld ✓")
+                .setCreatedAt(T0).build()));
         out.put(Topics.PUSH_REQUESTS, Map.entry(BOB, dev.kchat.events.push.PushRequest.newBuilder()
                 .setPushId(BOB + ":phone:3").setUserId(BOB).setDeviceId("phone").setPlatform(dev.kchat.events.push.PushPlatform.APNS)
                 .setToken("a1b2c3").setAppId("dev.kchat.app").setKind(dev.kchat.events.push.PushKind.MESSAGE)

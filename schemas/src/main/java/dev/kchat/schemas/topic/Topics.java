@@ -17,6 +17,7 @@ import dev.kchat.events.media.MediaEvent;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.events.presence.PresenceChanged;
 import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.events.push.PushOutcome;
 import dev.kchat.events.push.PushRequest;
 import dev.kchat.events.push.PushSettingsEvent;
@@ -42,7 +43,8 @@ import org.apache.kafka.common.serialization.Serdes;
  * <p>Co-partitioned topics must keep equal partition counts: {@code chat.commands},
  * {@code chat.conversation.log}, {@code chat.command.results} and {@code chat.receipts} (all keyed
  * by conversation, a server and its channels by the server id); {@code social.graph} and {@code moments.events} (keyed by user);
- * {@code chat.inbox.unsequenced} and {@code moments.notifications} (keyed by user, numbered together by fanout's inbox sequencer).
+ * {@code chat.inbox.unsequenced} and {@code moments.notifications} (keyed by user, numbered together by fanout's inbox sequencer);
+ * {@code chat.inbox}, {@code presence.sessions}, {@code push.settings} and {@code push.candidates} (keyed by user, read together by the push decider).
  *
  * <p>Immutable. Build one per process from its registry client; tests build their own.
  */
@@ -85,6 +87,11 @@ public final class Topics {
     public static final String MEDIA_EVENTS = "media.events";
     /** Push tokens and notification settings per user (push-gateway's decider keeps them). */
     public static final String PUSH_SETTINGS = "push.settings";
+    /**
+     * What the push decider needs about a message of a read-diffused group, one per member (routing's
+     * fan-out stage); keyed by user, co-partitioned with {@code chat.inbox}.
+     */
+    public static final String PUSH_CANDIDATES = "push.candidates";
     /** One notification for one device of a user with no connected device (push-gateway). */
     public static final String PUSH_REQUESTS = "push.requests";
     /** What became of each push request (push-gateway's delivery side). */
@@ -138,6 +145,7 @@ public final class Topics {
     private final Topic<String, ModerationRule> moderationRules;
     private final Topic<String, MediaEvent> mediaEvents;
     private final Topic<String, PushSettingsEvent> pushSettings;
+    private final Topic<String, PushCandidate> pushCandidates;
     private final Topic<String, PushRequest> pushRequests;
     private final Topic<String, PushOutcome> pushOutcomes;
     private final Topic<String, ProcessingError> errors;
@@ -176,14 +184,16 @@ public final class Topics {
         mediaEvents = b.topic(MEDIA_EVENTS, MediaEvent.class, 3, CleanupPolicy.DELETE, KEEP_FOREVER, "media_id");
         // User-keyed like chat.inbox and presence.sessions, so the decider reads all three co-partitioned.
         pushSettings = b.topic(PUSH_SETTINGS, PushSettingsEvent.class, user, CleanupPolicy.DELETE, KEEP_FOREVER, "user_id");
+        // User-keyed and co-partitioned with chat.inbox for the decider; short-lived: a push is worth little after a day.
+        pushCandidates = b.topic(PUSH_CANDIDATES, PushCandidate.class, user, CleanupPolicy.DELETE, ONE_DAY, "user_id");
         pushRequests = b.topic(PUSH_REQUESTS, PushRequest.class, user, CleanupPolicy.DELETE, ONE_DAY, "user_id");
         pushOutcomes = b.topic(PUSH_OUTCOMES, PushOutcome.class, user, CleanupPolicy.DELETE, ONE_WEEK, "user_id");
         errors = b.topic(ERRORS, ProcessingError.class, 3, CleanupPolicy.DELETE,
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(30).toMillis())), "app_id");
         all = List.of(commands, conversationLog, commandResults, commandReplies, receipts, inbox, inboxUnsequenced, broadcast, typing,
                 presenceSessions, presenceChanges, socialGraph, momentsEvents, momentsFeed, momentsNotifications,
-                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, pushSettings, pushRequests,
-                pushOutcomes, mediaEvents, serverBroadcast, errors);
+                moderationVerdicts, moderationActions, moderationStats, moderationMutes, moderationRules, pushSettings, pushCandidates,
+                pushRequests, pushOutcomes, mediaEvents, serverBroadcast, errors);
     }
 
     /** The platform's topics with default partition counts. */
@@ -297,6 +307,11 @@ public final class Topics {
     /** Push tokens, mutes, do-not-disturb and previews per user; see {@code PushSettingsEvent}. */
     public Topic<String, PushSettingsEvent> pushSettings() {
         return pushSettings;
+    }
+
+    /** Read-diffused groups' messages for the push decider, one per member; see {@link #PUSH_CANDIDATES}. */
+    public Topic<String, PushCandidate> pushCandidates() {
+        return pushCandidates;
     }
 
     /** Notifications to deliver, one per device and collapsed burst; see {@code PushRequest}. */

@@ -26,6 +26,8 @@ class TopicsTest {
         assertThat(counts).containsExactly(12);
         assertThat(topics.socialGraph().partitions()).isEqualTo(topics.momentsEvents().partitions()).isEqualTo(24);
         assertThat(topics.inbox().partitions()).isEqualTo(24);
+        assertThat(topics.pushCandidates().partitions()).as("read with chat.inbox by the push decider")
+                .isEqualTo(topics.presenceSessions().partitions()).isEqualTo(topics.pushSettings().partitions()).isEqualTo(24);
         assertThat(topics.inboxUnsequenced().partitions()).as("numbered together by fanout's inbox sequencer")
                 .isEqualTo(topics.momentsNotifications().partitions()).isEqualTo(24);
         assertThat(topics.serverBroadcast().partitions()).as("not co-partitioned: its own setting")
@@ -37,7 +39,7 @@ class TopicsTest {
     void shouldHaveUniqueNamesAndADocumentedValueSchemaForEveryTopic() {
         Topics topics = Topics.create(registry);
 
-        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(26);
+        assertThat(topics.all()).extracting(Topic::name).doesNotHaveDuplicates().hasSize(27);
         for (Topic<?, ?> t : topics.all()) {
             Schema schema = ((AvroSerde<?>) t.valueSerde()).schema();
             assertThat(schema.getDoc()).as("doc of %s", t.name()).contains(t.name());
@@ -61,7 +63,7 @@ class TopicsTest {
 
         Map<String, Integer> ids = TopicProvisioner.registerSchemas(registry, topics);
 
-        assertThat(ids).hasSize(26).containsKey("chat.inbox-value");
+        assertThat(ids).hasSize(27).containsKey("chat.inbox-value");
         assertThat(registry.compatibility("chat.inbox-value")).isEqualTo(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(TopicProvisioner.registerSchemas(registry, topics)).as("idempotent").isEqualTo(ids);
     }
