@@ -5,6 +5,7 @@ import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.chat.MemberLeft;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.common.Member;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
 import dev.kchat.service.tracing.SpanAttributes;
@@ -27,7 +28,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * unchanged and adds, keyed by user, one unsequenced {@code InboxEntry} ({@code inbox_seq} 0) per
  * recipient for fanout's inbox sequencer, and, keyed by conversation, a {@code BroadcastEntry} for
  * read-diffused conversations with the acceptance for its actor's inbox ({@link InboxOutcomes}); a
- * refusal or a repeat becomes an entry for its sender ({@link InboxOutcomes#needsEntry}). Also keeps
+ * refusal or a repeat becomes an entry for its sender ({@link InboxOutcomes#needsEntry}). In a
+ * read-diffused group of at most {@code fanout.push.candidates.max.members} members, a message or a
+ * removal of one also makes a {@code PushCandidate} per member for the push decider
+ * ({@link PushCandidates}), keyed by user. Also keeps
  * the receipt state in step with the conversation ({@link ReceiptLedger#onLogEvent}).
  *
  * <p>It reads the state <em>after</em> the decision (the command processor applies its changes
@@ -104,6 +108,30 @@ final class ConversationFanout implements Processor<String, SpecificRecord, Stri
                 !Receipts.perRecipient(kind, after, config.receiptsPerRecipientMax()));
         for (KeyValue<String, SpecificRecord> out : Fanout.deliveries(event, recipients, broadcast, after)) {
             context.forward(record.withKey(out.key).withValue(out.value));
+        }
+        if (PushCandidates.wanted(kind, broadcast, after, config.pushCandidatesMaxMembers())) {
+            PushCandidate template = PushCandidates.template(event);
+            if (template != null) {
+                sendPushCandidates(record, event, template, recipients);
+            }
+        }
+    }
+
+    /**
+     * One {@link PushCandidate} per member who gets neither the event in their inbox nor is its actor,
+     * keyed by user, members by id; the members are read as the inbox recipients are, by a scan of
+     * {@code routing-members}, and no set of them is built.
+     */
+    private void sendPushCandidates(Record<String, SpecificRecord> record, ConversationEvent event, PushCandidate template,
+            Set<String> inboxRecipients) {
+        String prefix = event.getConversationId() + StoreKeys.SEPARATOR;
+        try (KeyValueIterator<String, MemberState> it = members.prefixScan(prefix, KEYS)) {
+            while (it.hasNext()) {
+                String userId = it.next().key.substring(prefix.length());
+                if (PushCandidates.receives(userId, event, inboxRecipients)) {
+                    context.forward(record.withKey(userId).withValue((SpecificRecord) PushCandidates.forMember(template, userId)));
+                }
+            }
         }
     }
 

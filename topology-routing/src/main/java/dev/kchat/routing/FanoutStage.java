@@ -3,6 +3,7 @@ package dev.kchat.routing;
 import dev.kchat.events.chat.BroadcastEntry;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.chat.Receipt;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.schemas.Ids;
 import dev.kchat.schemas.topic.Topic;
 import dev.kchat.schemas.topic.Topics;
@@ -22,8 +23,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * Routing's fan-out stage (issue 12's plan, docs/plans/issue-12-one-less-hop.md): {@link ConversationFanout} after the command processor,
  * {@link ReceiptProcessor} over {@code chat.receipts} (conversation keys; a server's receipts stay
  * fanout's until the plan's phase 2) with routing's conversations through {@link MemberStoreLookup},
- * the four {@code routing-receipt-*} stores, and sinks to {@code chat.inbox.unsequenced} and
- * {@code chat.broadcast}. The receipt processor shares the conversation stores with the command
+ * the four {@code routing-receipt-*} stores, and sinks to {@code chat.inbox.unsequenced},
+ * {@code chat.broadcast} and {@code push.candidates}. The receipt processor shares the conversation stores with the command
  * processor, so Kafka Streams puts {@code chat.receipts} into the commands' sub-topology: one task owns
  * a conversation's commands and receipts (the two topics are co-partitioned).
  *
@@ -47,6 +48,7 @@ final class FanoutStage {
     static final String RECEIPT_PROCESSOR = "routing-receipts";
     static final String UNSEQUENCED_SINK = "routing-unsequenced-sink";
     static final String BROADCAST_SINK = "routing-broadcast-sink";
+    static final String PUSH_CANDIDATES_SINK = "routing-push-candidates-sink";
 
     private FanoutStage() {
     }
@@ -69,10 +71,11 @@ final class FanoutStage {
                 .merge(fromReceipts, Named.as("routing-fanout-and-receipts"));
     }
 
-    /** The sinks of the entries and broadcasts, as two more branches of the output split. */
+    /** The sinks of the entries, broadcasts and push candidates, as three more branches of the output split. */
     static BranchedKStream<String, SpecificRecord> addSinks(BranchedKStream<String, SpecificRecord> outputs, Topics topics) {
         Topic<String, InboxEntry> unsequenced = topics.inboxUnsequenced();
         Topic<String, BroadcastEntry> broadcast = topics.broadcast();
+        Topic<String, PushCandidate> candidates = topics.pushCandidates();
         return outputs
                 .branch((key, out) -> out instanceof InboxEntry, Branched.withConsumer(entries -> entries
                         .mapValues(out -> (InboxEntry) out, Named.as("routing-as-entry"))
@@ -81,7 +84,11 @@ final class FanoutStage {
                 .branch((key, out) -> out instanceof BroadcastEntry, Branched.withConsumer(large -> large
                         .mapValues(out -> (BroadcastEntry) out, Named.as("routing-as-broadcast"))
                         .to(broadcast.name(), Produced.with(broadcast.keySerde(), broadcast.valueSerde()).withName(BROADCAST_SINK)),
-                        "broadcast"));
+                        "broadcast"))
+                .branch((key, out) -> out instanceof PushCandidate, Branched.withConsumer(pushes -> pushes
+                        .mapValues(out -> (PushCandidate) out, Named.as("routing-as-push-candidate"))
+                        .to(candidates.name(), Produced.with(candidates.keySerde(), candidates.valueSerde()).withName(PUSH_CANDIDATES_SINK)),
+                        "push-candidates"));
     }
 
     /** The stores both processors of the stage use: the conversations, their members and the receipt stores. */

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Settings of routing's fan-out stage ({@link ConversationFanout} and the receipts, {@link FanoutStage}).
+ * Settings of routing's fan-out stage ({@link ConversationFanout}, its push candidates and the receipts, {@link FanoutStage}).
  * The keys keep the names they had when topology-fanout read them ({@code fanout.*}, until issue 12's
  * step 5 moved the stage to routing), so existing configurations, ingress (which reads
  * {@code fanout.receipts.per.recipient.max} by the same key) and a bench's {@code --set} keep their
@@ -17,17 +17,22 @@ import java.util.List;
  *                                author who got and read their messages, one status per reader; larger ones send counts
  * @param receiptsStatusInterval  at most one count status per (conversation, author) per this wall-clock interval
  * @param receiptsWindow          the last this many seqs of each conversation keep their message's author for statuses
+ * @param pushCandidatesMaxMembers read-diffused groups of at most this many members send each member but the
+ *                                sender a {@code PushCandidate} per message (and per removal of one), so
+ *                                the push decider can notify them; larger ones send none (mentions only)
  */
 public record RoutingFanoutConfig(
         int broadcastThreshold,
         int receiptsPerRecipientMax,
         Duration receiptsStatusInterval,
-        int receiptsWindow) {
+        int receiptsWindow,
+        int pushCandidatesMaxMembers) {
 
     public static final String BROADCAST_THRESHOLD = "fanout.broadcast.threshold";
     public static final String RECEIPTS_PER_RECIPIENT_MAX = "fanout.receipts.per.recipient.max";
     public static final String RECEIPTS_STATUS_INTERVAL = "fanout.receipts.status.interval";
     public static final String RECEIPTS_WINDOW = "fanout.receipts.window";
+    public static final String PUSH_CANDIDATES_MAX_MEMBERS = "fanout.push.candidates.max.members";
 
     public static final int DEFAULT_BROADCAST_THRESHOLD = 500;
     /**
@@ -38,6 +43,12 @@ public record RoutingFanoutConfig(
     public static final int DEFAULT_RECEIPTS_PER_RECIPIENT_MAX = 2;
     public static final Duration DEFAULT_RECEIPTS_STATUS_INTERVAL = Duration.ofSeconds(5);
     public static final int DEFAULT_RECEIPTS_WINDOW = 1_000;
+    /**
+     * The broadcast threshold's default: groups that had inboxes (and so pushes) before read
+     * diffusion got its notifications keep them when the threshold is lowered; above it, as in
+     * Discord's large servers, members are notified of mentions only.
+     */
+    public static final int DEFAULT_PUSH_CANDIDATES_MAX_MEMBERS = 500;
 
     /** Documented settings: key, default, meaning; part of routing's {@code --help}. */
     static final List<String[]> DOCUMENTED = List.of(
@@ -48,7 +59,9 @@ public record RoutingFanoutConfig(
             new String[] {RECEIPTS_STATUS_INTERVAL, "5s",
                     "at most one count status per conversation and author per interval (wall clock)"},
             new String[] {RECEIPTS_WINDOW, String.valueOf(DEFAULT_RECEIPTS_WINDOW),
-                    "last seqs per conversation whose message authors are kept for statuses (older: not updated)"});
+                    "last seqs per conversation whose message authors are kept for statuses (older: not updated)"},
+            new String[] {PUSH_CANDIDATES_MAX_MEMBERS, String.valueOf(DEFAULT_PUSH_CANDIDATES_MAX_MEMBERS),
+                    "read-diffused groups up to this many members send push.candidates (push for every message); above it, mentions only"});
 
     /** @throws Settings.ConfigException naming the first key out of range */
     public RoutingFanoutConfig {
@@ -64,6 +77,9 @@ public record RoutingFanoutConfig(
         if (receiptsWindow < 1) {
             throw new Settings.ConfigException(RECEIPTS_WINDOW, "must be >= 1, was " + receiptsWindow);
         }
+        if (pushCandidatesMaxMembers < 0) {
+            throw new Settings.ConfigException(PUSH_CANDIDATES_MAX_MEMBERS, "must be >= 0 (0: none), was " + pushCandidatesMaxMembers);
+        }
     }
 
     /** Reads the settings, applying the documented defaults. */
@@ -72,6 +88,7 @@ public record RoutingFanoutConfig(
                 settings.integer(BROADCAST_THRESHOLD, DEFAULT_BROADCAST_THRESHOLD),
                 settings.integer(RECEIPTS_PER_RECIPIENT_MAX, DEFAULT_RECEIPTS_PER_RECIPIENT_MAX),
                 settings.duration(RECEIPTS_STATUS_INTERVAL, DEFAULT_RECEIPTS_STATUS_INTERVAL),
-                settings.integer(RECEIPTS_WINDOW, DEFAULT_RECEIPTS_WINDOW));
+                settings.integer(RECEIPTS_WINDOW, DEFAULT_RECEIPTS_WINDOW),
+                settings.integer(PUSH_CANDIDATES_MAX_MEMBERS, DEFAULT_PUSH_CANDIDATES_MAX_MEMBERS));
     }
 }

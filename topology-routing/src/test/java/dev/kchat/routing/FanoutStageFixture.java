@@ -16,6 +16,7 @@ import dev.kchat.events.chat.ReadUpTo;
 import dev.kchat.events.chat.Receipt;
 import dev.kchat.events.moderation.ModerationAction;
 import dev.kchat.events.platform.ProcessingError;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.routing.state.AuthorStatus;
 import dev.kchat.routing.state.ConversationMeta;
 import dev.kchat.routing.state.MemberState;
@@ -45,8 +46,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Routing with its fan-out stage under {@link TopologyTestDriver},
  * built by the same {@link RoutingApp#buildTopology}, driven by commands and receipts: the inputs,
- * the outputs ({@code chat.inbox.unsequenced}, {@code chat.broadcast}, the log, the results, the
- * error topic) and the stores the fan-out tests assert. Each command is stamped one second after the
+ * the outputs ({@code chat.inbox.unsequenced}, {@code chat.broadcast}, {@code push.candidates}, the log,
+ * the results, the error topic) and the stores the fan-out tests assert. Each command is stamped one second after the
  * previous, so an event's time says which command made it.
  */
 final class FanoutStageFixture implements AutoCloseable {
@@ -60,6 +61,7 @@ final class FanoutStageFixture implements AutoCloseable {
     final TestInputTopic<String, ModerationAction> actions;
     final TestOutputTopic<String, InboxEntry> entries;
     final TestOutputTopic<String, BroadcastEntry> broadcast;
+    final TestOutputTopic<String, PushCandidate> candidates;
     final TestOutputTopic<String, ConversationEvent> log;
     final TestOutputTopic<String, CommandResult> results;
     final TestOutputTopic<String, ProcessingError> errors;
@@ -87,6 +89,8 @@ final class FanoutStageFixture implements AutoCloseable {
                 topics.inboxUnsequenced().valueSerde().deserializer());
         broadcast = driver.createOutputTopic(Topics.BROADCAST, topics.broadcast().keySerde().deserializer(),
                 topics.broadcast().valueSerde().deserializer());
+        candidates = driver.createOutputTopic(Topics.PUSH_CANDIDATES, topics.pushCandidates().keySerde().deserializer(),
+                topics.pushCandidates().valueSerde().deserializer());
         log = driver.createOutputTopic(Topics.CONVERSATION_LOG, topics.conversationLog().keySerde().deserializer(),
                 topics.conversationLog().valueSerde().deserializer());
         results = driver.createOutputTopic(Topics.COMMAND_RESULTS, topics.commandResults().keySerde().deserializer(),
