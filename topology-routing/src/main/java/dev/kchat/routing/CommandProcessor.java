@@ -23,15 +23,11 @@ import dev.kchat.streams.RecordValues;
 import dev.kchat.streams.StageTracer;
 import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * Decodes each command, decides it with {@link CommandRules} over this task's stores, applies the state
  * changes, then forwards the sequenced event (if any) and the result, both keyed by conversation
  * and stamped with the command's timestamp. A wall-clock punctuator prunes the de-duplication
- * entries older than the dedupe window and the message references older than the retention,
- * through time-ordered index stores, so each run touches only what expires.
+ * entries older than the dedupe window and the message references older than the retention, each with
+ * an {@link ExpirySweep} (no index: a walk over the store); until the walk reaches an expired entry,
+ * the look-ups treat it as gone (judged by the command's timestamp), so the windows hold exactly. The task's server commands
+ * ({@link ServerCommandProcessor}) use the same two stores and are pruned by the same punctuator.
  *
  * <p>Commands arrive as bytes and are decoded here rather than by the source: a record that does
  * not decode is then a processing failure of that record, which the processing exception handler
@@ -49,9 +47,6 @@ import org.slf4j.LoggerFactory;
  * the deserialization handler were not produced in our tests with Kafka Streams 4.3.)
  */
 final class CommandProcessor implements Processor<String, byte[], String, SpecificRecord> {
-
-    /** Upper bound of the entries one cleanup run deletes per store, so a backlog cannot stall the task. */
-    static final int MAX_EXPIRED_PER_RUN = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
 
@@ -62,9 +57,11 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
     private KeyValueStore<String, ConversationMeta> conversations;
     private KeyValueStore<String, MemberState> members;
     private KeyValueStore<String, SentMessage> dedupe;
-    private KeyValueStore<String, String> dedupeExpiry;
     private KeyValueStore<String, MessageRef> messages;
-    private KeyValueStore<String, String> messageExpiry;
+    private ExpirySweep<SentMessage> dedupeSweep;
+    private ExpirySweep<MessageRef> messageSweep;
+    /** The timestamp of the command being decided: the look-ups judge the windows by it, as the rules do. */
+    private long commandTime;
     private KeyValueStore<String, UserMute> mutes;
     private KeyValueStore<String, MediaEvent> media;
     private RoutingState state;
@@ -83,9 +80,9 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         conversations = context.getStateStore(RoutingApp.CONVERSATIONS_STORE);
         members = context.getStateStore(RoutingApp.MEMBERS_STORE);
         dedupe = context.getStateStore(RoutingApp.DEDUPE_STORE);
-        dedupeExpiry = context.getStateStore(RoutingApp.DEDUPE_EXPIRY_STORE);
         messages = context.getStateStore(RoutingApp.MESSAGES_STORE);
-        messageExpiry = context.getStateStore(RoutingApp.MESSAGES_EXPIRY_STORE);
+        dedupeSweep = dedupeSweep(dedupe, config);
+        messageSweep = messageSweep(messages, config);
         mutes = context.getStateStore(RoutingApp.MUTES_STORE);
         media = context.getStateStore(RoutingApp.MEDIA_STORE);
         state = new RoutingState() {
@@ -101,12 +98,12 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
 
             @Override
             public SentMessage sent(String conversationId, String senderId, String clientMsgId) {
-                return dedupe.get(StoreKeys.sent(conversationId, senderId, clientMsgId));
+                return dedupeSweep.get(StoreKeys.sent(conversationId, senderId, clientMsgId), commandTime);
             }
 
             @Override
             public MessageRef message(String conversationId, long seq) {
-                return messages.get(StoreKeys.message(conversationId, seq));
+                return messageSweep.get(StoreKeys.message(conversationId, seq), commandTime);
             }
 
             @Override
@@ -130,6 +127,7 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
 
     private void decide(Record<String, byte[]> record, Span span) {
         ChatCommand command = RecordValues.decode(commands, record);
+        commandTime = record.timestamp();
         Decision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.changes().forEach(this::apply);
         if (span.isRecording()) {
@@ -162,43 +160,29 @@ final class CommandProcessor implements Processor<String, byte[], String, Specif
         } else if (change instanceof DeleteMember c) {
             members.delete(StoreKeys.member(c.conversationId(), c.userId()));
         } else if (change instanceof PutSent c) {
-            String key = StoreKeys.sent(c.conversationId(), c.senderId(), c.clientMsgId());
-            dedupe.put(key, c.sent());
-            dedupeExpiry.put(StoreKeys.expiry(c.sent().getRecordedAt().toEpochMilli(), key), key);
+            dedupe.put(StoreKeys.sent(c.conversationId(), c.senderId(), c.clientMsgId()), c.sent());
         } else if (change instanceof PutMessage c) {
-            String key = StoreKeys.message(c.conversationId(), c.seq());
-            messages.put(key, c.message());
-            messageExpiry.put(StoreKeys.expiry(c.message().getPostedAt().toEpochMilli(), key), key);
+            messages.put(StoreKeys.message(c.conversationId(), c.seq()), c.message());
         } else if (change instanceof DeleteMessage c) {
-            // Its expiry index entry stays and later deletes a key that is already gone: harmless.
             messages.delete(StoreKeys.message(c.conversationId(), c.seq()));
         }
     }
 
     private void cleanup(long wallClockMillis) {
-        int sent = expire(dedupeExpiry, dedupe, wallClockMillis - config.dedupeWindow().toMillis());
-        int refs = expire(messageExpiry, messages, wallClockMillis - config.messageRetention().toMillis());
+        int sent = dedupeSweep.run(wallClockMillis);
+        int refs = messageSweep.run(wallClockMillis);
         if (sent > 0 || refs > 0) {
             log.debug("task {}: expired {} dedupe entries and {} message references", context.taskId(), sent, refs);
         }
     }
 
-    /** Deletes the entries recorded at or before the cut-off, oldest first, and their index entries. */
-    private static <V> int expire(KeyValueStore<String, String> index, KeyValueStore<String, V> data, long cutoffMillis) {
-        if (cutoffMillis < 0) {
-            return 0;
-        }
-        List<KeyValue<String, String>> expired = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = index.range(null, StoreKeys.expiryUpperBound(cutoffMillis))) {
-            while (it.hasNext() && expired.size() < MAX_EXPIRED_PER_RUN) {
-                // The bound ends in the separator, so no stored key equals it: everything here is expired.
-                expired.add(it.next());
-            }
-        }
-        for (KeyValue<String, String> entry : expired) {
-            data.delete(entry.value);
-            index.delete(entry.key);
-        }
-        return expired.size();
+    /** The dedupe store's sweep: a client_msg_id lives for the dedupe window after it was recorded. */
+    static ExpirySweep<SentMessage> dedupeSweep(KeyValueStore<String, SentMessage> store, RoutingConfig config) {
+        return new ExpirySweep<>(store, sent -> sent.getRecordedAt().toEpochMilli(), config.dedupeWindow(), config.cleanupInterval());
+    }
+
+    /** The message store's sweep: a message reference lives for the retention after it was posted. */
+    static ExpirySweep<MessageRef> messageSweep(KeyValueStore<String, MessageRef> store, RoutingConfig config) {
+        return new ExpirySweep<>(store, message -> message.getPostedAt().toEpochMilli(), config.messageRetention(), config.cleanupInterval());
     }
 }

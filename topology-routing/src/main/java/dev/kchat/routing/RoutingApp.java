@@ -80,14 +80,14 @@ public final class RoutingApp extends StreamsApp {
     public static final String CONVERSATIONS_STORE = "routing-conversations";
     /** conversation|user -> {@link MemberState}: current members and roles. */
     public static final String MEMBERS_STORE = "routing-members";
-    /** conversation|sender|client_msg_id -> {@link SentMessage}: sends within the dedupe window. */
+    /**
+     * conversation|sender|client_msg_id -> {@link SentMessage}: sends within the dedupe window, pruned by an
+     * {@link ExpirySweep}. (Until issue 12's lever 2 a changelogged index, {@code routing-dedupe-expiry}, ordered
+     * it by time; its changelog topic is no longer written: see docs/operations.md.)
+     */
     public static final String DEDUPE_STORE = "routing-dedupe";
-    /** time|dedupe key -> dedupe key: the dedupe store in expiry order. */
-    public static final String DEDUPE_EXPIRY_STORE = "routing-dedupe-expiry";
-    /** conversation|seq -> {@link MessageRef}: live messages within the message retention. */
+    /** conversation|seq -> {@link MessageRef}: live messages within the message retention, pruned by an {@link ExpirySweep} (formerly with {@code routing-messages-expiry}). */
     public static final String MESSAGES_STORE = "routing-messages";
-    /** time|message key -> message key: the message store in expiry order. */
-    public static final String MESSAGES_EXPIRY_STORE = "routing-messages-expiry";
 
     /** Server id -> {@code ServerMeta}: owner, the server log's last seq, the channel and role counters, member count. */
     public static final String SERVERS_STORE = "routing-servers";
@@ -147,12 +147,8 @@ public final class RoutingApp extends StreamsApp {
                 Serdes.String(), StateSerde.of(MemberState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEDUPE_STORE),
                 Serdes.String(), StateSerde.of(SentMessage.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEDUPE_EXPIRY_STORE),
-                Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MESSAGES_STORE),
                 Serdes.String(), StateSerde.of(MessageRef.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MESSAGES_EXPIRY_STORE),
-                Serdes.String(), Serdes.String()));
         addServerStores(builder);
 
         Topic<String, UserMute> mutes = topics.moderationMutes();
@@ -186,7 +182,7 @@ public final class RoutingApp extends StreamsApp {
                 .flatMap(RoutingApp::withSenderEntry, Named.as("routing-server-outcome-entries"));
         KStream<String, SpecificRecord> conversationDecided = byKey.get("routing-commands-conversation")
                 .process(() -> new CommandProcessor(config, commands), Named.as(PROCESSOR),
-                        CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, DEDUPE_EXPIRY_STORE, MESSAGES_STORE, MESSAGES_EXPIRY_STORE);
+                        CONVERSATIONS_STORE, MEMBERS_STORE, DEDUPE_STORE, MESSAGES_STORE);
         conversationDecided = FanoutStage.attach(builder, conversationDecided, config.fanout(), topics);
         BranchedKStream<String, SpecificRecord> outputs = conversationDecided
                 .merge(serverDecided, Named.as("routing-decided"))

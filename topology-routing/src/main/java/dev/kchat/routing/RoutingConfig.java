@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param recallWindow        how long after posting the author may recall a message
  * @param messageRetention    how long a message's author and time are kept for edit, recall,
  *                            delete and reactions; older targets are {@code target_not_found}
- * @param cleanupInterval     wall-clock period of the punctuator that prunes the bounded stores
+ * @param cleanupInterval     wall-clock period of the punctuator that prunes the bounded stores (each run
+ *                            walks a share of them: {@link ExpirySweep})
  * @param fanout              the fan-out stage's {@code fanout.*} settings: see {@link RoutingFanoutConfig}
  */
 public record RoutingConfig(
@@ -46,7 +47,7 @@ public record RoutingConfig(
     public static final Duration DEFAULT_EDIT_WINDOW = Duration.ofMinutes(15);
     public static final Duration DEFAULT_RECALL_WINDOW = Duration.ofMinutes(2);
     public static final Duration DEFAULT_MESSAGE_RETENTION = Duration.ofDays(30);
-    public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofSeconds(1);
 
     /** Documented settings: key, default, meaning. Printed by {@code --help}. */
     static final List<String[]> DOCUMENTED = StreamsAppSettings.documented(KEYS, DEFAULT_APPLICATION_ID, DEFAULT_ADMIN_PORT, rows());
@@ -57,7 +58,7 @@ public record RoutingConfig(
                 new String[] {EDIT_WINDOW, "15m", "edit window after posting"},
                 new String[] {RECALL_WINDOW, "2m", "recall window after posting"},
                 new String[] {MESSAGE_RETENTION, "30d", "how long message authors are kept for edit/recall/delete/reactions"},
-                new String[] {CLEANUP_INTERVAL, "1m", "wall-clock period of the store cleanup"}));
+                new String[] {CLEANUP_INTERVAL, "1s", "wall-clock period of the store cleanup; each run walks a share of the dedupe and message stores"}));
         rows.addAll(RoutingFanoutConfig.DOCUMENTED);
         return rows;
     }

@@ -58,8 +58,15 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     private ProcessorContext<String, SpecificRecord> context;
     private StageTracer stage;
     private ServerState state;
+    private ExpirySweep<SentMessage> dedupe;
+    private ExpirySweep<MessageRef> messages;
+    /** The timestamp of the command being decided: the look-ups judge the windows by it, as the rules do. */
+    private long commandTime;
+
+    private final RoutingConfig config;
 
     ServerCommandProcessor(RoutingConfig config, Topic<String, ChatCommand> commands) {
+        this.config = config;
         this.commands = commands;
         this.rules = new ServerRules(config.editWindow(), config.recallWindow());
     }
@@ -68,8 +75,7 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     static String[] storeNames() {
         return new String[] {RoutingApp.SERVERS_STORE, RoutingApp.SERVER_MEMBERS_STORE, RoutingApp.SERVER_ROLES_STORE,
                 RoutingApp.SERVER_CHANNELS_STORE, RoutingApp.SERVER_OVERWRITES_STORE, RoutingApp.SERVER_INVITES_STORE,
-                RoutingApp.SERVER_BANS_STORE, RoutingApp.SNOWFLAKES_STORE, RoutingApp.DEDUPE_STORE, RoutingApp.DEDUPE_EXPIRY_STORE,
-                RoutingApp.MESSAGES_STORE, RoutingApp.MESSAGES_EXPIRY_STORE};
+                RoutingApp.SERVER_BANS_STORE, RoutingApp.SNOWFLAKES_STORE, RoutingApp.DEDUPE_STORE, RoutingApp.MESSAGES_STORE};
     }
 
     @Override
@@ -79,6 +85,8 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
         for (String name : storeNames()) {
             stores.put(name, context.getStateStore(name));
         }
+        dedupe = CommandProcessor.dedupeSweep(context.getStateStore(RoutingApp.DEDUPE_STORE), config);
+        messages = CommandProcessor.messageSweep(context.getStateStore(RoutingApp.MESSAGES_STORE), config);
         KeyValueStore<String, UserMute> mutes = context.getStateStore(RoutingApp.MUTES_STORE);
         KeyValueStore<String, MediaEvent> media = context.getStateStore(RoutingApp.MEDIA_STORE);
         int worker = context.taskId().partition() % (Snowflake.MAX_WORKER + 1);
@@ -145,12 +153,12 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
 
             @Override
             public SentMessage sent(String conversationId, String senderId, String clientMsgId) {
-                return get(RoutingApp.DEDUPE_STORE, StoreKeys.sent(conversationId, senderId, clientMsgId));
+                return dedupe.get(StoreKeys.sent(conversationId, senderId, clientMsgId), commandTime);
             }
 
             @Override
             public MessageRef message(String conversationId, long seq) {
-                return get(RoutingApp.MESSAGES_STORE, StoreKeys.message(conversationId, seq));
+                return messages.get(StoreKeys.message(conversationId, seq), commandTime);
             }
 
             @Override
@@ -173,6 +181,7 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
 
     private void decide(Record<String, byte[]> record, Span span) {
         ChatCommand command = RecordValues.decode(commands, record);
+        commandTime = record.timestamp();
         ServerDecision decision = rules.decide(record.key(), command, Instant.ofEpochMilli(record.timestamp()), state);
         decision.writes().forEach(this::apply);
         if (span.isRecording()) {
@@ -191,22 +200,10 @@ final class ServerCommandProcessor implements Processor<String, byte[], String, 
     private void apply(Write write) {
         KeyValueStore<String, SpecificRecord> store = stores.get(write.store());
         if (write.value() == null) {
-            // An expiry index entry of a deleted message stays and later deletes a key already gone: harmless.
             store.delete(write.key());
             return;
         }
         store.put(write.key(), write.value());
-        if (write.value() instanceof SentMessage sent) {
-            index(RoutingApp.DEDUPE_EXPIRY_STORE, sent.getRecordedAt(), write.key());
-        } else if (write.value() instanceof MessageRef message) {
-            index(RoutingApp.MESSAGES_EXPIRY_STORE, message.getPostedAt(), write.key());
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void index(String indexStore, Instant at, String key) {
-        KeyValueStore index = stores.get(indexStore);
-        index.put(StoreKeys.expiry(at.toEpochMilli(), key), key);
     }
 
     @SuppressWarnings("unchecked")
