@@ -3,10 +3,7 @@ package dev.kchat.store.write;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
-import com.datastax.oss.driver.api.core.cql.BatchStatement;
-import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BatchableStatement;
-import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -78,10 +75,11 @@ public final class AsyncWriter {
      * routing key) become one {@code UNLOGGED} batch, in their original order; every other statement
      * goes alone. A single-partition batch is one mutation on the replica (one commit-log entry, one
      * request, the same atomicity and isolation as a single statement), so a posted message costs two
-     * requests per inbox entry instead of four or five. Batches across partitions are never built: they
-     * would make one coordinator forward to other replicas. Statements without a routing key, or
-     * that are not batchable, go alone. The batch is idempotent only if every member is, and takes the
-     * first member's consistency level.
+     * requests per inbox entry instead of four or five. This plan never batches across partitions: without
+     * knowing the replicas, such a batch could make its coordinator forward to other nodes
+     * ({@link #executeGrouped} batches the partitions of one replica set). Statements without a routing
+     * key, or that are not batchable ({@link BatchRules#batchable}), go alone. The batch is idempotent only
+     * if every member is, and takes the first member's consistency level.
      */
     static List<Statement<?>> plan(List<? extends Statement<?>> statements) {
         if (statements.size() < 2) {
@@ -90,27 +88,24 @@ public final class AsyncWriter {
         Map<Object, List<BatchableStatement<?>>> byPartition = new LinkedHashMap<>();
         List<Object> order = new ArrayList<>(statements.size());
         for (Statement<?> statement : statements) {
-            ByteBuffer key = statement.getRoutingKey();
-            CqlIdentifier keyspace = statement.getRoutingKeyspace();
-            if (key == null || keyspace == null || !(statement instanceof BatchableStatement<?> batchable)
-                    || statement.getQueryTimestamp() != Statement.NO_DEFAULT_TIMESTAMP || isConditional(statement)) {
+            if (!BatchRules.batchable(statement)) {
                 order.add(statement);
                 continue;
             }
-            PartitionKey partition = new PartitionKey(keyspace, key);
+            PartitionKey partition = new PartitionKey(statement.getRoutingKeyspace(), statement.getRoutingKey());
             List<BatchableStatement<?>> group = byPartition.get(partition);
             if (group == null) {
                 group = new ArrayList<>(2);
                 byPartition.put(partition, group);
                 order.add(partition);
             }
-            group.add(batchable);
+            group.add((BatchableStatement<?>) statement);
         }
         List<Statement<?>> out = new ArrayList<>(order.size());
         for (Object item : order) {
             if (item instanceof PartitionKey partition) {
                 List<BatchableStatement<?>> group = byPartition.get(partition);
-                out.add(group.size() == 1 ? group.get(0) : batch(group));
+                out.add(group.size() == 1 ? group.get(0) : BatchRules.unlogged(group));
             } else {
                 out.add((Statement<?>) item);
             }
@@ -118,32 +113,32 @@ public final class AsyncWriter {
         return out;
     }
 
-    /** A lightweight transaction ({@code IF ...}): its result row has {@code [applied]}; never batched. */
-    private static boolean isConditional(Statement<?> statement) {
-        return statement instanceof BoundStatement bound
-                && bound.getPreparedStatement().getResultSetDefinitions().contains("[applied]");
-    }
-
-    private static BatchStatement batch(List<BatchableStatement<?>> group) {
-        BatchableStatement<?> first = group.get(0);
-        boolean idempotent = group.stream().allMatch(s -> Boolean.TRUE.equals(s.isIdempotent()));
-        // The batch's consistency level is the one that applies; the driver ignores the children's own
-        // (and warns on every batch that has one), so they are cleared. No LWT is ever batched, so a
-        // serial consistency means nothing here either.
-        List<BatchableStatement<?>> children = new ArrayList<>(group.size());
-        for (BatchableStatement<?> s : group) {
-            BatchableStatement<?> child = s;
-            if (child.getConsistencyLevel() != null) {
-                child = (BatchableStatement<?>) child.setConsistencyLevel(null);
-            }
-            if (child.getSerialConsistencyLevel() != null) {
-                child = (BatchableStatement<?>) child.setSerialConsistencyLevel(null);
-            }
-            children.add(child);
+    /**
+     * Sends the statements of many records as {@code batcher} plans them (statements of different records
+     * share batches, see {@link ReplicaSetBatcher}), through the window.
+     *
+     * @param records the statements of each record
+     * @return per record, in order: completes when every request carrying its statements has completed,
+     *     exceptionally with the first failure among them (a batch's failure fails every record in it)
+     * @throws InterruptedException if interrupted while waiting for a slot (the requests already sent still run)
+     */
+    public List<CompletableFuture<Void>> executeGrouped(List<? extends List<? extends Statement<?>>> records,
+            ReplicaSetBatcher batcher) throws InterruptedException {
+        List<List<CompletableFuture<?>>> requestsOf = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            requestsOf.add(new ArrayList<>(2));
         }
-        return BatchStatement.newInstance(BatchType.UNLOGGED, children)
-                .setConsistencyLevel(first.getConsistencyLevel())
-                .setIdempotent(idempotent);
+        for (ReplicaSetBatcher.Request request : batcher.plan(records)) {
+            CompletableFuture<AsyncResultSet> sent = execute(request.statement());
+            for (int record : request.records()) {
+                requestsOf.get(record).add(sent);
+            }
+        }
+        List<CompletableFuture<Void>> out = new ArrayList<>(records.size());
+        for (List<CompletableFuture<?>> requests : requestsOf) {
+            out.add(CompletableFuture.allOf(requests.toArray(CompletableFuture<?>[]::new)));
+        }
+        return out;
     }
 
     /** Keyspace and serialized partition key: statements with equal ones write one partition. */

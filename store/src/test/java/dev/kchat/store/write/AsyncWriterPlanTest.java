@@ -45,8 +45,8 @@ class AsyncWriterPlanTest {
         BatchStatement batch = (BatchStatement) requests.get(1);
         assertThat(batch.getBatchType()).isEqualTo(BatchType.UNLOGGED);
         List<String> members = new ArrayList<>();
-        batch.forEach(s -> members.add(describe(s)));
-        assertThat(members).containsExactlyElementsOf(statements.subList(1, 5).stream().map(AsyncWriterPlanTest::describe).toList());
+        batch.forEach(s -> members.add(BoundStatements.describe(s)));
+        assertThat(members).containsExactlyElementsOf(statements.subList(1, 5).stream().map(BoundStatements::describe).toList());
         // children carry no consistency of their own (the batch's applies; the driver warns otherwise)
         batch.forEach(s -> assertThat(s.getConsistencyLevel()).isNull());
         batch.forEach(s -> assertThat(s.getSerialConsistencyLevel()).isNull());
@@ -73,24 +73,14 @@ class AsyncWriterPlanTest {
                 List<Object> keys = new ArrayList<>();
                 batch.forEach(s -> keys.add(s.getRoutingKey()));
                 assertThat(keys).as("one partition per batch").allMatch(k -> k.equals(keys.get(0)));
-                batch.forEach(s -> flattened.add(describe(s)));
+                batch.forEach(s -> flattened.add(BoundStatements.describe(s)));
             } else {
-                flattened.add(describe(request));
+                flattened.add(BoundStatements.describe(request));
             }
         }
-        assertThat(flattened).containsExactlyInAnyOrderElementsOf(statements.stream().map(AsyncWriterPlanTest::describe).toList());
+        assertThat(flattened).containsExactlyInAnyOrderElementsOf(statements.stream().map(BoundStatements::describe).toList());
         // carol: row + batch, dave: row + batch, log: message row + batch(preview, last seq)
         assertThat(requests).hasSize(6);
-    }
-
-    /** A statement's query and bound values, for comparing statements rebuilt without serial consistency. */
-    private static String describe(Object statement) {
-        BoundStatement bound = (BoundStatement) statement;
-        StringBuilder out = new StringBuilder(bound.getPreparedStatement().getQuery());
-        for (int i = 0; i < bound.size(); i++) {
-            out.append('|').append(bound.getBytesUnsafe(i));
-        }
-        return out.toString();
     }
 
     @Test
