@@ -1,9 +1,11 @@
 package dev.kchat.store.sink;
 
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.service.ProcessingErrors;
 import dev.kchat.store.write.AsyncWriter;
+import dev.kchat.store.write.ReplicaSetBatcher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -33,8 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores one polled batch of the sink and then commits its offsets: each record's statements run
- * asynchronously (at most {@link SinkConfig#maxInFlight()} at a time); a record that fails for a
+ * Stores one polled batch of the sink and then commits its offsets: the records' statements run
+ * asynchronously (at most {@link SinkConfig#maxInFlight()} requests at a time), by default in {@code UNLOGGED}
+ * batches shared by the records whose partitions have the same replicas ({@link ReplicaSetBatcher}); a
+ * record whose shared batch failed for any but a transient reason is written again on its own, so that only
+ * a bad record is treated as one; a record that fails for a
  * transient reason is retried with exponential backoff while every assigned partition is paused (the
  * consumer keeps polling, so the group keeps this member); a record that can never be stored goes to
  * {@code platform.errors} with its bytes and the cause, and the offsets are committed only once every
@@ -49,6 +54,7 @@ final class PolledBatchWriter {
     private final Topics topics;
     private final SinkStatements statements;
     private final AsyncWriter async;
+    private final ReplicaSetBatcher batcher;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<String, ProcessingError> errors;
     private final WriteSpans spans;
@@ -60,19 +66,22 @@ final class PolledBatchWriter {
     private final Counter stored;
     private final Counter failed;
     private final Counter retried;
+    private final Counter fallbacks;
 
     /**
      * @param appId the {@code app_id} (and key) of the records sent to {@code platform.errors}
+     * @param batcher plans the batches shared by the records of a polled batch (if {@link SinkConfig#batchEnabled()})
      * @param closing says when a wait for the database should give up (the sink is closing)
      */
     PolledBatchWriter(String appId, SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async,
-            Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, WriteSpans spans,
+            ReplicaSetBatcher batcher, Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, WriteSpans spans,
             BooleanSupplier closing, MeterRegistry meters) {
         this.appId = appId;
         this.config = config;
         this.topics = topics;
         this.statements = statements;
         this.async = async;
+        this.batcher = batcher;
         this.consumer = consumer;
         this.errors = errors;
         this.spans = spans;
@@ -83,6 +92,8 @@ final class PolledBatchWriter {
                 .description("records sent to platform.errors").register(meters);
         this.retried = Counter.builder("kchat.sink.retries")
                 .description("batch retries after transient write failures").register(meters);
+        this.fallbacks = Counter.builder("kchat.sink.batch.fallbacks")
+                .description("records written one by one after a batch shared with other records failed").register(meters);
         meters.gauge("kchat.sink.paused", this, w -> w.waitingForDatabase ? 1 : 0);
     }
 
@@ -115,24 +126,9 @@ final class PolledBatchWriter {
         Backoff backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
         while (!todo.isEmpty()) {
             List<ConsumerRecord<byte[], byte[]>> retry = new ArrayList<>();
-            List<CompletableFuture<Void>> writes = new ArrayList<>(todo.size());
-            List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>(todo.size());
-            for (ConsumerRecord<byte[], byte[]> record : todo) {
-                try {
-                    writes.add(spans.write(record, () -> async.executeAll(statements.of(record))));
-                    written.add(record);
-                } catch (RuntimeException e) {
-                    sort(record, e, retry, unclassified, errorSends);
-                }
-            }
-            for (int i = 0; i < writes.size(); i++) {
-                try {
-                    writes.get(i).get();
-                    stored.increment();
-                } catch (ExecutionException e) {
-                    sort(written.get(i), e.getCause(), retry, unclassified, errorSends);
-                }
-            }
+            List<ConsumerRecord<byte[], byte[]>> oneByOne = config.batchEnabled()
+                    ? writeGrouped(todo, retry, unclassified, errorSends) : todo;
+            writeEach(oneByOne, retry, unclassified, errorSends);
             if (retry.isEmpty()) {
                 break;
             }
@@ -147,6 +143,87 @@ final class PolledBatchWriter {
             consumer.resume(consumer.paused());
             log.info("store writes succeed again after {} retries; consumption resumed", backoff.attempts());
         }
+    }
+
+    /** Each record's statements on their own (one batch per partition); failures sorted. */
+    private void writeEach(List<ConsumerRecord<byte[], byte[]>> todo, List<ConsumerRecord<byte[], byte[]>> retry,
+            Map<ConsumerRecord<byte[], byte[]>, Integer> unclassified, List<ErrorSend> errorSends) throws InterruptedException {
+        List<CompletableFuture<Void>> writes = new ArrayList<>(todo.size());
+        List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>(todo.size());
+        for (ConsumerRecord<byte[], byte[]> record : todo) {
+            try {
+                writes.add(spans.write(record, () -> async.executeAll(statements.of(record))));
+                written.add(record);
+            } catch (RuntimeException e) {
+                sort(record, e, retry, unclassified, errorSends);
+            }
+        }
+        for (int i = 0; i < writes.size(); i++) {
+            try {
+                writes.get(i).get();
+                stored.increment();
+            } catch (ExecutionException e) {
+                sort(written.get(i), e.getCause(), retry, unclassified, errorSends);
+            }
+        }
+    }
+
+    /**
+     * The records' statements together, in batches per replica set ({@link ReplicaSetBatcher}). A record
+     * that cannot be decoded is sorted at once; a record whose requests fail for a transient reason is
+     * retried later, grouped again. A request's other failures may come from any record in it, so its
+     * records are returned, to be written one by one: then exactly the bad record fails.
+     *
+     * @return the records to write one by one
+     */
+    private List<ConsumerRecord<byte[], byte[]>> writeGrouped(List<ConsumerRecord<byte[], byte[]>> todo,
+            List<ConsumerRecord<byte[], byte[]>> retry, Map<ConsumerRecord<byte[], byte[]>, Integer> unclassified,
+            List<ErrorSend> errorSends) throws InterruptedException {
+        List<ConsumerRecord<byte[], byte[]>> decoded = new ArrayList<>(todo.size());
+        List<List<BoundStatement>> statementsOf = new ArrayList<>(todo.size());
+        List<CompletableFuture<Void>> done = new ArrayList<>(todo.size());
+        for (ConsumerRecord<byte[], byte[]> record : todo) {
+            CompletableFuture<Void> recordDone = new CompletableFuture<>();
+            try {
+                // The span runs from the record's decoding to its last request's answer, like writeEach's.
+                spans.write(record, () -> {
+                    statementsOf.add(statements.of(record));
+                    return recordDone;
+                });
+                decoded.add(record);
+                done.add(recordDone);
+            } catch (RuntimeException e) {
+                sort(record, e, retry, unclassified, errorSends);
+            }
+        }
+        List<CompletableFuture<Void>> writes;
+        try {
+            writes = async.executeGrouped(statementsOf, batcher);
+        } catch (InterruptedException | RuntimeException e) {
+            done.forEach(d -> d.completeExceptionally(e));
+            throw e;
+        }
+        List<ConsumerRecord<byte[], byte[]>> oneByOne = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i++) {
+            CompletableFuture<Void> recordDone = done.get(i);
+            try {
+                writes.get(i).get();
+                recordDone.complete(null);
+                stored.increment();
+            } catch (ExecutionException e) {
+                recordDone.completeExceptionally(e.getCause());
+                if (Failures.classify(e.getCause()) == Failures.Kind.TRANSIENT) {
+                    sort(decoded.get(i), e.getCause(), retry, unclassified, errorSends);
+                } else {
+                    oneByOne.add(decoded.get(i));
+                }
+            }
+        }
+        if (!oneByOne.isEmpty()) {
+            fallbacks.increment(oneByOne.size());
+            log.warn("{} records failed in shared batches; writing them one by one to find the failing ones", oneByOne.size());
+        }
+        return oneByOne;
     }
 
     private void sort(ConsumerRecord<byte[], byte[]> record, Throwable failure, List<ConsumerRecord<byte[], byte[]>> retry,

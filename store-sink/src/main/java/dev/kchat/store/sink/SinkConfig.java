@@ -2,6 +2,7 @@ package dev.kchat.store.sink;
 
 import dev.kchat.service.Settings;
 import dev.kchat.service.tracing.TracingSettings;
+import dev.kchat.store.write.ReplicaSetBatcher;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -19,6 +20,12 @@ import java.util.Objects;
  * @param maxUnclassifiedAttempts attempts of a record failing with an error that is neither known
  *     transient (timeouts, unavailable nodes: retried forever) nor known permanent (invalid data: sent to
  *     the error topic at once), before it goes to the error topic ({@code sink.max.unclassified.attempts})
+ * @param batchEnabled whether the statements of a polled batch's records share {@code UNLOGGED} batches, one
+ *     per replica set ({@code sink.batch.enabled}, default true); off, each record's statements go on their own
+ *     (one batch per partition)
+ * @param batchLimits size of one such batch: estimated bytes ({@code sink.batch.max.bytes}, 4096: under
+ *     Cassandra's 5 KiB warning), statements ({@code sink.batch.max.statements}, 32) and partitions
+ *     ({@code sink.batch.max.partitions}, 10: Cassandra warns above 10)
  * @param consumerOverrides extra consumer configs ({@code kafka.consumer.*})
  * @param producerOverrides extra configs of the error-topic producer ({@code kafka.producer.*})
  * @param tracing the sink's spans ({@code tracing.*}; {@code service.name} kchat-sink)
@@ -32,6 +39,8 @@ public record SinkConfig(
         Duration initialBackoff,
         Duration maxBackoff,
         int maxUnclassifiedAttempts,
+        boolean batchEnabled,
+        ReplicaSetBatcher.Limits batchLimits,
         Map<String, String> consumerOverrides,
         Map<String, String> producerOverrides,
         TracingSettings tracing) {
@@ -53,6 +62,7 @@ public record SinkConfig(
         Objects.requireNonNull(pollTimeout, "pollTimeout");
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
+        Objects.requireNonNull(batchLimits, "batchLimits");
         Objects.requireNonNull(tracing, "tracing");
         consumerOverrides = Map.copyOf(consumerOverrides);
         producerOverrides = Map.copyOf(producerOverrides);
@@ -69,7 +79,7 @@ public record SinkConfig(
     public static SinkConfig defaults(String bootstrapServers) {
         return new SinkConfig(bootstrapServers, DEFAULT_GROUP_ID, DEFAULT_MAX_POLL_RECORDS, DEFAULT_MAX_IN_FLIGHT,
                 DEFAULT_POLL_TIMEOUT, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_UNCLASSIFIED_ATTEMPTS,
-                Map.of(), Map.of(), TracingSettings.off(SERVICE_NAME));
+                true, ReplicaSetBatcher.Limits.defaults(), Map.of(), Map.of(), TracingSettings.off(SERVICE_NAME));
     }
 
     public static SinkConfig fromSettings(Settings settings) {
@@ -82,6 +92,11 @@ public record SinkConfig(
                 settings.duration("sink.retry.initial.backoff", DEFAULT_INITIAL_BACKOFF),
                 settings.duration("sink.retry.max.backoff", DEFAULT_MAX_BACKOFF),
                 settings.integer("sink.max.unclassified.attempts", DEFAULT_MAX_UNCLASSIFIED_ATTEMPTS),
+                settings.bool("sink.batch.enabled", true),
+                new ReplicaSetBatcher.Limits(
+                        settings.integer("sink.batch.max.bytes", ReplicaSetBatcher.Limits.DEFAULT_MAX_BYTES),
+                        settings.integer("sink.batch.max.statements", ReplicaSetBatcher.Limits.DEFAULT_MAX_STATEMENTS),
+                        settings.integer("sink.batch.max.partitions", ReplicaSetBatcher.Limits.DEFAULT_MAX_PARTITIONS)),
                 settings.withPrefix("kafka.consumer."),
                 settings.withPrefix("kafka.producer."),
                 TracingSettings.from(settings, SERVICE_NAME));
@@ -90,12 +105,18 @@ public record SinkConfig(
     /** A copy in another consumer group. */
     public SinkConfig withGroupId(String group) {
         return new SinkConfig(bootstrapServers, group, maxPollRecords, maxInFlight, pollTimeout, initialBackoff,
-                maxBackoff, maxUnclassifiedAttempts, consumerOverrides, producerOverrides, tracing);
+                maxBackoff, maxUnclassifiedAttempts, batchEnabled, batchLimits, consumerOverrides, producerOverrides, tracing);
     }
 
     /** A copy with these retry waits. */
     public SinkConfig withBackoff(Duration initial, Duration max) {
         return new SinkConfig(bootstrapServers, groupId, maxPollRecords, maxInFlight, pollTimeout, initial, max,
-                maxUnclassifiedAttempts, consumerOverrides, producerOverrides, tracing);
+                maxUnclassifiedAttempts, batchEnabled, batchLimits, consumerOverrides, producerOverrides, tracing);
+    }
+
+    /** A copy with batching across records on or off, within these limits. */
+    public SinkConfig withBatching(boolean enabled, ReplicaSetBatcher.Limits limits) {
+        return new SinkConfig(bootstrapServers, groupId, maxPollRecords, maxInFlight, pollTimeout, initialBackoff,
+                maxBackoff, maxUnclassifiedAttempts, enabled, limits, consumerOverrides, producerOverrides, tracing);
     }
 }

@@ -7,6 +7,8 @@ import dev.kchat.service.ConsumerLag;
 import dev.kchat.service.Health;
 import dev.kchat.service.tracing.Tracing;
 import dev.kchat.store.write.AsyncWriter;
+import dev.kchat.store.write.ReplicaSetBatcher;
+import dev.kchat.store.write.ReplicaSets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -44,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       are idempotent upserts keyed by seq with seq-derived timestamps, so a record written twice,
  *       or a whole topic replayed, leaves the same rows.</li>
  *   <li>Bounded concurrency: a batch's statements run asynchronously, at most
- *       {@link SinkConfig#maxInFlight()} at a time.</li>
+ *       {@link SinkConfig#maxInFlight()} requests at a time, by default grouped into {@code UNLOGGED}
+ *       batches per replica set ({@link SinkConfig#batchEnabled()}).</li>
  *   <li>Backpressure: when writes fail for a transient reason (database down, slow, overloaded) the
  *       sink pauses every assigned partition, keeps its group membership by polling, and retries the
  *       failed records with exponential backoff until they succeed. Nothing is dropped, and the
@@ -81,14 +84,15 @@ public final class StoreSink implements AutoCloseable {
     private final Timer batchTimer;
 
     /** Wires a sink from parts; {@link #create} builds the Kafka clients from a config. */
-    StoreSink(SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async, Consumer<byte[], byte[]> consumer,
-            Producer<String, ProcessingError> errors, MeterRegistry meters) {
+    StoreSink(SinkConfig config, Topics topics, SinkStatements statements, AsyncWriter async, ReplicaSetBatcher batcher,
+            Consumer<byte[], byte[]> consumer, Producer<String, ProcessingError> errors, MeterRegistry meters) {
         this.config = config;
         this.topics = topics;
         this.consumer = consumer;
         this.errors = errors;
         this.spans = new WriteSpans(Tracing.start(config.tracing()));
-        this.batches = new PolledBatchWriter(APP_ID, config, topics, statements, async, consumer, errors, spans, closing::get, meters);
+        this.batches = new PolledBatchWriter(APP_ID, config, topics, statements, async, batcher, consumer, errors, spans,
+                closing::get, meters);
         this.batchTimer = Timer.builder("kchat.sink.batch").description("time to store one polled batch")
                 .publishPercentileHistogram().register(meters);
         meters.gauge("kchat.sink.in.flight", async, AsyncWriter::inFlight);
@@ -134,7 +138,8 @@ public final class StoreSink implements AutoCloseable {
                 topics.errors().valueSerde().serializer());
 
         return new StoreSink(config, topics, SinkStatements.create(topics, session, keyspace),
-                new AsyncWriter(session, config.maxInFlight()), consumer, producer, meters);
+                new AsyncWriter(session, config.maxInFlight()), new ReplicaSetBatcher(new ReplicaSets(session), config.batchLimits()),
+                consumer, producer, meters);
     }
 
     /**

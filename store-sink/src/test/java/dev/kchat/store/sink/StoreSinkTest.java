@@ -10,8 +10,6 @@ import static org.awaitility.Awaitility.await;
 import dev.kchat.events.chat.ConversationEvent;
 import dev.kchat.events.common.ConversationKind;
 import dev.kchat.events.platform.ProcessingError;
-import dev.kchat.localkafka.KafkaBroker;
-import dev.kchat.schemas.registry.InMemorySchemaRegistry;
 import dev.kchat.schemas.topic.Topics;
 import dev.kchat.store.TestEvents;
 import dev.kchat.store.TestStore;
@@ -19,29 +17,16 @@ import dev.kchat.store.read.ChatRepository;
 import dev.kchat.store.read.HistoryReader.Direction;
 import dev.kchat.store.read.HistoryReader.Order;
 import dev.kchat.store.read.StoredEvent;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.kchat.store.sink.SinkTestKafka.RunningSink;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,24 +34,22 @@ import org.junit.jupiter.api.Test;
 /** The sink end to end: a real Kafka broker, the real local CQL server. */
 class StoreSinkTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
-    private static final List<String> CHAT_TOPICS = List.of(Topics.CONVERSATION_LOG, Topics.INBOX);
-    private static KafkaBroker broker;
+    private static final Duration DEADLINE = SinkTestKafka.DEADLINE;
+    private static SinkTestKafka kafka;
     private static Topics topics;
     private static TestEvents events;
 
     @BeforeAll
     static void startBroker() {
-        broker = KafkaBroker.startTemporary();
-        topics = Topics.create(new InMemorySchemaRegistry(), 1, 1);
-        broker.createTopics(topics);
-        events = new TestEvents(topics);
+        kafka = SinkTestKafka.start();
+        topics = kafka.topics;
+        events = kafka.events;
     }
 
     @AfterAll
     static void stopBroker() {
-        if (broker != null) {
-            broker.close();
+        if (kafka != null) {
+            kafka.close();
         }
     }
 
@@ -75,7 +58,7 @@ class StoreSinkTest {
         // Given a running sink
         String keyspace = TestStore.newKeyspace("sink");
         ChatRepository repository = new ChatRepository(TestStore.session(), keyspace);
-        try (RunningSink sink = new RunningSink(keyspace, "sink-poison")) {
+        try (RunningSink sink = kafka.sink(keyspace, "sink-poison")) {
 
             // When the log carries two events, an undecodable record, then more events and an inbox entry
             String c = "g-poison";
@@ -127,13 +110,13 @@ class StoreSinkTest {
         for (long seq = 2; seq <= 30; seq++) {
             log(seq % 7 == 0 ? edited(c, seq, "carol", seq - 1, "edit " + seq) : posted(c, seq, "dave", "msg " + seq));
         }
-        try (RunningSink first = new RunningSink(keyspace, "sink-replay-1")) {
+        try (RunningSink first = kafka.sink(keyspace, "sink-replay-1")) {
             await().atMost(DEADLINE).untilAsserted(() -> assertThat(committed("sink-replay-1")).isEqualTo(endOffsets()));
         }
         List<String> before = TestStore.snapshot(keyspace, "messages_by_conversation");
 
         // When another consumer group reads every record again into the same store
-        try (RunningSink second = new RunningSink(keyspace, "sink-replay-2")) {
+        try (RunningSink second = kafka.sink(keyspace, "sink-replay-2")) {
             await().atMost(DEADLINE).untilAsserted(() -> assertThat(committed("sink-replay-2")).isEqualTo(endOffsets()));
         }
 
@@ -160,7 +143,7 @@ class StoreSinkTest {
                 .setPostId("mp1").setAuthorId("m-bob").setPostedAt(t0.plusSeconds(1)).build());
 
         // When
-        try (RunningSink sink = new RunningSink(keyspace, "sink-moments")) {
+        try (RunningSink sink = kafka.sink(keyspace, "sink-moments")) {
             // Then
             dev.kchat.store.moments.MomentsRepository repository = new dev.kchat.store.moments.MomentsRepository(
                     TestStore.session(), keyspace, dev.kchat.moments.MomentsConfig.defaults());
@@ -189,7 +172,7 @@ class StoreSinkTest {
         send(topics.pushOutcomes(), "p-ann", outcome("push-2", t0.plusSeconds(2)));
 
         // When
-        try (RunningSink sink = new RunningSink(keyspace, "sink-push")) {
+        try (RunningSink sink = kafka.sink(keyspace, "sink-push")) {
             // Then: the phone shows the later push's outcome, both counted
             dev.kchat.store.push.PushDeviceRepository repository = new dev.kchat.store.push.PushDeviceRepository(
                     TestStore.session(), keyspace);
@@ -210,90 +193,26 @@ class StoreSinkTest {
     }
 
     private static <V> void send(dev.kchat.schemas.topic.Topic<String, V> topic, String key, V value) throws Exception {
-        send(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value));
+        kafka.send(topic, key, value);
     }
 
     private static void log(ConversationEvent event) throws Exception {
-        send(topics.conversationLog().name(), event.getConversationId(), events.bytes(event));
+        kafka.log(event);
     }
 
     private static RecordMetadata send(String topic, String key, byte[] value) throws ExecutionException, InterruptedException {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-            return producer.send(new ProducerRecord<>(topic, key, value)).get();
-        }
+        return kafka.send(topic, key, value);
     }
 
     private static List<ConsumerRecord<String, ProcessingError>> readErrors(int expected) {
-        try (KafkaConsumer<String, ProcessingError> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new StringDeserializer(), topics.errors().valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.errors().name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            List<ConsumerRecord<String, ProcessingError>> out = new ArrayList<>();
-            await().atMost(DEADLINE).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= expected;
-            });
-            // No more records than expected.
-            consumer.poll(Duration.ofSeconds(1)).forEach(out::add);
-            assertThat(out).hasSize(expected);
-            return out;
-        }
+        return kafka.readErrors(expected);
     }
 
     private static Map<TopicPartition, Long> committed(String group) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> offsets;
-        try (Admin admin = broker.admin()) {
-            offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        }
-        Map<TopicPartition, Long> out = new java.util.HashMap<>();
-        // The chat topics only, like endOffsets(): other tests' topics (Moments) share the broker.
-        offsets.forEach((tp, om) -> {
-            if (CHAT_TOPICS.contains(tp.topic())) {
-                out.put(tp, om.offset());
-            }
-        });
-        return out;
+        return kafka.committed(group);
     }
 
     private static Map<TopicPartition, Long> endOffsets() throws Exception {
-        Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-        for (String topic : CHAT_TOPICS) {
-            request.put(new TopicPartition(topic, 0), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> out = new java.util.HashMap<>();
-        try (Admin admin = broker.admin()) {
-            admin.listOffsets(request).all().get().forEach((tp, info) -> {
-                if (info.offset() > 0) {
-                    out.put(tp, info.offset());
-                }
-            });
-        }
-        return out;
-    }
-
-    /** A sink on its own thread, closed (and joined) at the end of a test. */
-    private static final class RunningSink implements AutoCloseable {
-        private final StoreSink sink;
-        private final Thread thread;
-        final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-
-        RunningSink(String keyspace, String group) {
-            SinkConfig config = SinkConfig.defaults(broker.bootstrapServers()).withGroupId(group)
-                    .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
-            sink = StoreSink.create(config, topics, TestStore.session(), keyspace, metrics);
-            thread = new Thread(sink::run, "sink-" + group);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            sink.close();
-            thread.join(Duration.ofSeconds(30).toMillis());
-            assertThat(thread.isAlive()).isFalse();
-        }
+        return kafka.endOffsets();
     }
 }
