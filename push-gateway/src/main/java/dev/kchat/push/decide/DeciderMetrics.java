@@ -7,8 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The decider's counters, tagged by a small fixed set of outcomes: {@value #DECISIONS} per notable
- * inbox entry ({@code opened}, {@code collapsed}, {@code connected}, {@code silenced},
- * {@code no_device}) and per replayed entry of any kind ({@code replay}); {@value #FLUSHES} per due
+ * inbox entry or push candidate ({@code opened}, {@code collapsed}, {@code connected}, {@code silenced},
+ * {@code no_device}; a candidate of a user with no device counts {@code no_device} whatever it says) and
+ * per replayed entry or candidate of any kind ({@code replay}); {@value #FLUSHES} per due
  * burst and device ({@code requested}, {@code rate_limited}) and per dropped burst ({@code connected},
  * {@code silenced}).
  */

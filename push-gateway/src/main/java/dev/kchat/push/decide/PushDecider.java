@@ -2,6 +2,7 @@ package dev.kchat.push.decide;
 
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.events.push.PushKind;
 import dev.kchat.events.push.PushPlatform;
 import dev.kchat.events.push.PushRequest;
@@ -15,6 +16,8 @@ import dev.kchat.schemas.topic.Topics;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -25,10 +28,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Per user (its three inputs are keyed by user id and co-partitioned): keeps the user's
+ * Per user (its four inputs are keyed by user id and co-partitioned): keeps the user's
  * {@link PushUser} from {@code push.settings} and {@code presence.sessions}, moves the user's unread
- * positions by each {@code chat.inbox} entry ({@link UnreadPositions}), and decides with
- * {@link PushRules} whether the entry opens or joins a burst in {@value PushDeciderApp#PENDING_STORE}.
+ * positions by each {@code chat.inbox} entry and {@code push.candidates} record ({@link UnreadPositions}),
+ * and decides with {@link PushRules} whether it opens or joins a burst in {@value PushDeciderApp#PENDING_STORE}.
  * A wall-clock punctuator flushes bursts that are due: one {@link PushRequest} per device with a
  * token, unless the user has connected or silenced the conversation meanwhile, or the device is over
  * its rate.
@@ -82,6 +85,8 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
         switch (topic) {
             case Topics.INBOX -> onEntry(record.key(), decode(topics.inbox().valueSerde().deserializer().deserialize(topic, record.value()),
                     InboxEntry::getUserId, record.key()), now);
+            case Topics.PUSH_CANDIDATES -> onCandidate(record.key(), decode(topics.pushCandidates().valueSerde().deserializer()
+                    .deserialize(topic, record.value()), PushCandidate::getUserId, record.key()), now);
             case Topics.PRESENCE_SESSIONS -> {
                 SessionEvent event = decode(topics.presenceSessions().valueSerde().deserializer().deserialize(topic, record.value()),
                         SessionEvent::getUserId, record.key());
@@ -116,31 +121,71 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
         cursor.setLastInboxSeq(entry.getInboxSeq());
         unread.count(userId, cursor, entry);
         unread.put(userId, cursor);
-        String conversation = entry.getConversationId();
         Long removed = PushRules.removedSeq(entry);
-        if (conversation != null && removed != null) {
-            PendingPush waiting = pending.get(pendingKey(userId, conversation));
-            if (waiting != null && PushRules.forgetRemoved(waiting, removed)) {
-                pending.put(pendingKey(userId, conversation), waiting);
-            }
+        if (entry.getConversationId() != null && removed != null) {
+            forgetRemoved(userId, entry.getConversationId(), removed);
         }
         Notable notable = PushRules.notable(entry);
         if (notable == null) {
             return;
         }
-        String outcome = decide(user(userId), notable, now);
+        collect(user(userId), notable, now, () -> PushRules.open(userId, notable, entry, now, config.collapseWindow().toMillis()),
+                burst -> PushRules.merge(burst, notable, entry));
+    }
+
+    /**
+     * A candidate (a read-diffused group's message or removal, for a member who got no inbox entry for
+     * it). For a user with no device nothing is written: no push can reach them, and their position
+     * catches up at the group's next candidate after they register one. Otherwise the candidate moves
+     * the conversation's position (a seq already seen is a replay and changes nothing), and a message
+     * opens or joins a burst as a notable inbox entry does.
+     */
+    private void onCandidate(String userId, PushCandidate candidate, long now) {
+        PushUser user = user(userId);
+        if (user.getDevices().isEmpty()) {
+            metrics.decision("no_device");
+            return;
+        }
+        String conversation = candidate.getConversationId();
+        if (!unread.advance(userId, conversation, candidate.getSeq(), () -> cursor(user))) {
+            metrics.decision("replay");
+            return;
+        }
+        if (candidate.getRemovedSeq() != null) {
+            forgetRemoved(userId, conversation, candidate.getRemovedSeq());
+            return;
+        }
+        Notable notable = PushRules.notable(candidate);
+        collect(user, notable, now, () -> PushRules.open(userId, notable, candidate, now, config.collapseWindow().toMillis()),
+                burst -> PushRules.merge(burst, notable, candidate));
+    }
+
+    /** A message removed while its burst waits: the burst forgets its text. */
+    private void forgetRemoved(String userId, String conversation, long removedSeq) {
+        PendingPush waiting = pending.get(pendingKey(userId, conversation));
+        if (waiting != null && PushRules.forgetRemoved(waiting, removedSeq)) {
+            pending.put(pendingKey(userId, conversation), waiting);
+        }
+    }
+
+    /**
+     * Decides a notable entry or candidate, counting the outcome, and if it is to be pushed opens its
+     * burst ({@code open}) or adds it to the one waiting ({@code merge}).
+     */
+    private void collect(PushUser user, Notable notable, long now, Supplier<PendingPush> open, Consumer<PendingPush> merge) {
+        String outcome = decide(user, notable, now);
         metrics.decision(outcome);
         if (!outcome.equals("collapsed") && !outcome.equals("opened")) {
             return;
         }
-        String key = pendingKey(userId, notable.collapseKey());
+        String key = pendingKey(user.getUserId(), notable.collapseKey());
         PendingPush burst = pending.get(key);
         if (burst == null) {
-            pending.put(key, PushRules.open(userId, notable, entry, now, config.collapseWindow().toMillis()));
+            burst = open.get();
         } else {
-            PushRules.merge(burst, notable, entry);
-            pending.put(key, burst);
+            merge.accept(burst);
         }
+        pending.put(key, burst);
     }
 
     /** Why a notable entry is or is not pushed: the metric's {@code decision} tag. */
@@ -201,14 +246,14 @@ final class PushDecider implements Processor<String, byte[], String, PushRequest
     private static PushRequest request(PushUser user, PushDevice device, PendingPush burst, long badge, long now) {
         boolean hide = user.getHideText();
         return PushRequest.newBuilder()
-                .setPushId(user.getUserId() + ":" + device.getDeviceId() + ":" + burst.getLastInboxSeq())
+                .setPushId(PushRules.pushId(user.getUserId(), device.getDeviceId(), burst))
                 .setUserId(user.getUserId()).setDeviceId(device.getDeviceId())
                 .setPlatform(PushPlatform.valueOf(device.getPlatform())).setToken(device.getToken()).setAppId(device.getAppId())
                 .setKind(PushKind.valueOf(burst.getKind())).setCollapseKey(burst.getCollapseKey())
                 .setConversationId(burst.getConversationId())
                 .setTitle(hide ? null : burst.getTitle()).setBody(hide ? null : burst.getBody()).setHidden(hide)
                 .setCount(burst.getCount()).setBadge(badge)
-                .setFirstInboxSeq(burst.getFirstInboxSeq()).setLastInboxSeq(burst.getLastInboxSeq())
+                .setFirstInboxSeq(burst.getFirstInboxSeq()).setLastInboxSeq(burst.getLastInboxSeq()).setLastConvSeq(burst.getLastConvSeq())
                 .setFirstEntryAt(Instant.ofEpochMilli(burst.getFirstEntryAtMs())).setRequestedAt(Instant.ofEpochMilli(now))
                 .build();
     }

@@ -11,6 +11,7 @@ import dev.kchat.streams.StateSerde;
 import dev.kchat.streams.StreamsApp;
 import dev.kchat.streams.StreamsService;
 import java.util.Properties;
+import org.apache.avro.Schema;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -18,9 +19,10 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The push decider, a Kafka Streams app: {@code chat.inbox}, {@code presence.sessions} and
- * {@code push.settings} (all keyed by user and co-partitioned, so one task sees everything about a
- * user, in timestamp order) to {@code push.requests}, one record per device and collapsed burst;
+ * The push decider, a Kafka Streams app: {@code chat.inbox}, {@code push.candidates} (read-diffused
+ * groups' messages, which make no inbox entry), {@code presence.sessions} and {@code push.settings}
+ * (all keyed by user and co-partitioned, so one task sees everything about a user, in timestamp order)
+ * to {@code push.requests}, one record per device and collapsed burst;
  * records that cannot be read or processed go to {@code platform.errors}. The rules are in
  * {@link PushRules}, stores and timers in {@link PushDecider}, the per-entry unread state in
  * {@link UnreadPositions}.
@@ -39,10 +41,13 @@ public final class PushDeciderApp extends StreamsApp {
     public static final String UNREAD_STORE = "push-unread";
     /** user|collapse key -> {@link PendingPush}: bursts being collapsed. */
     public static final String PENDING_STORE = "push-pending";
+    /** {@link PendingPush} before {@code last_conv_seq}: bursts in changelogs written before push candidates still restore. */
+    static final Schema PENDING_PUSH_V1 = StateSerde.schemaResource(PushDeciderApp.class, "/dev/kchat/push/state/PendingPush-v1.avsc");
 
     static final String INBOX_SOURCE = "push-inbox-source";
     static final String SESSIONS_SOURCE = "push-sessions-source";
     static final String SETTINGS_SOURCE = "push-settings-source";
+    static final String CANDIDATES_SOURCE = "push-candidates-source";
     static final String PROCESSOR = "push-decider";
     static final String SINK = "push-requests-sink";
 
@@ -57,13 +62,15 @@ public final class PushDeciderApp extends StreamsApp {
         topology.addSource(INBOX_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox().name());
         topology.addSource(SESSIONS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.presenceSessions().name());
         topology.addSource(SETTINGS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.pushSettings().name());
-        topology.addProcessor(PROCESSOR, () -> new PushDecider(topics, config, metrics), INBOX_SOURCE, SESSIONS_SOURCE, SETTINGS_SOURCE);
+        topology.addSource(CANDIDATES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.pushCandidates().name());
+        topology.addProcessor(PROCESSOR, () -> new PushDecider(topics, config, metrics), INBOX_SOURCE, SESSIONS_SOURCE, SETTINGS_SOURCE,
+                CANDIDATES_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USERS_STORE),
                 Serdes.String(), StateSerde.of(PushUser.class)), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNREAD_STORE),
                 Serdes.String(), StateSerde.of(UnreadState.class)), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
-                Serdes.String(), StateSerde.of(PendingPush.class)), PROCESSOR);
+                Serdes.String(), StateSerde.of(PendingPush.class, PENDING_PUSH_V1)), PROCESSOR);
         Topic<String, PushRequest> requests = topics.pushRequests();
         topology.addSink(SINK, requests.name(), requests.keySerde().serializer(), requests.valueSerde().serializer(), PROCESSOR);
         return topology;

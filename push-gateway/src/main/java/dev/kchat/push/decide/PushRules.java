@@ -14,6 +14,7 @@ import dev.kchat.events.push.ConversationMuted;
 import dev.kchat.events.push.ConversationUnmuted;
 import dev.kchat.events.push.DoNotDisturbSet;
 import dev.kchat.events.push.PreviewSet;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.events.push.PushKind;
 import dev.kchat.events.push.PushSettingsEvent;
 import dev.kchat.events.push.PushTokenRegistered;
@@ -24,13 +25,14 @@ import dev.kchat.push.state.PendingPush;
 import dev.kchat.push.state.PushDevice;
 import dev.kchat.push.state.PushUser;
 import dev.kchat.push.state.UnreadPosition;
+import dev.kchat.schemas.MessagePreview;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 
 /**
- * The push decisions as functions over one user's {@link PushUser} and values: which inbox entry
- * deserves a notification and what it says, how settings and sessions change the user, how an entry
+ * The push decisions as functions over one user's {@link PushUser} and values: which inbox entry or
+ * push candidate deserves a notification and what it says, how settings and sessions change the user, how an entry
  * moves a conversation's {@link UnreadPosition}, whether the user is connected or silenced, how a
  * burst collapses, and the per-device rate limit. No stores, no clock: callers pass their wall-clock
  * time, so tests call these directly. Methods that change a {@code PushUser}, {@code UnreadPosition}
@@ -41,7 +43,7 @@ public final class PushRules {
     /** Collapse key of Moments notifications (one burst across posts). */
     public static final String MOMENTS_KEY = "moments";
     /** Longest notification text carried, in code points; the provider shows less anyway. */
-    public static final int MAX_BODY_CODE_POINTS = 200;
+    public static final int MAX_BODY_CODE_POINTS = MessagePreview.MAX_CODE_POINTS;
     /** Until-times meaning "until turned off". */
     static final long FOREVER = Long.MAX_VALUE;
     /** Conversations whose unread position the decider keeps per user (push-unread); the least recent go first. */
@@ -76,14 +78,13 @@ public final class PushRules {
                 return null;
             }
             PushKind kind = posted.getMentions().contains(user) ? PushKind.MENTION : PushKind.MESSAGE;
-            String body = posted.getBody().isEmpty() && !posted.getAttachments().isEmpty() ? "[attachment]" : posted.getBody();
-            return new Notable(kind, event.getConversationId(), event.getConversationId(), event.getActorId(), truncate(body),
+            return new Notable(kind, event.getConversationId(), event.getConversationId(), event.getActorId(), MessagePreview.of(posted),
                     event.getSeq());
         }
         if (item instanceof MomentNotification n && n.getKind() != InteractionKind.SEEN && !user.equals(n.getActorId())) {
             String body = switch (n.getKind()) {
                 case LIKED -> "liked your moment";
-                case COMMENTED, REPLIED -> n.getText() == null ? "commented" : truncate(n.getText());
+                case COMMENTED, REPLIED -> n.getText() == null ? "commented" : MessagePreview.truncate(n.getText());
                 default -> throw new IllegalStateException("unexpected kind " + n.getKind());
             };
             return new Notable(PushKind.MOMENT, MOMENTS_KEY, null, n.getActorId(), body, null);
@@ -183,22 +184,64 @@ public final class PushRules {
 
     /** A new burst from its first entry, due {@code windowMs} from now. */
     public static PendingPush open(String userId, Notable n, InboxEntry entry, long nowMs, long windowMs) {
-        return PendingPush.newBuilder().setUserId(userId).setCollapseKey(n.collapseKey()).setConversationId(n.conversationId())
-                .setKind(n.kind().name()).setTitle(n.title()).setBody(n.body()).setBodyConvSeq(n.convSeq()).setCount(1)
-                .setFirstInboxSeq(entry.getInboxSeq()).setLastInboxSeq(entry.getInboxSeq())
-                .setFirstEntryAtMs(entry.getCreatedAt().toEpochMilli()).setDueMs(nowMs + windowMs).build();
+        return open(userId, n, entry.getInboxSeq(), null, entry.getCreatedAt().toEpochMilli(), nowMs, windowMs);
     }
 
-    /** Adds an entry to a burst: the latest text and sender, one more in the count, MENTION once any entry mentions. */
+    /** A new burst from a push candidate (no inbox seq: 0 until an inbox entry joins), due {@code windowMs} from now. */
+    public static PendingPush open(String userId, Notable n, PushCandidate candidate, long nowMs, long windowMs) {
+        return open(userId, n, 0L, candidate.getSeq(), candidate.getCreatedAt().toEpochMilli(), nowMs, windowMs);
+    }
+
+    private static PendingPush open(String userId, Notable n, long inboxSeq, Long candidateSeq, long firstAtMs, long nowMs, long windowMs) {
+        return PendingPush.newBuilder().setUserId(userId).setCollapseKey(n.collapseKey()).setConversationId(n.conversationId())
+                .setKind(n.kind().name()).setTitle(n.title()).setBody(n.body()).setBodyConvSeq(n.convSeq()).setCount(1)
+                .setFirstInboxSeq(inboxSeq).setLastInboxSeq(inboxSeq).setLastConvSeq(candidateSeq)
+                .setFirstEntryAtMs(firstAtMs).setDueMs(nowMs + windowMs).build();
+    }
+
+    /** Adds an entry to a burst: one more in the count, the latest text and sender, MENTION once any entry mentions. */
     public static void merge(PendingPush pending, Notable n, InboxEntry entry) {
-        pending.setCount(pending.getCount() + 1);
+        merge(pending, n);
+        if (pending.getFirstInboxSeq() == 0) {
+            pending.setFirstInboxSeq(entry.getInboxSeq());
+        }
         pending.setLastInboxSeq(entry.getInboxSeq());
-        pending.setTitle(n.title());
-        pending.setBody(n.body());
-        pending.setBodyConvSeq(n.convSeq());
+        pending.setLastConvSeq(null);
+    }
+
+    /** Adds a push candidate to a burst, as {@link #merge(PendingPush, Notable, InboxEntry)} adds an entry. */
+    public static void merge(PendingPush pending, Notable n, PushCandidate candidate) {
+        merge(pending, n);
+        pending.setLastConvSeq(candidate.getSeq());
+    }
+
+    /**
+     * One more in the count, MENTION once any entry mentions, and the sender and text of the latest
+     * message: a candidate and a mention's inbox entry take different paths, so an older message of
+     * the conversation may come second and does not replace a newer one's text.
+     */
+    private static void merge(PendingPush pending, Notable n) {
+        pending.setCount(pending.getCount() + 1);
+        Long shown = pending.getBodyConvSeq();
+        if (shown == null || n.convSeq() == null || n.convSeq() >= shown) {
+            pending.setTitle(n.title());
+            pending.setBody(n.body());
+            pending.setBodyConvSeq(n.convSeq());
+        }
         if (n.kind() == PushKind.MENTION) {
             pending.setKind(PushKind.MENTION.name());
         }
+    }
+
+    /**
+     * A push's id, the same for the same burst and device whatever happens: {@code user:device:last_inbox_seq},
+     * or {@code user:device:conversation@seq} when a push candidate came last (it has no inbox seq;
+     * conversation ids have no '@', so the two forms never meet).
+     */
+    public static String pushId(String userId, String deviceId, PendingPush burst) {
+        String last = burst.getLastConvSeq() == null ? String.valueOf(burst.getLastInboxSeq())
+                : burst.getConversationId() + "@" + burst.getLastConvSeq();
+        return userId + ":" + deviceId + ":" + last;
     }
 
     /** The conversation seq of the message an entry removes (recalled, deleted, redacted), or null if it removes none. */
@@ -213,7 +256,19 @@ public final class PushRules {
     }
 
     /**
-     * A message removed (its seq from {@link #removedSeq}) while its burst waits: if the burst would
+     * What a push candidate would say in a notification: a message by someone else (never a mention:
+     * a mentioned member gets an inbox entry instead), or null for a removal.
+     */
+    public static Notable notable(PushCandidate candidate) {
+        if (candidate.getRemovedSeq() != null) {
+            return null;
+        }
+        String conversation = candidate.getConversationId();
+        return new Notable(PushKind.MESSAGE, conversation, conversation, candidate.getSenderId(), candidate.getPreview(), candidate.getSeq());
+    }
+
+    /**
+     * A message removed (its seq from {@link #removedSeq}, or a candidate's {@code removed_seq}) while its burst waits: if the burst would
      * show its text, the text goes, so a push never shows what its author took back. True if it went.
      */
     public static boolean forgetRemoved(PendingPush pending, long removedSeq) {
@@ -240,10 +295,4 @@ public final class PushRules {
         return true;
     }
 
-    private static String truncate(String text) {
-        if (text.codePointCount(0, text.length()) <= MAX_BODY_CODE_POINTS) {
-            return text;
-        }
-        return text.substring(0, text.offsetByCodePoints(0, MAX_BODY_CODE_POINTS - 1)) + "…";
-    }
 }

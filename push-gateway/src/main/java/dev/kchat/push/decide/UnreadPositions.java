@@ -9,6 +9,7 @@ import dev.kchat.push.state.PushUser;
 import dev.kchat.push.state.UnreadPosition;
 import dev.kchat.push.state.UnreadState;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -109,6 +110,34 @@ final class UnreadPositions {
         } else if (item instanceof MomentNotification n) {
             cursor.setMomentsUnread(n.getUnread());
         }
+    }
+
+    /**
+     * Moves a conversation's last seq to a push candidate's seq (a read-diffused group: no inbox
+     * entry, so no inbox seq). False, and nothing written, if the position has seen that seq already:
+     * a replay. A conversation first seen through a candidate counts from that message on (read seq
+     * = seq - 1), not its whole history; it is counted on the user's cursor, which {@code cursor}
+     * gives and this stores.
+     */
+    boolean advance(String userId, String conversationId, long seq, Supplier<PushCursor> cursor) {
+        String key = key(userId, conversationId);
+        UnreadPosition position = position(key);
+        if (position != null && position.getLastSeq() >= seq) {
+            return false;
+        }
+        if (position != null) {
+            position.setLastSeq(seq);
+            putPosition(key, position);
+            return true;
+        }
+        PushCursor counted = cursor.get();
+        added(counted, null);
+        putPosition(key, new UnreadPosition(seq, seq - 1));
+        if (counted.getConversations() > PushRules.MAX_CONVERSATIONS) {
+            forgetOldest(userId, conversationId, counted);
+        }
+        put(userId, counted);
+        return true;
     }
 
     /** The badge: unread events over the user's conversations (last seq - read seq) plus the Moments count. */

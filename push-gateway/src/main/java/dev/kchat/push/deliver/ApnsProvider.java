@@ -109,6 +109,9 @@ public final class ApnsProvider implements PushProvider {
         if (r.getConversationId() != null) {
             b.addCustomProperty("conversation_id", r.getConversationId());
         }
+        if (r.getLastConvSeq() != null) {
+            b.addCustomProperty("last_conv_seq", r.getLastConvSeq());
+        }
         return b.build();
     }
 

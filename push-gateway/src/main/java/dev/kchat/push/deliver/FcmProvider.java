@@ -137,6 +137,9 @@ public final class FcmProvider implements PushProvider {
         data.put("count", String.valueOf(r.getCount()));
         data.put("badge", String.valueOf(r.getBadge()));
         data.put("last_inbox_seq", String.valueOf(r.getLastInboxSeq()));
+        if (r.getLastConvSeq() != null) {
+            data.put("last_conv_seq", String.valueOf(r.getLastConvSeq()));
+        }
         ObjectNode android = m.putObject("android");
         android.put("collapse_key", r.getCollapseKey()).put("priority", "HIGH");
         android.putObject("notification").put("tag", r.getCollapseKey()).put("notification_count", r.getBadge());

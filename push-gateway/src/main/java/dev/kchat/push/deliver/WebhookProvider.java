@@ -89,6 +89,9 @@ public final class WebhookProvider implements PushProvider {
         n.put("badge", r.getBadge());
         n.put("first_inbox_seq", r.getFirstInboxSeq());
         n.put("last_inbox_seq", r.getLastInboxSeq());
+        if (r.getLastConvSeq() != null) {
+            n.put("last_conv_seq", r.getLastConvSeq());
+        }
         n.put("first_entry_at", r.getFirstEntryAt().toString());
         n.put("requested_at", r.getRequestedAt().toString());
         try {

@@ -3,6 +3,7 @@ package dev.kchat.push.decide;
 import dev.kchat.events.chat.InboxEntry;
 import dev.kchat.events.platform.ProcessingError;
 import dev.kchat.events.presence.SessionEvent;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.events.push.PushRequest;
 import dev.kchat.events.push.PushSettingsEvent;
 import dev.kchat.push.state.PendingPush;
@@ -42,6 +43,7 @@ final class DeciderDriver implements AutoCloseable {
     private final TestInputTopic<String, InboxEntry> inbox;
     private final TestInputTopic<String, SessionEvent> sessions;
     private final TestInputTopic<String, PushSettingsEvent> settings;
+    private final TestInputTopic<String, PushCandidate> candidates;
     private Instant now = Entries.T0;
 
     DeciderDriver(Path stateDir) {
@@ -56,6 +58,8 @@ final class DeciderDriver implements AutoCloseable {
                 topics.presenceSessions().valueSerde().serializer());
         settings = driver.createInputTopic(Topics.PUSH_SETTINGS, topics.pushSettings().keySerde().serializer(),
                 topics.pushSettings().valueSerde().serializer());
+        candidates = driver.createInputTopic(Topics.PUSH_CANDIDATES, topics.pushCandidates().keySerde().serializer(),
+                topics.pushCandidates().valueSerde().serializer());
         requests = driver.createOutputTopic(Topics.PUSH_REQUESTS, topics.pushRequests().keySerde().deserializer(),
                 topics.pushRequests().valueSerde().deserializer());
         errors = driver.createOutputTopic(Topics.ERRORS, topics.errors().keySerde().deserializer(), topics.errors().valueSerde().deserializer());
@@ -63,6 +67,10 @@ final class DeciderDriver implements AutoCloseable {
 
     void entry(InboxEntry e) {
         inbox.pipeInput(e.getUserId(), e, now);
+    }
+
+    void candidate(PushCandidate c) {
+        candidates.pipeInput(c.getUserId(), c, now);
     }
 
     void session(SessionEvent e) {

@@ -14,6 +14,7 @@ import dev.kchat.events.push.ConversationMuted;
 import dev.kchat.events.push.ConversationUnmuted;
 import dev.kchat.events.push.DoNotDisturbSet;
 import dev.kchat.events.push.PreviewSet;
+import dev.kchat.events.push.PushCandidate;
 import dev.kchat.events.push.PushPlatform;
 import dev.kchat.events.push.PushSettingsEvent;
 import dev.kchat.events.push.PushTokenRegistered;
@@ -24,7 +25,7 @@ import dev.kchat.events.social.MomentNotification;
 import java.time.Instant;
 import java.util.List;
 
-/** Record builders for the decider's tests: inbox entries, session events, settings. */
+/** Record builders for the decider's tests: inbox entries, push candidates, session events, settings. */
 final class Entries {
 
     static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
@@ -74,6 +75,16 @@ final class Entries {
     private static InboxEntry entry(String user, long inboxSeq, String conversation, long seq, ConversationEvent event) {
         return InboxEntry.newBuilder().setUserId(user).setInboxSeq(inboxSeq).setConversationId(conversation).setConvSeq(seq)
                 .setCreatedAt(T0).setItem(event).build();
+    }
+
+    /** A read-diffused group's message, as routing addresses it to one member. */
+    static PushCandidate candidate(String user, String conversation, long seq, String sender, String preview) {
+        return new PushCandidate(user, conversation, seq, sender, preview, null, T0);
+    }
+
+    /** A read-diffused group's removal (recall, deletion, redaction) of the message at {@code target}. */
+    static PushCandidate removal(String user, String conversation, long seq, String sender, long target) {
+        return new PushCandidate(user, conversation, seq, sender, null, target, T0);
     }
 
     static SessionEvent opened(String user, String session) {

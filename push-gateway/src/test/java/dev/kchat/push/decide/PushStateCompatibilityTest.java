@@ -2,6 +2,7 @@ package dev.kchat.push.decide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kchat.push.state.PendingPush;
 import dev.kchat.push.state.PushUser;
 import dev.kchat.push.state.UnreadPosition;
 import dev.kchat.streams.StateSerde;
@@ -70,6 +71,37 @@ class PushStateCompatibilityTest {
         // previous schema needs registering (a field change must add PushUser-v1.avsc to the serde).
         assertThat(SchemaNormalization.parsingFingerprint64(PushUser.getClassSchema()))
                 .isEqualTo(SchemaNormalization.parsingFingerprint64(v1()));
+    }
+
+    @Test
+    void shouldReadABurstWrittenBeforePushCandidates() throws Exception {
+        // Given: a burst as the decider wrote it before last_conv_seq
+        Schema v1 = PushDeciderApp.PENDING_PUSH_V1;
+        GenericRecord burst = new GenericData.Record(v1);
+        burst.put("user_id", "bob");
+        burst.put("collapse_key", "g-1");
+        burst.put("conversation_id", "g-1");
+        burst.put("kind", "MESSAGE");
+        burst.put("title", "alice");
+        burst.put("body", "hi");
+        burst.put("body_conv_seq", 4L);
+        burst.put("count", 2);
+        burst.put("first_inbox_seq", 7L);
+        burst.put("last_inbox_seq", 8L);
+        burst.put("first_entry_at_ms", 1_000L);
+        burst.put("due_ms", 3_000L);
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(burst);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        // When: read by the store's serde
+        PendingPush read = StateSerde.of(PendingPush.class, v1).deserializer().deserialize("kchat-push-push-pending-changelog", bytes);
+
+        // Then: every field, and no candidate came last, so its push id stays the inbox seq's
+        assertThat(read.getLastInboxSeq()).isEqualTo(8L);
+        assertThat(read.getCount()).isEqualTo(2);
+        assertThat(read.getLastConvSeq()).isNull();
+        assertThat(PushRules.pushId("bob", "phone", read)).isEqualTo("bob:phone:8");
     }
 
     private static Schema v1() {
