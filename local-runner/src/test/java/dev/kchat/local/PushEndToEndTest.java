@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.kchat.events.chat.ReadPositionChanged;
 import dev.kchat.events.presence.SessionClosed;
 import dev.kchat.events.presence.SessionEvent;
 import dev.kchat.events.presence.SessionOpened;
@@ -38,6 +39,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * screen ({@code GET /v1/push/devices}, read from the store the sink writes) says so, and that her
  * phone's pushes were delivered.
  *
+ * <p>A group above {@code fanout.broadcast.threshold} (3 here) is read-diffused: its members get no
+ * inbox entry for a message, and routing's push candidates make the decider push to an offline one;
+ * a mentioned member gets an inbox entry, which pushes as a mention.
+ *
  * <p>Every absence is asserted after a later push of the same user has arrived: one user's
  * requests are decided in inbox order and delivered in order, so a push that should not exist
  * would have come before the marker.
@@ -54,7 +59,9 @@ class PushEndToEndTest {
             "push.webhook.url", RECEIVER.url(),
             "push.webhook.secret", SECRET,
             // Wide enough that four sends over HTTP on a busy CI machine stay one burst.
-            "push.collapse.window", "3s"));
+            "push.collapse.window", "3s",
+            // Groups above 3 members are read-diffused (push candidates); the first test's chats and group of two are not.
+            "fanout.broadcast.threshold", "3"));
 
     @AfterAll
     static void stopReceiver() {
@@ -141,6 +148,52 @@ class PushEndToEndTest {
         assertThat(calDevices.at("/cal-phone/last_outcome/status").asText()).isEqualTo("DELIVERED");
     }
 
+    @Test
+    void shouldPushAReadDiffusedGroupsMessageToAnOfflineMemberWithTheBadgeAndItsMentionAsAMention() throws Exception {
+        // Given: dan and fio registered webhook tokens; ann's group of five is read-diffused (5 > 3)
+        token("dan", "dan-phone");
+        token("fio", "fio-phone");
+        String group = create("ann", "{\"kind\":\"group\",\"name\":\"large\",\"members\":[\"dan\",\"eli\",\"fio\",\"gus\"]}");
+        // And: dan has read the creation (seq 1): its read position is in his inbox
+        RUNNING.client().expect("dan", "POST", "/v1/conversations/" + group + "/read", "{\"seq\":1}", 202);
+        awaitRecord(RUNNING.platform().topics().inbox(), "dan",
+                e -> e.getItem() instanceof ReadPositionChanged r && r.getConversationId().equals(group) && r.getReadSeq() == 1);
+
+        // When: ann posts at seq 2, mentioning fio
+        RUNNING.client().expect("ann", "POST", "/v1/conversations/" + group + "/messages",
+                "{\"client_msg_id\":\"large-1\",\"body\":\"hello everyone\",\"mentions\":[\"fio\"]}", 202);
+
+        // Then: dan's push came from his push candidate (no inbox entry): the id and seq are the conversation's
+        JsonNode dan = await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("dan"), l -> !l.isEmpty()).get(0);
+        assertThat(dan.get("collapse_key").asText()).isEqualTo(group);
+        assertThat(dan.get("kind").asText()).isEqualTo("MESSAGE");
+        assertThat(dan.get("title").asText()).isEqualTo("ann");
+        assertThat(dan.get("body").asText()).isEqualTo("hello everyone");
+        assertThat(dan.get("count").asInt()).isEqualTo(1);
+        assertThat(dan.get("badge").asLong()).as("seq 2, read up to 1").isEqualTo(1);
+        assertThat(dan.get("push_id").asText()).isEqualTo("dan:dan-phone:" + group + "@2");
+        assertThat(dan.get("last_conv_seq").asLong()).isEqualTo(2);
+        assertThat(dan.get("last_inbox_seq").asLong()).isZero();
+        // And fio's came from her inbox entry, as a mention
+        JsonNode fio = await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("fio"), l -> !l.isEmpty()).get(0);
+        assertThat(fio.get("kind").asText()).isEqualTo("MENTION");
+        assertThat(fio.get("body").asText()).isEqualTo("hello everyone");
+        assertThat(fio.has("last_conv_seq")).isFalse();
+        assertThat(fio.get("last_inbox_seq").asLong()).isPositive();
+
+        // When: ann posts again (the marker)
+        send("ann", group, "large-2", "second");
+
+        // Then: dan's and fio's next pushes are the marker's: the mention made fio no second push
+        assertThat(await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("dan"), l -> l.size() >= 2).get(1).get("body").asText())
+                .isEqualTo("second");
+        List<JsonNode> fios = await().atMost(DEADLINE).until(() -> RECEIVER.pushesFor("fio"), l -> l.size() >= 2);
+        assertThat(fios).hasSize(2);
+        assertThat(fios.get(1).get("body").asText()).isEqualTo("second");
+        assertThat(fios.get(1).get("push_id").asText()).isEqualTo("fio:fio-phone:" + group + "@3");
+        assertThat(RECEIVER.badSignatures()).isZero();
+    }
+
     /** {@code GET /v1/push/devices} as {@code user}: the devices by id. */
     private static JsonNode devices(String user) throws Exception {
         com.fasterxml.jackson.databind.node.ObjectNode byId = JSON.createObjectNode();
@@ -171,8 +224,12 @@ class PushEndToEndTest {
 
     /** Waits until {@code presence.sessions} has an event of {@code user} that {@code matches}. */
     private static void awaitSession(String user, Predicate<SessionEvent> matches) {
-        Topic<String, SessionEvent> topic = RUNNING.platform().topics().presenceSessions();
-        try (KafkaConsumer<String, SessionEvent> consumer = new KafkaConsumer<>(Map.of(
+        awaitRecord(RUNNING.platform().topics().presenceSessions(), user, matches);
+    }
+
+    /** Waits until a user-keyed topic has a record of {@code user} that {@code matches}. */
+    private static <V> void awaitRecord(Topic<String, V> topic, String user, Predicate<V> matches) {
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RUNNING.platform().bootstrapServers()),
                 new StringDeserializer(), topic.valueSerde().deserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
@@ -180,7 +237,7 @@ class PushEndToEndTest {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             await().atMost(DEADLINE).until(() -> {
-                for (ConsumerRecord<String, SessionEvent> r : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
                     if (user.equals(r.key()) && matches.test(r.value())) {
                         return true;
                     }

@@ -42,8 +42,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p><b>Once per entry.</b> The user's {@code last_inbox_seq} is kept in the cursor: an entry at or
  * below it is a replay (a restart under at-least-once, a re-read after a rebalance) and changes
- * nothing. Under exactly-once (the default) state, output and offsets commit together, so a flushed
- * burst is written once and its pending record deleted in the same transaction.
+ * nothing. A push candidate has no inbox seq: one at or below the last seq its conversation's
+ * position has seen is the replay. Under exactly-once (the default) state, output and offsets commit
+ * together, so a flushed burst is written once and its pending record deleted in the same transaction.
  *
  * <p>Time is this app's wall clock ({@code currentSystemTimeMs}, moved by the test driver): session
  * liveness, windows and rate buckets are about now, not about when an edge stamped a record.
