@@ -52,6 +52,10 @@ public final class SinkApp {
               sink.retry.initial.backoff     first wait after a failed write (default 200ms)
               sink.retry.max.backoff         longest wait between retries (default 30s)
               sink.max.unclassified.attempts attempts on unknown errors before the error topic (default 10)
+              sink.batch.enabled             records share UNLOGGED batches per replica set (default true)
+              sink.batch.max.bytes           estimated size of such a batch (default 4096)
+              sink.batch.max.statements      statements in such a batch (default 32)
+              sink.batch.max.partitions      partitions in such a batch (default 10)
               kafka.consumer.* / kafka.producer.*  extra Kafka client configs
               admin.host / admin.port        health and metrics endpoint (default 0.0.0.0:8084)
               tracing.enabled                export a span per record stored (default false)

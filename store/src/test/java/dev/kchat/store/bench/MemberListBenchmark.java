@@ -1,5 +1,7 @@
 package dev.kchat.store.bench;
 
+import static dev.kchat.store.bench.BenchArgs.intArg;
+
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.chat.ConversationEvent;
@@ -111,14 +113,5 @@ public final class MemberListBenchmark {
     private static ConversationEvent event(long seq, String actor, Object payload) {
         return ConversationEvent.newBuilder().setConversationId(SERVER).setSeq(seq).setEventId("e-" + seq).setActorId(actor)
                 .setOccurredAt(T0.plusMillis(seq)).setPayload(payload).build();
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

@@ -1,5 +1,7 @@
 package dev.kchat.store.bench;
 
+import static dev.kchat.store.bench.BenchArgs.intArg;
+
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import dev.kchat.events.chat.ConversationEvent;
@@ -100,14 +102,5 @@ public final class StoreBenchmark {
                     latency.getTotalCount(), PAGE, latency.getValueAtPercentile(50) / 1e3,
                     latency.getValueAtPercentile(90) / 1e3, latency.getValueAtPercentile(99) / 1e3, latency.getMaxValue() / 1e3);
         }
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }
