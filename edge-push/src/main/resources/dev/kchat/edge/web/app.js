@@ -13,7 +13,7 @@
 
   var apiUrl = location.origin;
   var token = null, me = null, device = null;
-  var state = null, ws = null, wsUrl = null, live = false, signingOut = false, backoff = 500;
+  var state = null, ws = null, wsUrl = null, live = false, everLive = false, signingOut = false, backoff = 500;
   var open = null, replyTo = null, editing = null, loadingOlder = false;
   var lastTypingSent = 0, typingIdle = null, watched = {}, sendCount = 0;
 
@@ -61,7 +61,7 @@
     sessionStorage.setItem('kchat.device', device);
     state = S.create(me);
     try { state.status = JSON.parse(localStorage.getItem(S.statusKeyName(me, device)) || '{}'); } catch (e) { state.status = {}; }
-    signingOut = false;
+    signingOut = false; everLive = false;
     $('signin').hidden = true; $('app').hidden = false;
     $('me').textContent = me + ' on ' + device;
     loadConversations();
@@ -106,7 +106,11 @@
       send({type: 'ack', inbox_seq: f.inbox_seq});
       changed(S.onItem(state, f.entry.item, open));
     } else if (f.type === 'broadcast') {
+      // A read-diffused conversation: no inbox seq, so a broadcast the edge dropped (a slow
+      // connection) shows as a seq gap, read from history.
+      var gap = S.broadcastGap(state, f);
       changed(S.onItem(state, f.event, open));
+      if (gap) { readNewer(gap); }
     } else if (f.type === 'sent') {
       S.onSent(state, f); view.timeline(false);
     } else if (f.type === 'accepted' || f.type === 'rejected') {
@@ -116,6 +120,10 @@
     } else if (f.type === 'ready') {
       live = true; backoff = 500; setConn('live');
       watchPresence();
+      // The inbox resume does not replay read-diffused conversations: what they got meanwhile is
+      // read from the list (last seq, unread, preview) and from history (loaded timelines).
+      if (everLive) { loadConversations(); }
+      everLive = true;
     } else if (f.type === 'typing') {
       S.onTyping(state, f, Date.now()); view.typing();
     } else if (f.type === 'presence') {
@@ -162,12 +170,27 @@
 
   // ---- conversations ------------------------------------------------------------------------
 
+  // The list, then the loaded timelines it shows behind (events the page did not get as frames).
   function loadConversations() {
     return api('GET', '/v1/conversations?limit=200').then(function (r) {
       S.applyConversationList(state, r.conversations);
       view.list();
       watchPresence();
+      S.behindList(state).forEach(readNewer);
     }).catch(failed('conversation list'));
+  }
+
+  // History after gap.after, a page at a time up to gap.until, merged into the timeline.
+  function readNewer(gap) {
+    var id = gap.conversation;
+    api('GET', '/v1/conversations/' + id + '/messages?order=oldest&after=' + gap.after + '&limit=' + PAGE).then(function (page) {
+      var newest = S.applyNewer(state, id, page);
+      view.list();
+      if (open === id) { view.timeline(false); markRead(); }
+      if (page.has_more && newest !== null && newest < gap.until) {
+        readNewer({conversation: id, after: newest, until: gap.until});
+      }
+    }).catch(failed('missed messages'));
   }
 
   function openConversation(id) {

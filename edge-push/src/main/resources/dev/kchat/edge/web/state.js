@@ -137,6 +137,43 @@ var KChatState = (function () {
     c.hasMore = page.has_more === true && (c.oldestSeq === null || c.oldestSeq > 1);
   }
 
+  /**
+   * A page of history after a seq (GET .../messages?after=): what a read-diffused conversation's
+   * device missed. Merged like any page, without touching what is left to load before the oldest.
+   * Returns the newest seq of the page, or null if it is empty.
+   */
+  function applyNewer(s, id, page) {
+    var hasMore = conv(s, id).hasMore;
+    applyHistory(s, id, page);
+    conv(s, id).hasMore = hasMore;
+    return page.events.reduce(function (max, e) { return max === null || e.seq > max ? e.seq : max; }, null);
+  }
+
+  /**
+   * The conversations to catch up after the list was read again (a reconnect): those whose
+   * timeline is loaded and whose newest seq shown is below the conversation's last seq. Each as
+   * {conversation, after, until}: read history after {@code after} up to {@code until}.
+   */
+  function behindList(s) {
+    return Object.keys(s.convs).map(function (id) { return gapTo(s, id, s.convs[id].lastSeq + 1); })
+      .filter(function (g) { return g !== null; });
+  }
+
+  /**
+   * A read-diffused event (a broadcast frame) that is more than one above the newest seq of a
+   * loaded timeline: the edge dropped or never sent what is between. Returns the gap as
+   * {conversation, after, until}, or null. Call it before the event is applied.
+   */
+  function broadcastGap(s, ev) {
+    return s.convs[ev.conversation_id] ? gapTo(s, ev.conversation_id, ev.seq) : null;
+  }
+
+  // The seqs missing between a loaded timeline's newest and {@code next}, exclusive, or null.
+  function gapTo(s, id, next) {
+    var c = s.convs[id], newest = newestSeq(s, id);
+    return c.oldestSeq === null || next <= newest + 1 ? null : {conversation: id, after: newest, until: next - 1};
+  }
+
   /** The messages of a conversation in seq order, then its pending sends. */
   function timeline(s, id) {
     var msgs = messagesOf(s, id);
@@ -341,6 +378,7 @@ var KChatState = (function () {
     syncKeyName: syncKeyName, loadSyncKey: loadSyncKey, saveSyncKey: saveSyncKey, statusKeyName: statusKeyName,
     userOf: userOf, create: create, conv: conv, title: title, peer: peer,
     applyConversationList: applyConversationList, conversationOrder: conversationOrder, applyHistory: applyHistory,
+    applyNewer: applyNewer, behindList: behindList, broadcastGap: broadcastGap,
     timeline: timeline, addPending: addPending, onSent: onSent, onOutcome: onOutcome, onItem: onItem,
     deliveryOf: deliveryOf, newestSeq: newestSeq, readDue: readDue, onTyping: onTyping, typingIn: typingIn,
     onPresence: onPresence

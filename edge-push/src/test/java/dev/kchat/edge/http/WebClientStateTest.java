@@ -14,7 +14,8 @@ import org.mozilla.javascript.Scriptable;
 
 /**
  * The web client's state ({@code web/state.js}), run in Rhino: the SyncKey per user and device, a
- * send from pending to accepted or rejected, edits, recalls, reactions, unread counts and marks.
+ * send from pending to accepted or rejected, edits, recalls, reactions, unread counts and marks,
+ * and catching up read-diffused conversations (a broadcast's seq gap, the list read again on reconnect).
  * WebClientBrowserTest (local-runner) drives the whole page in Chromium against a platform.
  */
 class WebClientStateTest {
@@ -197,6 +198,67 @@ class WebClientStateTest {
                 + ".map(function (m) { return m.seq + ':' + (m.text || m.body); }).join(' | ')"))
                 .isEqualTo("1:alice created the chat | 2:hi! | 5:alice added members");
         assertThat(num("S.timeline(s, 'g:1')[1].reactions['👍']")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldFindTheSeqsABroadcastSkippedInALoadedTimelineAndMergeThemFromHistory() {
+        // Given bob has the newest page of a read-diffused group (seqs 11..13, older ones left to load)
+        js("var s = S.create('bob'); S.applyHistory(s, 'g:big', {has_more: true, events: ["
+                + "{seq: 13, event_type: 'MessagePosted', actor_id: 'alice', body: 'm13'},"
+                + "{seq: 12, event_type: 'MessagePosted', actor_id: 'alice', body: 'm12'},"
+                + "{seq: 11, event_type: 'MessagePosted', actor_id: 'alice', body: 'm11'}]});");
+
+        // Then the next seq is no gap, and neither is a conversation whose timeline is not loaded
+        assertThat(js("S.broadcastGap(s, {conversation_id: 'g:big', seq: 14})")).isNull();
+        js("S.applyConversationList(s, [{conversation_id: 'g:other', kind: 'GROUP', last_seq: 3}]);");
+        assertThat(js("S.broadcastGap(s, {conversation_id: 'g:other', seq: 9})")).isNull();
+        assertThat(js("S.broadcastGap(s, {conversation_id: 'g:unknown', seq: 9})")).isNull();
+
+        // When the broadcast of seq 17 comes (14..16 dropped by the edge)
+        js("var gap = S.broadcastGap(s, {conversation_id: 'g:big', seq: 17}); S.onItem(s, posted('g:big', 17, 'carol', 'm17'), null);");
+
+        // Then the gap is 14..16, read after 13
+        assertThat(js("gap.conversation + ' after ' + gap.after + ' until ' + gap.until")).isEqualTo("g:big after 13 until 16");
+
+        // When history brings 14..17 (17 again), Then the timeline holds 11..17 once each, in order,
+        // the page's newest seq is returned, and the older pages are still to load
+        assertThat(num("S.applyNewer(s, 'g:big', {has_more: false, events: ["
+                + "{seq: 14, event_type: 'MessagePosted', actor_id: 'dave', body: 'm14'},"
+                + "{seq: 15, event_type: 'MessageEdited', actor_id: 'dave', target_seq: 14},"
+                + "{seq: 16, event_type: 'MessagePosted', actor_id: 'alice', body: 'm16'},"
+                + "{seq: 17, event_type: 'MessagePosted', actor_id: 'carol', body: 'm17'}]})")).isEqualTo(17);
+        assertThat(js("shown(s, 'g:big')")).isEqualTo("11:alice:m11 | 12:alice:m12 | 13:alice:m13 | 14:dave:m14 | 16:alice:m16 | 17:carol:m17");
+        assertThat(js("s.convs['g:big'].hasMore")).isEqualTo(true);
+        assertThat(num("s.convs['g:big'].oldestSeq")).isEqualTo(11);
+        assertThat(js("S.applyNewer(s, 'g:big', {has_more: false, events: []})")).isNull();
+    }
+
+    @Test
+    void shouldCatchUpTheLoadedTimelinesTheConversationListShowsBehindAfterAReconnect() {
+        // Given bob's page has two loaded timelines (a big group up to 5, a chat up to 2) and a group not loaded
+        js("var s = S.create('bob');"
+                + "S.applyHistory(s, 'g:big', {has_more: false, events: [{seq: 5, event_type: 'MessagePosted', actor_id: 'alice', body: 'm5'}]});"
+                + "S.applyHistory(s, 'dm:alice:bob', {has_more: false, events: [{seq: 2, event_type: 'MessagePosted', actor_id: 'alice', body: 'hi'}]});");
+        assertThat(num("S.behindList(s).length")).isEqualTo(0);
+
+        // When the list, read again on reconnect, says the big group is at 9 (with 4 unread), the chat at 2, the other group at 7
+        js("S.applyConversationList(s, ["
+                + "{conversation_id: 'g:big', kind: 'GROUP', last_seq: 9, read_seq: 5, unread: 4, last_message_preview: 'm9', last_message_sender: 'carol'},"
+                + "{conversation_id: 'dm:alice:bob', kind: 'DIRECT', last_seq: 2, read_seq: 2, unread: 0},"
+                + "{conversation_id: 'g:other', kind: 'GROUP', last_seq: 7, read_seq: 0, unread: 7}]);");
+
+        // Then only the big group is to catch up, after 5 up to 9, and its list entry is already right
+        assertThat(js("S.behindList(s).map(function (g) { return g.conversation + ' ' + g.after + '..' + g.until; }).join(',')"))
+                .isEqualTo("g:big 5..9");
+        assertThat(js("s.convs['g:big'].preview + ' ' + s.convs['g:big'].unread")).isEqualTo("m9 4");
+
+        // When history brings 6..9, Then nothing is behind any more and a read receipt up to 9 is due
+        js("var page = {has_more: false, events: []};"
+                + "for (var i = 6; i <= 9; i++) { page.events.push({seq: i, event_type: 'MessagePosted', actor_id: 'carol', body: 'm' + i}); }"
+                + "S.applyNewer(s, 'g:big', page);");
+        assertThat(num("S.behindList(s).length")).isEqualTo(0);
+        assertThat(js("shown(s, 'g:big')")).isEqualTo("5:alice:m5 | 6:carol:m6 | 7:carol:m7 | 8:carol:m8 | 9:carol:m9");
+        assertThat(num("S.readDue(s, 'g:big')")).isEqualTo(9);
     }
 
     @Test
