@@ -146,6 +146,23 @@ class ReplicaSetBatcherTest {
         assertPlannedExactlyOnce(records, requests);
     }
 
+    @Test
+    void shouldFindEveryPartitionOnTheOneNodeOfTheLocalServer() {
+        // Given statements of different partitions, and the driver's metadata of the one-node local server
+        List<List<BoundStatement>> records = groupMessage("g-nodes", 3, "hi");
+        ReplicaSets replicaSets = new ReplicaSets(TestStore.session());
+
+        // When their replicas are looked up
+        List<Optional<?>> found = new ArrayList<>();
+        records.forEach(r -> r.forEach(s -> found.add(replicaSets.apply(s))));
+
+        // Then each is the same single node, so the default planner shares batches across them
+        assertThat(found).allSatisfy(r -> assertThat(r).isPresent().get().isEqualTo(found.get(0).orElseThrow()));
+        assertThat(found.get(0).map(r -> ((Set<?>) r).size())).contains(1);
+        ReplicaSetBatcher batcher = new ReplicaSetBatcher(replicaSets, ReplicaSetBatcher.Limits.defaults());
+        assertThat(batcher.plan(records).size()).isLessThan(statementCount(records) / 2);
+    }
+
     /** The log event of a message in a group of {@code members}, then one inbox entry per member. */
     private static List<List<BoundStatement>> groupMessage(String conversation, int members, String body) {
         ConversationEvent event = posted(conversation, 2, "m0", body);
