@@ -1,10 +1,13 @@
 package dev.kchat.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,23 +20,36 @@ import org.openqa.selenium.WebElement;
  * arriving with an unread count and a preview, delivered and read marks, typing, a reply, a reaction,
  * an edit, a recall, presence, a reload resuming from the SyncKey, a group with a member added, and
  * history paged in by scrolling up.
+ *
+ * <p>Groups above {@code fanout.broadcast.threshold} (3 here) are read-diffused: their events come as
+ * broadcasts, which the inbox resume does not replay. A page catches them up from the conversation
+ * list and history after a reconnect, and reads from history the seqs of broadcasts it did not get.
+ * The page's WebSocket is cut and its broadcasts dropped in the page itself ({@link WebClientPage}).
  */
 class WebClientBrowserTest {
 
     @RegisterExtension
     static final TestPlatforms.Running RUNNING = TestPlatforms.running(Map.of(
             // The test sends a page and a half of history at once through the API.
-            "limits.rate.send.user", "1000/1s"));
+            "limits.rate.send.user", "1000/1s",
+            // Groups of four and more are read-diffused; the direct chat and the group of three are not.
+            "fanout.broadcast.threshold", "3"));
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     private static WebClientPage alice;
     private static WebClientPage bob;
 
     @BeforeAll
     static void signIn() {
+        alice = signIn("alice");
+        bob = signIn("bob");
+    }
+
+    private static WebClientPage signIn(String user) {
         LocalPlatform platform = RUNNING.platform();
         String pageUrl = platform.edgeUrl().replaceFirst("^ws://", "http://").replaceFirst("/v1/ws$", "/");
-        alice = WebClientPage.signIn(pageUrl, "alice", platform.token("alice", Duration.ofHours(1)), "alice-browser");
-        bob = WebClientPage.signIn(pageUrl, "bob", platform.token("bob", Duration.ofHours(1)), "bob-browser");
+        return WebClientPage.signIn(pageUrl, user, platform.token(user, Duration.ofHours(1)), user + "-browser");
     }
 
     @AfterAll
@@ -148,6 +164,109 @@ class WebClientBrowserTest {
         // Then every message is there once, in order
         List<String> expected = java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(i -> "history " + i).toList();
         bob.waitFor("history 1 to 60, once each", () -> bob.all(".msg .body").stream().map(WebElement::getText).toList().equals(expected));
+    }
+
+    @Test
+    void shouldShowWhatAReadDiffusedGroupGotWhileThePageWasDisconnected() throws Exception {
+        // Given two groups of four (read-diffused), dave's page open on the first with bob's message in it
+        String team = createLargeGroup("big team", "dave");
+        String news = createLargeGroup("big news", "dave");
+        awaitListed("dave", team, news);
+        try (WebClientPage dave = signIn("dave")) {
+            dave.open(team);
+            send("bob", team, "before the cut");
+            dave.waitFor("bob's message, live", () -> bodies(dave).equals(List.of("before the cut")));
+
+            // When his network is cut, and bob posts in both groups meanwhile (both in the store)
+            dave.cutConnection();
+            send("bob", team, "while you were away");
+            send("bob", news, "news while away");
+            JsonNode newsListed = awaitPreview("dave", news, "news while away");
+            awaitPreview("dave", team, "while you were away");
+
+            // Then, once the page is back, the open timeline shows the missed message after the other, once
+            dave.restoreConnection();
+            dave.waitFor("the missed message in the timeline", () -> bodies(dave).equals(List.of("before the cut", "while you were away")));
+
+            // And the list shows both groups' previews, and the other group's unread count as the store has it
+            dave.waitFor("the open group's preview", () -> dave.first("li.conv[data-id='" + team + "'] .preview").equals("while you were away"));
+            dave.waitFor("the other group's preview and unread count",
+                    () -> dave.first("li.conv[data-id='" + news + "'] .preview").equals("news while away")
+                            && dave.first("li.conv[data-id='" + news + "'] .unread").equals(newsListed.path("unread").asText()));
+            assertThat(newsListed.path("unread").asInt()).isPositive();
+        }
+    }
+
+    @Test
+    void shouldReadFromHistoryABroadcastThePageDidNotGet() throws Exception {
+        // Given erin's page open on a group of four (read-diffused) with bob's message in it
+        String group = createLargeGroup("big room", "erin");
+        awaitListed("erin", group);
+        try (WebClientPage erin = signIn("erin")) {
+            erin.open(group);
+            send("bob", group, "first");
+            erin.waitFor("bob's first message, live", () -> bodies(erin).equals(List.of("first")));
+
+            // When the broadcast of bob's second message does not reach the page (it is in the store)
+            erin.dropBroadcasts(true);
+            send("bob", group, "second, dropped");
+            erin.waitFor("the second broadcast dropped", () -> erin.broadcastsDropped() == 1);
+            awaitPreview("erin", group, "second, dropped");
+            erin.dropBroadcasts(false);
+
+            // And bob's third comes, a seq past the gap
+            send("bob", group, "third");
+
+            // Then the page reads the second from history: all three, in order, once each
+            erin.waitFor("the dropped message read from history",
+                    () -> bodies(erin).equals(List.of("first", "second, dropped", "third")));
+        }
+    }
+
+    /** bob creates a group with alice, carol and {@code member}: four members, above the threshold. */
+    private static String createLargeGroup(String name, String member) throws Exception {
+        PlatformClient.Answer a = RUNNING.client().call("bob", "POST", "/v1/conversations",
+                "{\"kind\":\"group\",\"name\":\"" + name + "\",\"members\":[\"alice\",\"carol\",\"" + member + "\"]}",
+                true, null);
+        assertThat(a.status()).as("%s", a.body()).isEqualTo(201);
+        return a.body().path("conversation_id").asText();
+    }
+
+    private static void send(String user, String conversation, String text) throws Exception {
+        RUNNING.client().expect(user, "POST", "/v1/conversations/" + conversation + "/messages",
+                "{\"client_msg_id\":\"" + UUID.randomUUID() + "\",\"body\":\"" + text + "\"}", 202);
+    }
+
+    /** Waits until the store lists the conversations for the user (his page then loads them at sign-in). */
+    private static void awaitListed(String user, String... conversations) {
+        await(user + "'s list").atMost(DEADLINE).ignoreExceptions().until(() -> {
+            List<String> listed = new java.util.ArrayList<>();
+            conversationList(user).forEach(c -> listed.add(c.path("conversation_id").asText()));
+            return listed.containsAll(List.of(conversations));
+        });
+    }
+
+    /** Waits until the store lists the conversation for the user with that preview; returns its entry. */
+    private static JsonNode awaitPreview(String user, String conversation, String preview) {
+        JsonNode[] entry = new JsonNode[1];
+        await(user + "'s list showing " + preview).atMost(DEADLINE).ignoreExceptions().until(() -> {
+            for (JsonNode c : conversationList(user)) {
+                if (c.path("conversation_id").asText().equals(conversation)) {
+                    entry[0] = c;
+                }
+            }
+            return entry[0] != null && entry[0].path("last_message_preview").asText().equals(preview);
+        });
+        return entry[0];
+    }
+
+    private static JsonNode conversationList(String user) throws Exception {
+        return RUNNING.client().expect(user, "GET", "/v1/conversations?limit=200", null, 200).path("conversations");
+    }
+
+    /** The bodies of the messages the page shows, in order. */
+    private static List<String> bodies(WebClientPage page) {
+        return page.all(".msg .body").stream().map(WebElement::getText).toList();
     }
 
     /** The mark on alice's (first) message: pending, sent, accepted, delivered, read or rejected. */

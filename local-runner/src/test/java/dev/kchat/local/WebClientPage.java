@@ -14,6 +14,43 @@ final class WebClientPage implements AutoCloseable {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
+    /**
+     * Put in front of the page's WebSocket before its scripts run: {@code kchatTestNet.cut()} closes
+     * the page's connections and fails every new one (as a dead network would) until {@code
+     * restore()}; {@code dropBroadcasts} swallows incoming {@code broadcast} frames (as an edge
+     * dropping them for a slow connection would), counting them in {@code dropped}.
+     */
+    private static final String SOCKET_SWITCH = """
+            (function () {
+              var Native = window.WebSocket, sockets = [];
+              var net = window.kchatTestNet = {down: false, dropBroadcasts: false, dropped: 0};
+              net.cut = function () { net.down = true; sockets.forEach(function (s) { s.close(4000, 'cut by the test'); }); };
+              net.restore = function () { net.down = false; };
+              var onmessage = Object.getOwnPropertyDescriptor(Native.prototype, 'onmessage');
+              function Switched(url, protocols) {
+                if (net.down) {
+                  var dead = {readyState: 3, send: function () {}, close: function () {}};
+                  setTimeout(function () { if (dead.onclose) { dead.onclose({code: 1006, reason: 'network cut by the test'}); } }, 0);
+                  return dead;
+                }
+                var s = protocols === undefined ? new Native(url) : new Native(url, protocols);
+                sockets.push(s);
+                Object.defineProperty(s, 'onmessage', {configurable: true,
+                  get: function () { return onmessage.get.call(s); },
+                  set: function (h) {
+                    onmessage.set.call(s, function (m) {
+                      if (net.dropBroadcasts && JSON.parse(m.data).type === 'broadcast') { net.dropped++; return; }
+                      h.call(s, m);
+                    });
+                  }});
+                return s;
+              }
+              Switched.prototype = Native.prototype;
+              ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { Switched[k] = Native[k]; });
+              window.WebSocket = Switched;
+            }());
+            """;
+
     private final ChromeDriver driver;
     private final String user;
 
@@ -25,6 +62,7 @@ final class WebClientPage implements AutoCloseable {
     /** Opens the page in a new browser and signs in with a token as a device; returns once the edge says ready. */
     static WebClientPage signIn(String pageUrl, String user, String token, String device) {
         WebClientPage page = new WebClientPage(HeadlessChromium.start(), user);
+        page.driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", java.util.Map.of("source", SOCKET_SWITCH));
         page.driver.get(pageUrl);
         page.type("token", token);
         page.byId("device").clear();
@@ -87,6 +125,28 @@ final class WebClientPage implements AutoCloseable {
     void reload() {
         driver.navigate().refresh();
         waitFor("the connection of " + user + " live again", () -> text("conn").equals("live"));
+    }
+
+    /** Cuts the page's network: its WebSocket closes, and every reconnect fails until {@link #restoreConnection}. */
+    void cutConnection() {
+        script("kchatTestNet.cut();");
+        waitFor("the connection of " + user + " down", () -> !text("conn").equals("live"));
+    }
+
+    /** Lets the page reconnect (at its next try, after its backoff); returns once the edge says ready. */
+    void restoreConnection() {
+        script("kchatTestNet.restore();");
+        waitFor("the connection of " + user + " live again", () -> text("conn").equals("live"));
+    }
+
+    /** Whether the page swallows the broadcast frames it receives (see {@link #broadcastsDropped}). */
+    void dropBroadcasts(boolean drop) {
+        script("kchatTestNet.dropBroadcasts = " + drop + ";");
+    }
+
+    /** How many broadcast frames the page swallowed. */
+    long broadcastsDropped() {
+        return ((Number) script("return kchatTestNet.dropped;")).longValue();
     }
 
     /** Waits until the condition holds (elements re-rendered while read are read again). */
