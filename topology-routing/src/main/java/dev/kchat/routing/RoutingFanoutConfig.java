@@ -34,7 +34,15 @@ public record RoutingFanoutConfig(
     public static final String RECEIPTS_WINDOW = "fanout.receipts.window";
     public static final String PUSH_CANDIDATES_MAX_MEMBERS = "fanout.push.candidates.max.members";
 
-    public static final int DEFAULT_BROADCAST_THRESHOLD = 500;
+    /**
+     * Groups of more than 50 are read-diffused (500 until issue 12's twelfth session). Measured on the
+     * group-chat benchmark, groups of 100 at 50 msg/s: write diffusion p99 above a second at 0.51-0.55
+     * core-ms per delivery, read diffusion with push candidates p99 157 ms at 0.34 (docs/benchmarks.md).
+     * What a member of a read-diffused group gets instead of inbox entries: broadcasts, catch-up by the
+     * conversation's seq from history, pushes and badges through push candidates, mentions and their
+     * own membership changes in the inbox; authors get delivered counts from reads only.
+     */
+    public static final int DEFAULT_BROADCAST_THRESHOLD = 50;
     /**
      * Per-recipient statuses in 1:1 conversations only (direct chats, and groups of two), as production
      * messengers do: groups get counts, and who read a message is asked for on demand
@@ -44,9 +52,9 @@ public record RoutingFanoutConfig(
     public static final Duration DEFAULT_RECEIPTS_STATUS_INTERVAL = Duration.ofSeconds(5);
     public static final int DEFAULT_RECEIPTS_WINDOW = 1_000;
     /**
-     * The broadcast threshold's default: groups that had inboxes (and so pushes) before read
-     * diffusion got its notifications keep them when the threshold is lowered; above it, as in
-     * Discord's large servers, members are notified of mentions only.
+     * The broadcast threshold's old default: groups that had inboxes (and so pushes) before the
+     * threshold was lowered to 50 keep their pushes; above it, as in Discord's large servers, members
+     * are notified of mentions only.
      */
     public static final int DEFAULT_PUSH_CANDIDATES_MAX_MEMBERS = 500;
 
