@@ -23,7 +23,8 @@ import org.openqa.selenium.WebElement;
  *
  * <p>Groups above {@code fanout.broadcast.threshold} (3 here) are read-diffused: their events come as
  * broadcasts, which the inbox resume does not replay. A page catches them up from the conversation
- * list and history after a reconnect, and reads from history the seqs of broadcasts it did not get.
+ * list and history after a reconnect (and the messages on screen a missed edit acts on), and reads
+ * from history the seqs of broadcasts it did not get.
  * The page's WebSocket is cut and its broadcasts dropped in the page itself ({@link WebClientPage}).
  */
 class WebClientBrowserTest {
@@ -177,16 +178,23 @@ class WebClientBrowserTest {
             send("bob", team, "before the cut");
             dave.waitFor("bob's message, live", () -> bodies(dave).equals(List.of("before the cut")));
 
-            // When his network is cut, and bob posts in both groups meanwhile (both in the store)
+            // When his network is cut, and bob meanwhile posts in both groups and edits his first message (all in the store)
             dave.cutConnection();
             send("bob", team, "while you were away");
             send("bob", news, "news while away");
+            long first = await("bob's first message in the store").atMost(DEADLINE).ignoreExceptions()
+                    .until(() -> seqOf("bob", team, "before the cut"), seq -> seq > 0);
+            RUNNING.client().expect("bob", "PATCH", "/v1/conversations/" + team + "/messages/" + first,
+                    "{\"body\":\"before the cut, edited\"}", 202);
             JsonNode newsListed = awaitPreview("dave", news, "news while away");
             awaitPreview("dave", team, "while you were away");
+            await("the edit in the store").atMost(DEADLINE).ignoreExceptions()
+                    .until(() -> seqOf("dave", team, "before the cut, edited") == first);
 
-            // Then, once the page is back, the open timeline shows the missed message after the other, once
+            // Then, once the page is back, the open timeline shows the missed message after the first, once, and the edit
             dave.restoreConnection();
-            dave.waitFor("the missed message in the timeline", () -> bodies(dave).equals(List.of("before the cut", "while you were away")));
+            dave.waitFor("the missed message and edit in the timeline",
+                    () -> bodies(dave).equals(List.of("before the cut, edited", "while you were away")));
 
             // And the list shows both groups' previews, and the other group's unread count as the store has it
             dave.waitFor("the open group's preview", () -> dave.first("li.conv[data-id='" + team + "'] .preview").equals("while you were away"));
@@ -258,6 +266,16 @@ class WebClientBrowserTest {
             return entry[0] != null && entry[0].path("last_message_preview").asText().equals(preview);
         });
         return entry[0];
+    }
+
+    /** The seq of the message with that body in the conversation's newest page of history, or -1. */
+    private static long seqOf(String user, String conversation, String body) throws Exception {
+        for (JsonNode e : RUNNING.client().expect(user, "GET", "/v1/conversations/" + conversation + "/messages", null, 200).path("events")) {
+            if (body.equals(e.path("body").asText())) {
+                return e.path("seq").asLong();
+            }
+        }
+        return -1;
     }
 
     private static JsonNode conversationList(String user) throws Exception {

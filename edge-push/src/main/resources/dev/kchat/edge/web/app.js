@@ -180,17 +180,26 @@
     }).catch(failed('conversation list'));
   }
 
-  // History after gap.after, a page at a time up to gap.until, merged into the timeline.
+  // History after gap.after, a page at a time up to gap.until, merged into the timeline; the
+  // messages on screen that a missed change acts on are read again.
   function readNewer(gap) {
     var id = gap.conversation;
     api('GET', '/v1/conversations/' + id + '/messages?order=oldest&after=' + gap.after + '&limit=' + PAGE).then(function (page) {
-      var newest = S.applyNewer(state, id, page);
+      var got = S.applyNewer(state, id, page);
       view.list();
       if (open === id) { view.timeline(false); markRead(); }
-      if (page.has_more && newest !== null && newest < gap.until) {
-        readNewer({conversation: id, after: newest, until: gap.until});
+      got.stale.forEach(function (seq) { readAgain(id, seq); });
+      if (page.has_more && got.newest !== null && got.newest < gap.until) {
+        readNewer({conversation: id, after: got.newest, until: gap.until});
       }
     }).catch(failed('missed messages'));
+  }
+
+  function readAgain(id, seq) {
+    api('GET', '/v1/conversations/' + id + '/messages?before=' + (seq + 1) + '&limit=1').then(function (page) {
+      S.applyRestated(state, id, page);
+      if (open === id) { view.timeline(false); }
+    }).catch(failed('changed message'));
   }
 
   function openConversation(id) {

@@ -140,13 +140,33 @@ var KChatState = (function () {
   /**
    * A page of history after a seq (GET .../messages?after=): what a read-diffused conversation's
    * device missed. Merged like any page, without touching what is left to load before the oldest.
-   * Returns the newest seq of the page, or null if it is empty.
+   * Returns {newest, stale}: the newest seq of the page (null if it is empty), and the seqs of
+   * messages already shown that a change in the page (an edit, a recall, a reaction) acts on:
+   * history gives the change, not its target again, so read those again (applyRestated).
    */
   function applyNewer(s, id, page) {
-    var hasMore = conv(s, id).hasMore;
+    var c = conv(s, id), msgs = messagesOf(s, id), hasMore = c.hasMore, stale = [];
+    page.events.forEach(function (e) {
+      var t = e.target_seq;
+      if (t && !msgs[e.seq] && msgs[t] && !msgs[t].hidden && stale.indexOf(t) < 0) { stale.push(t); }
+    });
     applyHistory(s, id, page);
-    conv(s, id).hasMore = hasMore;
-    return page.events.reduce(function (max, e) { return max === null || e.seq > max ? e.seq : max; }, null);
+    c.hasMore = hasMore;
+    var newest = page.events.reduce(function (max, e) { return max === null || e.seq > max ? e.seq : max; }, null);
+    return {newest: newest, stale: stale};
+  }
+
+  /** Messages read again from history: those shown take their current body, status and reactions. */
+  function applyRestated(s, id, page) {
+    var msgs = messagesOf(s, id);
+    page.events.forEach(function (e) {
+      var m = msgs[e.seq];
+      if (m && e.event_type === 'MessagePosted') {
+        m.body = e.body;
+        m.status = e.status || m.status;
+        m.reactions = e.reactions || {};
+      }
+    });
   }
 
   /**
@@ -378,7 +398,7 @@ var KChatState = (function () {
     syncKeyName: syncKeyName, loadSyncKey: loadSyncKey, saveSyncKey: saveSyncKey, statusKeyName: statusKeyName,
     userOf: userOf, create: create, conv: conv, title: title, peer: peer,
     applyConversationList: applyConversationList, conversationOrder: conversationOrder, applyHistory: applyHistory,
-    applyNewer: applyNewer, behindList: behindList, broadcastGap: broadcastGap,
+    applyNewer: applyNewer, applyRestated: applyRestated, behindList: behindList, broadcastGap: broadcastGap,
     timeline: timeline, addPending: addPending, onSent: onSent, onOutcome: onOutcome, onItem: onItem,
     deliveryOf: deliveryOf, newestSeq: newestSeq, readDue: readDue, onTyping: onTyping, typingIn: typingIn,
     onPresence: onPresence

@@ -222,15 +222,42 @@ class WebClientStateTest {
 
         // When history brings 14..17 (17 again), Then the timeline holds 11..17 once each, in order,
         // the page's newest seq is returned, and the older pages are still to load
-        assertThat(num("S.applyNewer(s, 'g:big', {has_more: false, events: ["
+        js("var got = S.applyNewer(s, 'g:big', {has_more: false, events: ["
                 + "{seq: 14, event_type: 'MessagePosted', actor_id: 'dave', body: 'm14'},"
                 + "{seq: 15, event_type: 'MessageEdited', actor_id: 'dave', target_seq: 14},"
                 + "{seq: 16, event_type: 'MessagePosted', actor_id: 'alice', body: 'm16'},"
-                + "{seq: 17, event_type: 'MessagePosted', actor_id: 'carol', body: 'm17'}]})")).isEqualTo(17);
+                + "{seq: 17, event_type: 'MessagePosted', actor_id: 'carol', body: 'm17'}]});");
+        assertThat(num("got.newest")).isEqualTo(17);
+        assertThat(num("got.stale.length")).isZero();
         assertThat(js("shown(s, 'g:big')")).isEqualTo("11:alice:m11 | 12:alice:m12 | 13:alice:m13 | 14:dave:m14 | 16:alice:m16 | 17:carol:m17");
         assertThat(js("s.convs['g:big'].hasMore")).isEqualTo(true);
         assertThat(num("s.convs['g:big'].oldestSeq")).isEqualTo(11);
-        assertThat(js("S.applyNewer(s, 'g:big', {has_more: false, events: []})")).isNull();
+        assertThat(js("S.applyNewer(s, 'g:big', {has_more: false, events: []}).newest")).isNull();
+    }
+
+    @Test
+    void shouldReadAgainTheMessagesOnScreenThatAMissedChangeActsOn() {
+        // Given bob shows 11 and 12 of a read-diffused group
+        js("var s = S.create('bob'); S.applyHistory(s, 'g:big', {has_more: false, events: ["
+                + "{seq: 11, event_type: 'MessagePosted', actor_id: 'alice', body: 'm11'},"
+                + "{seq: 12, event_type: 'MessagePosted', actor_id: 'alice', body: 'm12'}]});");
+
+        // When the gap he reads holds an edit of 12, a reaction to 11 and a recall of a message he does not show
+        js("var got = S.applyNewer(s, 'g:big', {has_more: false, events: ["
+                + "{seq: 13, event_type: 'MessageEdited', actor_id: 'alice', target_seq: 12},"
+                + "{seq: 14, event_type: 'ReactionAdded', actor_id: 'carol', target_seq: 11},"
+                + "{seq: 15, event_type: 'MessageRecalled', actor_id: 'alice', target_seq: 3}]});");
+
+        // Then 12 and 11 are to be read again, and nothing changed on screen yet
+        assertThat(js("got.stale.join(',')")).isEqualTo("12,11");
+        assertThat(js("shown(s, 'g:big')")).isEqualTo("11:alice:m11 | 12:alice:m12");
+
+        // When they are read again as they stand, Then they show the edit and the reaction
+        js("S.applyRestated(s, 'g:big', {has_more: true, events: [{seq: 12, event_type: 'MessagePosted', actor_id: 'alice', body: 'm12!', status: 'EDITED'}]});"
+                + "S.applyRestated(s, 'g:big', {has_more: true, events: [{seq: 11, event_type: 'MessagePosted', actor_id: 'alice', body: 'm11', reactions: {'👍': 1}}]});");
+        assertThat(js("shown(s, 'g:big')")).isEqualTo("11:alice:m11 | 12:alice:m12!");
+        assertThat(js("S.timeline(s, 'g:big')[1].status")).isEqualTo("EDITED");
+        assertThat(num("S.timeline(s, 'g:big')[0].reactions['👍']")).isEqualTo(1);
     }
 
     @Test
