@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code --interval}; one sample is the time from just before the send's HTTP request until this
  * process's webhook receiver has the signed push (checked). The path: ingress, routing, fanout's two
  * stages, the push decider's collapse window ({@code --window}, the platform's
- * {@code push.collapse.window}), its commit, the delivery side's poll and HTTP call.
+ * {@code push.collapse.window}), its commit, the delivery side's poll and HTTP call. With
+ * {@code --extra-members N} each recipient's group also has N members with no device, so a group
+ * above {@code fanout.broadcast.threshold} (50 by default) is read-diffused and the recipient hears of
+ * the message through a push candidate rather than an inbox entry.
  */
 public final class PushLatencyBench {
 
@@ -48,6 +51,7 @@ public final class PushLatencyBench {
                 .option("trials", "200", "recipients, one message each")
                 .option("interval", "100ms", "time between two sends")
                 .option("window", "2s", "the decider's collapse window (push.collapse.window)")
+                .option("extra-members", "0", "members with no device added to each group (60: read-diffused at the default threshold)")
                 .option("give-up", "60s", "how long to wait for the last push");
     }
 
@@ -95,6 +99,7 @@ public final class PushLatencyBench {
     private static void run(Harness h, Args args, Map<String, Long> arrivedNs, AtomicInteger badSignatures) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         int trials = args.integer("trials");
+        int extraMembers = args.integer("extra-members");
         // One sender per trial: one sender writing hundreds of messages a minute is what the moderation job mutes.
         List<String> senders = new ArrayList<>();
         List<String> conversations = new ArrayList<>();
@@ -103,7 +108,11 @@ public final class PushLatencyBench {
             call(http, h, h.token(recipient), "POST", "/v1/push/tokens", "{\"platform\":\"webhook\",\"token\":\"" + recipient
                     + "\",\"app_id\":\"bench\",\"device_id\":\"phone\"}", 202);
             senders.add(h.token("sender" + i));
-            conversations.add(h.api.createGroup(senders.get(i), "push-" + i, List.of(recipient)).join());
+            List<String> members = new ArrayList<>(List.of(recipient));
+            for (int k = 0; k < extraMembers; k++) {
+                members.add("quiet" + i + "x" + k);
+            }
+            conversations.add(h.api.createGroup(senders.get(i), "push-" + i, members).join());
         }
         // A pause so that the first samples do not queue behind the setup's records (a setup step, not a measurement).
         Thread.sleep(2_000);
@@ -135,10 +144,10 @@ public final class PushLatencyBench {
         LatencySummary summary = LatencySummary.of(latency);
         ObjectNode out = h.resultHead();
         out.put("trials", trials).put("missing", missing).put("bad_signatures", badSignatures.get())
-                .put("window", args.string("window"));
+                .put("window", args.string("window")).put("group_size", 2 + extraMembers);
         out.set("push_latency", summary.json());
-        h.report(out, String.format("push latency (message -> webhook), window %s, %d trials, %d missing: %s",
-                args.string("window"), trials, missing, summary.line()));
+        h.report(out, String.format("push latency (message -> webhook), groups of %d, window %s, %d trials, %d missing: %s",
+                2 + extraMembers, args.string("window"), trials, missing, summary.line()));
         log.info("done");
     }
 
